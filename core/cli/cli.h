@@ -1,0 +1,38 @@
+/* Shared state and helpers of the guestcore command-line tool. */
+#ifndef GUESTCORE_CLI_H
+#define GUESTCORE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <guestcore/guestcore.h>
+
+/* Exit statuses, documented in --help and guestcore(1). */
+enum {
+	GC_EXIT_OK = 0,
+	GC_EXIT_FAILURE = 1,
+	GC_EXIT_USAGE = 2,
+	GC_EXIT_PARTIAL = 3,
+};
+
+struct cli {
+	const char *prog;        /* for messages: "guestcore" */
+	char **plugin_dirs;      /* --plugin-path, in order */
+	size_t n_plugin_dirs;
+	int verbose;
+};
+
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Adds DIR as a --plugin-path; returns false on allocation failure. */
+bool cli_add_plugin_dir(struct cli *cli, const char *dir);
+/* Builds the plugin host with the full search path and scans it.  Returns an
+ * exit status; *ret_host is set on GC_EXIT_OK. */
+int cli_open_host(struct cli *cli, struct guestcore_host **ret_host);
+/* True when this binary runs from its build tree (uninstalled). */
+bool cli_running_uninstalled(void);
+
+int cmd_plugins(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,123 @@
+/* Plugin search path of the command-line tool: --plugin-path, then
+ * GUESTCORE_PLUGIN_PATH, then the installed plugin directory, or the build
+ * tree's plugins when the tool runs uninstalled. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("guestcore: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("guestcore: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool cli_add_plugin_dir(struct cli *cli, const char *dir)
+{
+	char **v = reallocarray(cli->plugin_dirs, cli->n_plugin_dirs + 1, sizeof(*v));
+
+	if (!v)
+		return false;
+	cli->plugin_dirs = v;
+	cli->plugin_dirs[cli->n_plugin_dirs++] = (char *)dir;
+	return true;
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+
+	return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
+}
+
+bool cli_running_uninstalled(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	/* libtool runs the real binary from core/.libs. */
+	return same_dir(exe, GC_ABS_BUILDDIR "/core") || same_dir(exe, GC_ABS_BUILDDIR "/core/.libs");
+}
+
+static void log_cb(void *userdata, enum guestcore_log_level level, const char *plugin,
+		   const char *message)
+{
+	const struct cli *cli = userdata;
+
+	if (level > GUESTCORE_LOG_WARNING && cli->verbose < (level == GUESTCORE_LOG_INFO ? 1 : 2))
+		return;
+	fprintf(stderr, "guestcore: %s%s%s%s\n",
+		level == GUESTCORE_LOG_ERROR ? "error: " : level == GUESTCORE_LOG_WARNING ? "warning: " : "",
+		plugin ? plugin : "", plugin ? ": " : "", message);
+}
+
+int cli_open_host(struct cli *cli, struct guestcore_host **ret_host)
+{
+	struct guestcore_host_opts opts = {
+		.sz = sizeof(opts),
+		.log = log_cb,
+		.log_userdata = cli,
+	};
+	struct guestcore_host *host = NULL;
+	const char *builtin;
+	int r;
+
+	r = guestcore_host_new(&opts, &host);
+	if (r < 0) {
+		cli_error("cannot create the plugin host: %s", strerror(-r));
+		return GC_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < cli->n_plugin_dirs; i++) {
+		r = guestcore_host_add_dir(host, cli->plugin_dirs[i]);
+		if (r < 0) {
+			cli_error("plugin directory %s: %s: give --plugin-path an existing directory",
+				  cli->plugin_dirs[i], strerror(-r));
+			guestcore_host_free(host);
+			return GC_EXIT_USAGE;
+		}
+	}
+	r = guestcore_host_add_env_dirs(host);
+	if (r == -ENOMEM) {
+		cli_error("out of memory");
+		guestcore_host_free(host);
+		return GC_EXIT_FAILURE;
+	}
+	builtin = cli_running_uninstalled() ? GC_ABS_BUILDDIR "/plugins/.libs"
+					    : guestcore_installed_plugin_dir();
+	/* Absent until a plugin is built or installed: not an error. */
+	(void)guestcore_host_add_dir(host, builtin);
+	guestcore_host_scan(host);
+	*ret_host = host;
+	return GC_EXIT_OK;
+}

@@ -1,0 +1,130 @@
+/* guestcore: the command-line tool.  Parses the global options and hands the
+ * rest of the command line to the subcommand. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "plugins", cmd_plugins, "list the plugins found and why any was refused" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: guestcore [OPTION]... COMMAND [ARG]...\n"
+		"Write and check core dumps of virtual machine guests.\n"
+		"\n"
+		"Options:\n"
+		"  -P, --plugin-path=DIR  search DIR for plugins before the default places\n"
+		"                         (repeatable; searched in the order given)\n"
+		"  -v, --verbose          say more (twice: debug messages)\n"
+		"  -h, --help             display this help and exit\n"
+		"  -V, --version          output version information and exit\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-22s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Run 'guestcore COMMAND --help' for the options of a command.\n"
+		"\n"
+		"Plugins are searched in --plugin-path directories, then the colon-separated\n"
+		"directories of GUESTCORE_PLUGIN_PATH (ignored in set-user-ID programs), then\n"
+		"%s.\n"
+		"\n"
+		"Exit status:\n"
+		"  0  success\n"
+		"  1  failure (a refused plugin, an unreadable or invalid input, an I/O error)\n"
+		"  2  usage error\n"
+		"  3  complete, with unreadable pages (dump)\n",
+		guestcore_installed_plugin_dir());
+}
+
+static void version(void)
+{
+	printf("guestcore (%s) %s\n"
+	       "plugin ABI %u.%u\n"
+	       "Copyright (C) 2026 the guestcore authors.\n"
+	       "License MIT: <https://spdx.org/licenses/MIT.html>.\n"
+	       "This is free software: you are free to change and redistribute it.\n"
+	       "There is NO WARRANTY, to the extent permitted by law.\n",
+	       PACKAGE_NAME, guestcore_version(),
+	       GUESTCORE_PLUGIN_ABI_GET_MAJOR(guestcore_plugin_abi_version()),
+	       GUESTCORE_PLUGIN_ABI_GET_MINOR(guestcore_plugin_abi_version()));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "plugin-path", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { .prog = "guestcore" };
+	const char *name;
+	int c, r;
+
+	/* '+': stop at the command name; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+P:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			if (!cli_add_plugin_dir(&cli, optarg)) {
+				cli_error("out of memory");
+				return GC_EXIT_FAILURE;
+			}
+			break;
+		case 'v':
+			cli.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			free(cli.plugin_dirs);
+			return GC_EXIT_OK;
+		case 'V':
+			version();
+			free(cli.plugin_dirs);
+			return GC_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'guestcore --help' for more information.\n");
+			free(cli.plugin_dirs);
+			return GC_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("missing command");
+		fprintf(stderr, "Try 'guestcore --help' for more information.\n");
+		free(cli.plugin_dirs);
+		return GC_EXIT_USAGE;
+	}
+	name = argv[optind];
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(name, commands[i].name) == 0) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+
+			/* The subcommand parses its own options from its name on;
+			 * optind = 0 makes glibc's getopt start afresh. */
+			optind = 0;
+			r = commands[i].run(&cli, sub_argc, sub_argv);
+			free(cli.plugin_dirs);
+			return r;
+		}
+	}
+	cli_error("unknown command '%s'", name);
+	fprintf(stderr, "Try 'guestcore --help' for the list of commands.\n");
+	free(cli.plugin_dirs);
+	return GC_EXIT_USAGE;
+}

@@ -1,0 +1,539 @@
+/* The plugin host: search path, discovery, dlopen, the entry handshake and the
+ * services a plugin may call.  Every refusal becomes one sentence stored with
+ * the plugin record; a refused plugin never stops the others. */
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+#define GC_PLUGIN_ERROR_MAX 512
+/* More plugins than this in a search path is a misconfiguration. */
+#define GC_MAX_PLUGINS 4096
+
+struct guestcore_host_handle {
+	struct guestcore_host *host;
+	struct guestcore_plugin *plugin;
+	char error[GC_PLUGIN_ERROR_MAX]; /* set_error() of the current call */
+};
+
+struct guestcore_plugin {
+	char *path;      /* as found */
+	char *realpath;  /* for de-duplication; NULL when unknown */
+	void *dl;        /* dlopen handle, NULL once refused */
+	char *error;     /* why refused; NULL when loaded */
+	struct guestcore_plugin_descriptor desc; /* zero-extended copy */
+	bool have_desc;  /* desc passed the checks */
+	uint32_t abi_seen; /* the ABI the plugin declared, even when refused */
+	/* Copies of the descriptor's strings: they outlive a refused plugin. */
+	char *name, *version, *description;
+	struct guestcore_host_api api;
+	struct guestcore_host_handle handle;
+};
+
+struct guestcore_host {
+	struct guestcore_host_opts opts;
+	char **dirs;
+	size_t n_dirs;
+	struct guestcore_plugin **plugins;
+	size_t n_plugins;
+};
+
+static void host_log(struct guestcore_host *host, const struct guestcore_plugin *plugin,
+		     enum guestcore_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void host_log(struct guestcore_host *host, const struct guestcore_plugin *plugin,
+		     enum guestcore_log_level level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (!host->opts.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	host->opts.log(host->opts.log_userdata, level,
+		       plugin && plugin->name ? plugin->name : NULL, buf);
+}
+
+/* ---- services offered to plugins ---------------------------------------- */
+
+static void svc_log(struct guestcore_host_handle *h, enum guestcore_log_level level,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void svc_log(struct guestcore_host_handle *h, enum guestcore_log_level level,
+		    const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (!h || !fmt || !h->host->opts.log)
+		return;
+	if ((int)level < GUESTCORE_LOG_ERROR || level > GUESTCORE_LOG_DEBUG)
+		level = GUESTCORE_LOG_INFO;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	h->host->opts.log(h->host->opts.log_userdata, level,
+			  h->plugin->name ? h->plugin->name : h->plugin->path, buf);
+}
+
+static void svc_set_error(struct guestcore_host_handle *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void svc_set_error(struct guestcore_host_handle *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!h || !fmt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(h->error, sizeof(h->error), fmt, ap);
+	va_end(ap);
+	h->error[strcspn(h->error, "\n")] = '\0';
+}
+
+/* ---- host object --------------------------------------------------------- */
+
+GUESTCORE_API int guestcore_host_new(const struct guestcore_host_opts *opts,
+				     struct guestcore_host **ret_host)
+{
+	struct guestcore_host *host;
+
+	if (!ret_host)
+		return -EINVAL;
+	if (opts) {
+		if (opts->sz == 0)
+			return -EINVAL;
+		if (opts->sz > sizeof(*opts)) {
+			const unsigned char *p = (const unsigned char *)opts;
+			for (size_t i = sizeof(*opts); i < opts->sz; i++)
+				if (p[i])
+					return -EINVAL;
+		}
+	}
+	host = calloc(1, sizeof(*host));
+	if (!host)
+		return -ENOMEM;
+	if (opts)
+		memcpy(&host->opts, opts, opts->sz < sizeof(*opts) ? opts->sz : sizeof(*opts));
+	host->opts.sz = sizeof(host->opts);
+	*ret_host = host;
+	return 0;
+}
+
+static void plugin_unload(struct guestcore_plugin *p)
+{
+	if (p->dl) {
+		if (p->have_desc && !p->error && p->desc.unload)
+			p->desc.unload();
+		dlclose(p->dl);
+		p->dl = NULL;
+	}
+}
+
+static void plugin_free(struct guestcore_plugin *p)
+{
+	if (!p)
+		return;
+	plugin_unload(p);
+	free(p->path);
+	free(p->realpath);
+	free(p->error);
+	free(p->name);
+	free(p->version);
+	free(p->description);
+	free(p);
+}
+
+GUESTCORE_API void guestcore_host_free(struct guestcore_host *host)
+{
+	if (!host)
+		return;
+	/* Unload in reverse order of loading. */
+	for (size_t i = host->n_plugins; i-- > 0;)
+		plugin_free(host->plugins[i]);
+	free(host->plugins);
+	for (size_t i = 0; i < host->n_dirs; i++)
+		free(host->dirs[i]);
+	free(host->dirs);
+	free(host);
+}
+
+/* ---- search path ---------------------------------------------------------- */
+
+static int check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(dir, R_OK | X_OK) < 0)
+		return -errno;
+	return 0;
+}
+
+GUESTCORE_API int guestcore_host_add_dir(struct guestcore_host *host, const char *dir)
+{
+	char **dirs;
+	char *copy;
+	int r;
+
+	if (!host || !dir || !*dir)
+		return -EINVAL;
+	r = check_dir(dir);
+	if (r < 0)
+		return r;
+	copy = strdup(dir);
+	if (!copy)
+		return -ENOMEM;
+	dirs = reallocarray(host->dirs, host->n_dirs + 1, sizeof(*dirs));
+	if (!dirs) {
+		free(copy);
+		return -ENOMEM;
+	}
+	host->dirs = dirs;
+	host->dirs[host->n_dirs++] = copy;
+	return 0;
+}
+
+GUESTCORE_API int guestcore_host_add_env_dirs(struct guestcore_host *host)
+{
+	const char *env;
+	char *copy, *save = NULL;
+	int added = 0;
+
+	if (!host)
+		return -EINVAL;
+	env = secure_getenv("GUESTCORE_PLUGIN_PATH");
+	if (!env || !*env)
+		return 0;
+	copy = strdup(env);
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		int r = guestcore_host_add_dir(host, tok);
+		if (r == -ENOMEM) {
+			free(copy);
+			return r;
+		}
+		if (r < 0) {
+			host_log(host, NULL, GUESTCORE_LOG_WARNING,
+				 "GUESTCORE_PLUGIN_PATH entry %s skipped: %s", tok, strerror(-r));
+			continue;
+		}
+		added++;
+	}
+	free(copy);
+	return added;
+}
+
+GUESTCORE_API size_t guestcore_host_dir_count(const struct guestcore_host *host)
+{
+	return host ? host->n_dirs : 0;
+}
+
+GUESTCORE_API const char *guestcore_host_dir_at(const struct guestcore_host *host, size_t i)
+{
+	return host && i < host->n_dirs ? host->dirs[i] : NULL;
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static void plugin_refuse(struct guestcore_plugin *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void plugin_refuse(struct guestcore_plugin *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(p->error);
+	va_start(ap, fmt);
+	p->error = gc_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!p->error)
+		p->error = strdup("refused (out of memory while describing why)");
+}
+
+static struct guestcore_plugin *plugin_new(struct guestcore_host *host, const char *path)
+{
+	struct guestcore_plugin *p;
+	struct guestcore_plugin **v;
+
+	if (host->n_plugins >= GC_MAX_PLUGINS)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->path = strdup(path);
+	if (!p->path) {
+		free(p);
+		return NULL;
+	}
+	v = reallocarray(host->plugins, host->n_plugins + 1, sizeof(*v));
+	if (!v) {
+		free(p->path);
+		free(p);
+		return NULL;
+	}
+	host->plugins = v;
+	host->plugins[host->n_plugins++] = p;
+	p->handle.host = host;
+	p->handle.plugin = p;
+	p->api.size = sizeof(p->api);
+	p->api.abi_version = GUESTCORE_PLUGIN_ABI_VERSION;
+	p->api.handle = &p->handle;
+	p->api.log = svc_log;
+	p->api.set_error = svc_set_error;
+	return p;
+}
+
+static struct guestcore_plugin *find_loaded(const struct guestcore_host *host, const char *name,
+					    const struct guestcore_plugin *except)
+{
+	for (size_t i = 0; i < host->n_plugins; i++) {
+		struct guestcore_plugin *p = host->plugins[i];
+		if (p != except && p->dl && !p->error && p->have_desc && strcmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* dlopen, entry handshake, descriptor checks.  Fills p->error on refusal. */
+static int plugin_load(struct guestcore_host *host, struct guestcore_plugin *p)
+{
+	const struct guestcore_plugin_descriptor *desc = NULL;
+	guestcore_plugin_entry_fn entry;
+	char msg[GC_PLUGIN_ERROR_MAX];
+	struct guestcore_plugin *other;
+	_cleanup_free_ char *dlpath = NULL;
+	struct stat st;
+	int r;
+
+	if (stat(p->path, &st) < 0) {
+		r = -errno;
+		plugin_refuse(p, "plugin %s cannot be read: %s", p->path, strerror(-r));
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		plugin_refuse(p, "plugin %s is not a regular file", p->path);
+		return -ENOEXEC;
+	}
+	/* A path without a slash would make dlopen search the library path. */
+	dlpath = strchr(p->path, '/') ? strdup(p->path) : gc_strdup_printf("./%s", p->path);
+	if (!dlpath) {
+		plugin_refuse(p, "plugin %s: out of memory", p->path);
+		return -ENOMEM;
+	}
+	dlerror();
+	p->dl = dlopen(dlpath, RTLD_NOW | RTLD_LOCAL);
+	if (!p->dl) {
+		const char *e = dlerror();
+		plugin_refuse(p, "plugin %s cannot be loaded: %s", p->path, e ? e : "unknown dlopen error");
+		return -ENOEXEC;
+	}
+	dlerror();
+	*(void **)&entry = dlsym(p->dl, GUESTCORE_PLUGIN_ENTRY_NAME);
+	if (!entry) {
+		plugin_refuse(p, "plugin %s is missing entry symbol %s: build it with "
+				 "GUESTCORE_PLUGIN_DEFINE_ENTRY from <guestcore/plugin.h>",
+			      p->path, GUESTCORE_PLUGIN_ENTRY_NAME);
+		r = -ENOEXEC;
+		goto fail;
+	}
+	p->handle.error[0] = '\0';
+	r = entry(&p->api, &desc);
+	if (r != 0) {
+		if (r > 0)
+			r = -r;
+		plugin_refuse(p, "plugin %s refused to load: %s", p->path,
+			      p->handle.error[0] ? p->handle.error : strerror(-r));
+		goto fail;
+	}
+	if (desc && desc->size >= offsetof(struct guestcore_plugin_descriptor, abi_version) + sizeof(uint32_t))
+		p->abi_seen = desc->abi_version;
+	r = guestcore_plugin_descriptor_check(desc, GUESTCORE_PLUGIN_ABI_VERSION, msg, sizeof(msg));
+	if (r < 0) {
+		plugin_refuse(p, "plugin %s %s", p->path, msg);
+		goto fail;
+	}
+	memset(&p->desc, 0, sizeof(p->desc));
+	memcpy(&p->desc, desc, desc->size < sizeof(p->desc) ? desc->size : sizeof(p->desc));
+	p->have_desc = true;
+	p->name = strdup(p->desc.name);
+	p->version = strdup(p->desc.version);
+	p->description = strdup(p->desc.description);
+	if (!p->name || !p->version || !p->description) {
+		plugin_refuse(p, "plugin %s: out of memory", p->path);
+		r = -ENOMEM;
+		goto fail;
+	}
+
+	other = find_loaded(host, p->desc.name, p);
+	if (other) {
+		plugin_refuse(p, "plugin %s is named '%s' like %s, which comes first in the search "
+				 "path: remove one of them or rename it",
+			      p->path, p->desc.name, other->path);
+		r = -EEXIST;
+		goto fail;
+	}
+	host_log(host, p, GUESTCORE_LOG_DEBUG, "loaded %s", p->path);
+	return 0;
+
+fail:
+	/* The unload hook runs only for a plugin whose descriptor passed. */
+	if (p->dl) {
+		if (p->have_desc && p->desc.unload)
+			p->desc.unload();
+		dlclose(p->dl);
+		p->dl = NULL;
+	}
+	return r < 0 ? r : -ENOEXEC;
+}
+
+GUESTCORE_API int guestcore_host_load_file(struct guestcore_host *host, const char *path,
+					   struct guestcore_plugin **ret_plugin)
+{
+	struct guestcore_plugin *p;
+	int r;
+
+	if (!host || !path || !*path)
+		return -EINVAL;
+	p = plugin_new(host, path);
+	if (!p)
+		return host->n_plugins >= GC_MAX_PLUGINS ? -E2BIG : -ENOMEM;
+	p->realpath = realpath(path, NULL);
+	r = plugin_load(host, p);
+	if (ret_plugin)
+		*ret_plugin = p;
+	return r;
+}
+
+static bool already_seen(const struct guestcore_host *host, const char *real)
+{
+	for (size_t i = 0; i < host->n_plugins; i++)
+		if (host->plugins[i]->realpath && strcmp(host->plugins[i]->realpath, real) == 0)
+			return true;
+	return false;
+}
+
+static int so_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 3 && strcmp(d->d_name + n - 3, ".so") == 0;
+}
+
+GUESTCORE_API int guestcore_host_scan(struct guestcore_host *host)
+{
+	int refused = 0;
+
+	if (!host)
+		return -EINVAL;
+	for (size_t i = 0; i < host->n_dirs; i++) {
+		struct dirent **names = NULL;
+		int n = scandir(host->dirs[i], &names, so_filter, alphasort);
+
+		if (n < 0) {
+			host_log(host, NULL, GUESTCORE_LOG_WARNING, "plugin directory %s cannot be read: %s",
+				 host->dirs[i], strerror(errno));
+			continue;
+		}
+		for (int k = 0; k < n; k++) {
+			_cleanup_free_ char *path = gc_strdup_printf("%s/%s", host->dirs[i], names[k]->d_name);
+			_cleanup_free_ char *real = path ? realpath(path, NULL) : NULL;
+			struct stat st;
+
+			free(names[k]);
+			if (!path)
+				continue;
+			/* Only regular files (or links to them); the same file
+			 * reached twice is loaded once. */
+			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			if (real && already_seen(host, real))
+				continue;
+			if (guestcore_host_load_file(host, path, NULL) < 0)
+				refused++;
+		}
+		free(names);
+	}
+	return refused;
+}
+
+/* ---- plugin accessors ------------------------------------------------------- */
+
+GUESTCORE_API size_t guestcore_host_plugin_count(const struct guestcore_host *host)
+{
+	return host ? host->n_plugins : 0;
+}
+
+GUESTCORE_API struct guestcore_plugin *guestcore_host_plugin_at(const struct guestcore_host *host,
+								size_t i)
+{
+	return host && i < host->n_plugins ? host->plugins[i] : NULL;
+}
+
+GUESTCORE_API struct guestcore_plugin *guestcore_host_find(const struct guestcore_host *host,
+							   const char *name)
+{
+	return host && name ? find_loaded(host, name, NULL) : NULL;
+}
+
+GUESTCORE_API const char *guestcore_plugin_path(const struct guestcore_plugin *p)
+{
+	return p ? p->path : NULL;
+}
+
+GUESTCORE_API bool guestcore_plugin_loaded(const struct guestcore_plugin *p)
+{
+	return p && p->dl && !p->error;
+}
+
+GUESTCORE_API const char *guestcore_plugin_error(const struct guestcore_plugin *p)
+{
+	return p ? p->error : NULL;
+}
+
+GUESTCORE_API const char *guestcore_plugin_name(const struct guestcore_plugin *p)
+{
+	return p ? p->name : NULL;
+}
+
+GUESTCORE_API const char *guestcore_plugin_version(const struct guestcore_plugin *p)
+{
+	return p ? p->version : NULL;
+}
+
+GUESTCORE_API const char *guestcore_plugin_description(const struct guestcore_plugin *p)
+{
+	return p ? p->description : NULL;
+}
+
+GUESTCORE_API uint32_t guestcore_plugin_abi(const struct guestcore_plugin *p)
+{
+	return p ? p->abi_seen : 0;
+}
+
+GUESTCORE_API uint64_t guestcore_plugin_capabilities(const struct guestcore_plugin *p)
+{
+	return p && p->have_desc ? p->desc.capabilities : 0;
+}
+
+GUESTCORE_API const void *guestcore_plugin_interface(const struct guestcore_plugin *p,
+						     const char *name)
+{
+	if (!guestcore_plugin_loaded(p) || !name || !p->desc.get_interface)
+		return NULL;
+	return p->desc.get_interface(name);
+}

@@ -1,0 +1,38 @@
+#!/bin/sh
+# libguestcore exports exactly the functions its public headers declare, each
+# with the guestcore_ prefix and a GUESTCORE_* version node; nothing else.
+set -eu
+: "${top_srcdir:?}" "${top_builddir:?}"
+lib="$top_builddir/core/.libs/libguestcore.so"
+[ -f "$lib" ] || { echo "missing $lib"; exit 1; }
+command -v readelf >/dev/null || { echo "readelf (binutils) missing: skipped"; exit 77; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Defined dynamic symbols: NAME@@VERSION or NAME@VERSION.
+readelf --dyn-syms -W "$lib" |
+	awk '$7 != "UND" && ($5 == "GLOBAL" || $5 == "WEAK") && $8 != "" { print $8 }' |
+	sort -u >"$tmp/exported"
+
+status=0
+while read -r sym; do
+	case $sym in
+	guestcore_*@@GUESTCORE_[0-9]*|guestcore_*@GUESTCORE_[0-9]*) ;;
+	GUESTCORE_[0-9]*) ;; # the version node's own symbol
+	*) echo "exported symbol without the guestcore_ prefix or a version node: $sym"; status=1 ;;
+	esac
+done <"$tmp/exported"
+
+# What the headers promise, against what the library exports.
+sed -n 's/.*GUESTCORE_API[^(]*[ *]\(guestcore_[a-z0-9_]*\)(.*/\1/p' \
+	"$top_srcdir"/core/include/guestcore/*.h | sort -u >"$tmp/declared"
+grep -v '^GUESTCORE_' "$tmp/exported" | sed 's/@.*//' | sort -u >"$tmp/names"
+if ! diff -u "$tmp/declared" "$tmp/names" >"$tmp/diff"; then
+	echo "exports differ from the GUESTCORE_API declarations (- declared only, + exported only):"
+	cat "$tmp/diff"
+	status=1
+fi
+[ -s "$tmp/declared" ] || { echo "no GUESTCORE_API declaration found"; status=1; }
+[ $status = 0 ] && echo "PASS: $(wc -l <"$tmp/names") symbols, all declared, prefixed and versioned"
+exit $status

@@ -1,0 +1,50 @@
+#!/bin/sh
+# guestcore plugins: listing, refusal reasons, search-path order, JSON.
+set -eu
+. "$top_srcdir/tests/cli/testlib.sh"
+
+mkdir "$T/good" "$T/mixed" "$T/env"
+ln -s "$TP/tp_good.so" "$T/good/good.so"
+ln -s "$TP/tp_good.so" "$T/mixed/a.so"
+ln -s "$TP/tp_future_major.so" "$T/mixed/b.so"
+ln -s "$TP/tp_undefined.so" "$T/mixed/c.so"
+ln -s "$TP/tp_big_zero.so" "$T/env/big.so"
+
+run "$GUESTCORE" plugins --plugin-path "$T/good"
+expect_rc 0 "a good plugin lists cleanly"
+expect_in "$out" "good             1.2.3      1.0   memory-source,note-provider" "name, version, ABI, capabilities"
+expect_in "$out" "$T/good/good.so" "path is shown"
+expect_in "$out" "test plugin good" "description is shown"
+
+run "$GUESTCORE" -P "$T/mixed" plugins
+expect_rc 1 "a refused plugin makes the listing fail"
+expect_in "$out" "refused: plugin $T/mixed/b.so was built for guestcore plugin ABI 2.0; this guestcore speaks 1.0: upgrade guestcore or rebuild the plugin against SDK 1.x" "version refusal names file, sides and remedy"
+expect_in "$out" "undefined symbol: guestcore_test_symbol_that_does_not_exist" "dlerror text is kept"
+expect_in "$out" "$T/mixed/a.so" "the good plugin still loads"
+
+run "$GUESTCORE" plugins --json -P "$T/mixed"
+expect_rc 1 "--json with a refused plugin"
+expect_in "$out" '"name": "good"' "JSON has the name"
+expect_in "$out" '"loaded": false' "JSON marks refused plugins"
+expect_in "$out" '"abi": "2.0"' "JSON keeps the refused plugin's declared ABI"
+expect_in "$out" '"capabilities": [' "JSON lists capabilities"
+
+# Order: --plugin-path first, then GUESTCORE_PLUGIN_PATH.
+GUESTCORE_PLUGIN_PATH="$T/env:$T/nonexistent" run "$GUESTCORE" plugins -P "$T/good"
+expect_rc 0 "env path adds its plugins"
+first_dir=$(printf '%s\n' "$out" | sed -n '2p')
+expect_in "$first_dir" "$T/good" "--plugin-path comes first in the search path"
+expect_in "$out" "big_zero" "plugin from GUESTCORE_PLUGIN_PATH is listed"
+expect_in "$err" "GUESTCORE_PLUGIN_PATH entry $T/nonexistent skipped" "bad env entry is warned about"
+
+run "$GUESTCORE" plugins -P "$T/does-not-exist"
+expect_rc 2 "a missing --plugin-path directory"
+expect_in "$err" "plugin directory $T/does-not-exist: No such file or directory" "the directory is named"
+
+# The same plugin name in two places: the first wins, the second is refused.
+mkdir "$T/dup"
+cp "$TP/tp_good.so" "$T/dup/copy.so"
+run "$GUESTCORE" plugins -P "$T/good" -P "$T/dup"
+expect_rc 1 "duplicate plugin name"
+expect_in "$out" "is named 'good' like $T/good/good.so, which comes first in the search path" "shadowing is explained"
+finish

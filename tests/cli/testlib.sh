@@ -1,0 +1,35 @@
+# Shared by the shell tests: paths, a scratch directory, assertions.
+: "${top_srcdir:?}" "${top_builddir:?}"
+GUESTCORE="$top_builddir/core/guestcore"
+TP="$top_builddir/tests/plugins/.libs"
+T=$(mktemp -d "${TMPDIR:-/tmp}/gc-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
+
+# run CMD...: sets $out, $err and $rc
+run() {
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+expect_rc() { # expected description
+	if [ "$rc" -eq "$1" ]; then ok "$2 (exit $rc)"; else not_ok "$2: exit $rc, expected $1"; echo "$out"; echo "$err"; fi
+}
+expect_in() { # haystack needle description
+	case $1 in *"$2"*) ok "$3" ;; *) not_ok "$3: '$2' not in:"; echo "$1" ;; esac
+}
+expect_not_in() {
+	case $1 in *"$2"*) not_ok "$3: '$2' unexpectedly in:"; echo "$1" ;; *) ok "$3" ;; esac
+}
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
