@@ -19,6 +19,8 @@ struct cli {
 	const char *prog;        /* for messages: "guestcore" */
 	char **plugin_dirs;      /* --plugin-path, in order */
 	size_t n_plugin_dirs;
+	char **schema_dirs;      /* --schema-dir, in order */
+	size_t n_schema_dirs;
 	int verbose;
 };
 
@@ -33,6 +35,17 @@ int cli_open_host(struct cli *cli, struct guestcore_host **ret_host);
 /* True when this binary runs from its build tree (uninstalled). */
 bool cli_running_uninstalled(void);
 
+/* Directory of the layout files this binary uses: the source tree's
+ * schemas/ when uninstalled, the installed one otherwise. */
+const char *cli_schema_dir(void);
+/* Prints a layout diagnostic as FILE:LINE:COLUMN: error: MESSAGE. */
+void cli_layout_diag(void *userdata, const char *file, unsigned line, unsigned column,
+		     const char *message);
+/* Loads the bundled layouts, then each --schema-dir directory.  Returns an
+ * exit status; *ret is set on GC_EXIT_OK. */
+int cli_open_layouts(struct cli *cli, struct guestcore_layouts **ret);
+
 int cmd_plugins(struct cli *cli, int argc, char **argv);
+int cmd_schema(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -121,3 +121,61 @@ int cli_open_host(struct cli *cli, struct guestcore_host **ret_host)
 	*ret_host = host;
 	return GC_EXIT_OK;
 }
+
+const char *cli_schema_dir(void)
+{
+	return cli_running_uninstalled() ? GC_ABS_SRCDIR "/schemas" : guestcore_installed_schema_dir();
+}
+
+void cli_layout_diag(void *userdata, const char *file, unsigned line, unsigned column,
+		     const char *message)
+{
+	(void)userdata;
+	if (line && column)
+		fprintf(stderr, "%s:%u:%u: error: %s\n", file, line, column, message);
+	else if (line)
+		fprintf(stderr, "%s:%u: error: %s\n", file, line, message);
+	else
+		fprintf(stderr, "%s: error: %s\n", file, message);
+}
+
+int cli_open_layouts(struct cli *cli, struct guestcore_layouts **ret)
+{
+	const char *dir = cli_schema_dir();
+	struct guestcore_layouts *set = NULL;
+	char xsd[4096];
+	int r;
+
+	snprintf(xsd, sizeof(xsd), "%s/note-layout.xsd", dir);
+	r = guestcore_layouts_new(xsd, &set);
+	if (r < 0) {
+		cli_error("cannot load the layout language %s: %s: reinstall guestcore", xsd, strerror(-r));
+		return GC_EXIT_FAILURE;
+	}
+	r = guestcore_layouts_load_dir(set, dir, cli_layout_diag, NULL);
+	if (r != 0) {
+		if (r < 0)
+			cli_error("cannot read the layout directory %s: %s: reinstall guestcore", dir, strerror(-r));
+		else
+			cli_error("%d bundled layout file(s) in %s are invalid: reinstall guestcore", r, dir);
+		guestcore_layouts_free(set);
+		return GC_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < cli->n_schema_dirs; i++) {
+		r = guestcore_layouts_load_dir(set, cli->schema_dirs[i], cli_layout_diag, NULL);
+		if (r < 0) {
+			cli_error("layout directory %s: %s: give --schema-dir an existing directory",
+				  cli->schema_dirs[i], strerror(-r));
+			guestcore_layouts_free(set);
+			return GC_EXIT_USAGE;
+		}
+		if (r > 0) {
+			cli_error("%d layout file(s) in %s are invalid: fix them (see 'guestcore schema check')",
+				  r, cli->schema_dirs[i]);
+			guestcore_layouts_free(set);
+			return GC_EXIT_FAILURE;
+		}
+	}
+	*ret = set;
+	return GC_EXIT_OK;
+}

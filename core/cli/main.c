@@ -17,7 +17,14 @@ struct command {
 
 static const struct command commands[] = {
 	{ "plugins", cmd_plugins, "list the plugins found and why any was refused" },
+	{ "schema", cmd_schema, "list, show and check note layouts" },
 };
+
+static void cli_free(struct cli *cli)
+{
+	free(cli->plugin_dirs);
+	free(cli->schema_dirs);
+}
 
 static void usage(FILE *out)
 {
@@ -28,6 +35,7 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -P, --plugin-path=DIR  search DIR for plugins before the default places\n"
 		"                         (repeatable; searched in the order given)\n"
+		"  -S, --schema-dir=DIR   also load the note layouts of DIR (repeatable)\n"
 		"  -v, --verbose          say more (twice: debug messages)\n"
 		"  -h, --help             display this help and exit\n"
 		"  -V, --version          output version information and exit\n"
@@ -68,6 +76,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "plugin-path", required_argument, NULL, 'P' },
+		{ "schema-dir", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -78,7 +87,7 @@ int main(int argc, char **argv)
 	int c, r;
 
 	/* '+': stop at the command name; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+P:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+P:S:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			if (!cli_add_plugin_dir(&cli, optarg)) {
@@ -86,27 +95,37 @@ int main(int argc, char **argv)
 				return GC_EXIT_FAILURE;
 			}
 			break;
+		case 'S': {
+			char **v = reallocarray(cli.schema_dirs, cli.n_schema_dirs + 1, sizeof(*v));
+			if (!v) {
+				cli_error("out of memory");
+				return GC_EXIT_FAILURE;
+			}
+			cli.schema_dirs = v;
+			cli.schema_dirs[cli.n_schema_dirs++] = optarg;
+			break;
+		}
 		case 'v':
 			cli.verbose++;
 			break;
 		case 'h':
 			usage(stdout);
-			free(cli.plugin_dirs);
+			cli_free(&cli);
 			return GC_EXIT_OK;
 		case 'V':
 			version();
-			free(cli.plugin_dirs);
+			cli_free(&cli);
 			return GC_EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'guestcore --help' for more information.\n");
-			free(cli.plugin_dirs);
+			cli_free(&cli);
 			return GC_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		cli_error("missing command");
 		fprintf(stderr, "Try 'guestcore --help' for more information.\n");
-		free(cli.plugin_dirs);
+		cli_free(&cli);
 		return GC_EXIT_USAGE;
 	}
 	name = argv[optind];
@@ -119,12 +138,12 @@ int main(int argc, char **argv)
 			 * optind = 0 makes glibc's getopt start afresh. */
 			optind = 0;
 			r = commands[i].run(&cli, sub_argc, sub_argv);
-			free(cli.plugin_dirs);
+			cli_free(&cli);
 			return r;
 		}
 	}
 	cli_error("unknown command '%s'", name);
 	fprintf(stderr, "Try 'guestcore --help' for the list of commands.\n");
-	free(cli.plugin_dirs);
+	cli_free(&cli);
 	return GC_EXIT_USAGE;
 }

@@ -101,6 +101,174 @@ GUESTCORE_API uint64_t guestcore_plugin_capabilities(const struct guestcore_plug
 GUESTCORE_API const void *guestcore_plugin_interface(const struct guestcore_plugin *plugin,
 						     const char *name);
 
+/* ---- note layouts ------------------------------------------------------------
+ * Layout files (schemas/NAME.xml, language in schemas/note-layout.xsd) describe
+ * note descriptors byte by byte.  One engine encodes and decodes all of them. */
+
+struct guestcore_layouts;     /* opaque: loaded layout files */
+struct guestcore_note_layout; /* opaque: one note layout, owned by its set */
+
+enum guestcore_name_format {
+	GUESTCORE_NAME_ELF = 0,  /* n_namesz counts the NUL; name and desc padded to 4 */
+	GUESTCORE_NAME_VBOX = 1, /* n_namesz excludes the NUL; padding to 8 */
+};
+
+enum guestcore_repeat {
+	GUESTCORE_REPEAT_ONCE = 0,
+	GUESTCORE_REPEAT_PER_CPU = 1,
+	GUESTCORE_REPEAT_PER_LOAD = 2,
+	GUESTCORE_REPEAT_PER_UNREADABLE = 3,
+};
+
+enum guestcore_field_type {
+	GUESTCORE_FIELD_U8 = 1,
+	GUESTCORE_FIELD_U16,
+	GUESTCORE_FIELD_U32,
+	GUESTCORE_FIELD_U64,
+	GUESTCORE_FIELD_S8,
+	GUESTCORE_FIELD_S16,
+	GUESTCORE_FIELD_S32,
+	GUESTCORE_FIELD_S64,
+	GUESTCORE_FIELD_BYTES,
+	GUESTCORE_FIELD_STRING,
+	GUESTCORE_FIELD_PAD,
+	GUESTCORE_FIELD_RESERVED,
+};
+
+enum guestcore_value_kind {
+	GUESTCORE_VALUE_NONE = 0,    /* written as zeros */
+	GUESTCORE_VALUE_CONST = 1,   /* const_value / const_string */
+	GUESTCORE_VALUE_SIZEOF = 2,  /* the descriptor's size */
+	GUESTCORE_VALUE_BIND = 3,    /* the named value in binding */
+};
+
+/* Receives each problem found while loading a layout file: where, and one
+ * sentence.  COLUMN is 0 when unknown. */
+typedef void (*guestcore_diag_fn)(void *userdata, const char *file, unsigned line,
+				  unsigned column, const char *message);
+
+/* Directory of the installed layout files and note-layout.xsd. */
+GUESTCORE_API const char *guestcore_installed_schema_dir(void);
+
+/* XSD_PATH: the note-layout.xsd every file is validated against. */
+GUESTCORE_API int guestcore_layouts_new(const char *xsd_path, struct guestcore_layouts **ret_layouts);
+GUESTCORE_API void guestcore_layouts_free(struct guestcore_layouts *layouts);
+/* Load one layout file: XSD validation, then semantic checks.  Each problem
+ * goes to DIAG (may be NULL); a file with any problem adds nothing and
+ * returns -EINVAL (-ENOENT, -EACCES, -EFBIG... when it cannot be read). */
+GUESTCORE_API int guestcore_layouts_load_file(struct guestcore_layouts *layouts, const char *path,
+					      guestcore_diag_fn diag, void *userdata);
+/* Load every "*.xml" of DIR, by name.  Returns the number of files refused,
+ * or a negative errno when DIR cannot be read. */
+GUESTCORE_API int guestcore_layouts_load_dir(struct guestcore_layouts *layouts, const char *dir,
+					     guestcore_diag_fn diag, void *userdata);
+
+GUESTCORE_API size_t guestcore_layouts_count(const struct guestcore_layouts *layouts);
+GUESTCORE_API const struct guestcore_note_layout *
+guestcore_layouts_at(const struct guestcore_layouts *layouts, size_t i);
+/* By id ("vbox.cpu"), or NULL. */
+GUESTCORE_API const struct guestcore_note_layout *
+guestcore_layouts_find(const struct guestcore_layouts *layouts, const char *id);
+/* The layout of a note as found in a core: by name, n_type and the core's
+ * e_machine (a layout for a specific machine wins over one for any). */
+GUESTCORE_API const struct guestcore_note_layout *
+guestcore_layouts_match(const struct guestcore_layouts *layouts, const char *note_name,
+			uint32_t n_type, uint16_t e_machine);
+
+struct guestcore_layout_info {
+	size_t sz; /* set by the caller: sizeof(struct guestcore_layout_info) */
+	const char *id;
+	const char *family;
+	const char *note_name;
+	const char *doc;
+	const char *file;
+	uint32_t n_type;
+	uint32_t name_format; /* enum guestcore_name_format */
+	uint32_t desc_align;
+	uint32_t repeat;      /* enum guestcore_repeat */
+	uint16_t e_machine;   /* EM_*; 0 for any */
+	bool open;            /* longer descriptors are expected */
+	uint64_t size;        /* with every optional tail member */
+	uint64_t min_size;    /* without them */
+	size_t field_count;
+};
+GUESTCORE_API int guestcore_note_layout_info(const struct guestcore_note_layout *layout,
+					     struct guestcore_layout_info *ret_info);
+
+struct guestcore_field_info {
+	size_t sz; /* set by the caller */
+	const char *path;     /* "rflags", "cs.uBase", "dr[3]" */
+	uint32_t type;        /* enum guestcore_field_type */
+	uint32_t value_kind;  /* enum guestcore_value_kind */
+	uint64_t offset;
+	uint64_t size;
+	uint64_t const_value;
+	const char *const_string;
+	const char *binding;  /* resolved, e.g. "reg.cs.base"; NULL when unbound */
+	const char *enum_name;
+	const char *flags_name;
+	const char *doc;
+	bool optional;
+};
+GUESTCORE_API int guestcore_note_layout_field(const struct guestcore_note_layout *layout, size_t i,
+					      struct guestcore_field_info *ret_info);
+
+/* ---- encoding and decoding ---- */
+
+struct guestcore_value {
+	size_t sz;            /* set by the library */
+	uint64_t u;           /* integers (two's complement for signed) */
+	const void *bytes;    /* byte arrays and strings: data... */
+	size_t len;           /* ...and its length (a string need not be NUL-terminated) */
+};
+/* Asked for each bound field: fill RET and return 0, return -ENOENT when the
+ * value is not available (the field is written as zeros), or another
+ * negative errno to abort encoding. */
+typedef int (*guestcore_value_fn)(void *userdata, const char *binding, struct guestcore_value *ret);
+
+struct guestcore_encode_opts {
+	size_t sz;          /* sizeof(struct guestcore_encode_opts) */
+	bool big_endian;    /* the core's byte order */
+	uint64_t size;      /* descriptor size to write: 0 for the full layout, or a
+			       size that ends exactly after a tail member */
+	guestcore_value_fn value;
+	void *userdata;
+};
+/* Encode one descriptor into BUF.  *ret_size: bytes written.  -ENOSPC when
+ * BUF is too small, -EINVAL for a size that cuts a member, -ERANGE when a
+ * value does not fit its field (the message says which), or the callback's
+ * error. */
+GUESTCORE_API int guestcore_note_encode(const struct guestcore_note_layout *layout,
+					const struct guestcore_encode_opts *opts, void *buf,
+					size_t bufsz, size_t *ret_size, char *msg, size_t msgsz);
+
+struct guestcore_field_value {
+	size_t sz;            /* set by the library */
+	uint64_t u;           /* unsigned view */
+	int64_t s;            /* sign-extended view */
+	const void *bytes;    /* byte arrays and strings: in the descriptor */
+	size_t len;
+	const char *enum_value; /* the enumeration's name for the value, or NULL */
+};
+/* Called for each decoded field in offset order; a non-zero return stops. */
+typedef int (*guestcore_field_fn)(void *userdata, const struct guestcore_field_info *field,
+				  const struct guestcore_field_value *value);
+/* Decode DESC (DESCSZ bytes).  Only fields that lie wholly inside the
+ * descriptor (and, with a size field, inside the size it declares) are
+ * visited; nothing outside DESC is read.  Returns 0 when the descriptor
+ * matches the layout, -EBADMSG when it is shorter than the layout, a
+ * positive GUESTCORE_DECODE_LONGER when it is longer (MSG says so in both
+ * cases), or the visitor's non-zero return. */
+#define GUESTCORE_DECODE_LONGER 1
+GUESTCORE_API int guestcore_note_decode(const struct guestcore_note_layout *layout, const void *desc,
+					size_t descsz, bool big_endian, guestcore_field_fn visit,
+					void *userdata, char *msg, size_t msgsz);
+/* The names of the set bits of VALUE under the field's flag set, joined by
+ * '|' ("PE|PG"), with unnamed bits as hex.  Returns the length written. */
+GUESTCORE_API size_t guestcore_note_layout_flags_text(const struct guestcore_note_layout *layout,
+						       const struct guestcore_field_info *field,
+						       uint64_t value, char *buf, size_t bufsz);
+
 /* Check a descriptor as the host does after the entry call: size, ABI
  * version against HOST_ABI, strings, capability bits.  0 when acceptable;
  * otherwise a negative errno and a sentence in MSG (which may be NULL).
