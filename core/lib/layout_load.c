@@ -249,6 +249,7 @@ struct pmember {
 	bool optional;
 	char *doc;
 	uint64_t offset;    /* computed, relative to the container */
+	bool bad;           /* refused: skipped when flattening */
 };
 
 struct pstruct {
@@ -499,6 +500,7 @@ static bool parse_members(struct loader *L, const struct pfile *pf, xmlNodePtr c
 		ps->members = v;
 		m = &ps->members[ps->n_members];
 		if (!parse_member(L, pf, n, m, in_struct)) {
+			m->bad = true;
 			ps->n_members++;
 			ok = false;
 			continue;
@@ -609,6 +611,8 @@ static bool flatten(struct loader *L, const struct pstruct *ps, uint64_t base, c
 	for (size_t i = 0; i < ps->n_members; i++) {
 		const struct pmember *m = &ps->members[i];
 
+		if (m->bad)
+			continue;
 		for (uint64_t k = 0; k < m->count; k++) {
 			char p[256];
 			uint64_t off = base + m->offset + k * m->elem_size;
@@ -822,7 +826,8 @@ static bool parse_note(struct loader *L, const struct pfile *pf, xmlNodePtr n)
 		report(L, n, NULL, "note '%s' describes no bytes", nl->id);
 		ok = false;
 	}
-	if (ok && !flatten(L, &body, 0, NULL, NULL, false, &ls))
+	/* Flatten even after an error, to report every unknown binding. */
+	if (body.name && !flatten(L, &body, 0, NULL, NULL, false, &ls))
 		ok = false;
 	nl->leaves = ls.v;
 	nl->n_leaves = ls.n;

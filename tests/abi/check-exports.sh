@@ -25,8 +25,11 @@ while read -r sym; do
 done <"$tmp/exported"
 
 # What the headers promise, against what the library exports.
-sed -n 's/.*GUESTCORE_API[^(]*[ *]\(guestcore_[a-z0-9_]*\)(.*/\1/p' \
-	"$top_srcdir"/core/include/guestcore/*.h | sort -u >"$tmp/declared"
+# Join each declaration onto one line (a name may follow its return type on
+# the next line), then take the name before the parameter list.
+cat "$top_srcdir"/core/include/guestcore/*.h | tr '\n' ' ' | sed 's/;/;\n/g' |
+	grep 'GUESTCORE_API ' |
+	sed -n 's/.*GUESTCORE_API[^(]*[ *]\(guestcore_[a-z0-9_]*\) *(.*/\1/p' | sort -u >"$tmp/declared"
 grep -v '^GUESTCORE_' "$tmp/exported" | sed 's/@.*//' | sort -u >"$tmp/names"
 if ! diff -u "$tmp/declared" "$tmp/names" >"$tmp/diff"; then
 	echo "exports differ from the GUESTCORE_API declarations (- declared only, + exported only):"
