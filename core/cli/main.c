@@ -16,6 +16,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "dump", cmd_dump, "write a guest core (guestcore dump --help)" },
 	{ "plugins", cmd_plugins, "list the plugins found and why any was refused" },
 	{ "schema", cmd_schema, "list, show and check note layouts" },
 };

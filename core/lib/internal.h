@@ -30,4 +30,19 @@ GC_HIDDEN char *gc_strdup_printf(const char *fmt, ...) __attribute__((format(pri
 /* snprintf that never overflows and tolerates a NULL or empty buffer. */
 GC_HIDDEN void gc_msg(char *buf, size_t bufsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* plugin_host.c: what the dump needs of a plugin record. */
+GC_HIDDEN const struct guestcore_host_api *gc_plugin_api(const struct guestcore_plugin *p);
+/* The plugin's last set_error() text, or "". */
+GC_HIDDEN const char *gc_plugin_last_error(const struct guestcore_plugin *p);
+GC_HIDDEN void gc_plugin_clear_error(struct guestcore_plugin *p);
+
+/* dump_notes.c: the note-builder services every plugin's host table offers. */
+struct guestcore_note_builder;
+GC_HIDDEN int gc_nb_info(struct guestcore_note_builder *nb, const char **ret_id, uint32_t *ret_instance);
+GC_HIDDEN int gc_nb_set_u64(struct guestcore_note_builder *nb, const char *path, uint64_t value);
+GC_HIDDEN int gc_nb_set_bytes(struct guestcore_note_builder *nb, const char *path, const void *data,
+			      size_t len);
+GC_HIDDEN int gc_nb_set_size(struct guestcore_note_builder *nb, uint64_t size);
+GC_HIDDEN int gc_nb_get_u64(struct guestcore_note_builder *nb, const char *binding, uint64_t *ret);
+
 #endif

@@ -86,4 +86,9 @@ GC_HIDDEN uint64_t gc_type_size(uint32_t type);
 GC_HIDDEN const char *gc_type_name(uint32_t type);
 GC_HIDDEN void gc_layout_file_free(struct gc_layout_file *f);
 
+/* layout_codec.c: set a field by path in an encoded descriptor. */
+GC_HIDDEN int gc_note_patch(const struct guestcore_note_layout *nl, unsigned char *desc, uint64_t desc_size,
+			    const char *path, bool is_bytes, uint64_t value, const void *data, size_t len,
+			    bool big_endian);
+
 #endif

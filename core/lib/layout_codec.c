@@ -378,3 +378,33 @@ GUESTCORE_API size_t guestcore_note_layout_flags_text(const struct guestcore_not
 					"%s0x%" PRIx64, len ? "|" : "", rest);
 	return len < bufsz ? len : bufsz - 1;
 }
+
+int gc_note_patch(const struct guestcore_note_layout *nl, unsigned char *desc, uint64_t desc_size,
+		  const char *path, bool is_bytes, uint64_t value, const void *data, size_t len,
+		  bool big_endian)
+{
+	for (size_t i = 0; i < nl->n_leaves; i++) {
+		const struct gc_leaf *lf = &nl->leaves[i];
+
+		if (strcmp(lf->path, path) != 0)
+			continue;
+		if (lf->offset + lf->size > desc_size)
+			return -ERANGE; /* an optional member this instance leaves out */
+		if (is_bytes) {
+			if (lf->type != GUESTCORE_FIELD_BYTES && lf->type != GUESTCORE_FIELD_STRING)
+				return -EINVAL;
+			if (len > lf->size)
+				return -E2BIG;
+			memset(desc + lf->offset, 0, lf->size);
+			memcpy(desc + lf->offset, data, len);
+			return 0;
+		}
+		if (!is_int_type(lf->type))
+			return -EINVAL;
+		if (!value_fits(lf->type, lf->size, value))
+			return -ERANGE;
+		put_int(desc + lf->offset, lf->size, value, big_endian);
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "layout.h"
 
 #define GC_PLUGIN_ERROR_MAX 512
 /* More plugins than this in a search path is a misconfiguration. */
@@ -100,6 +101,12 @@ static void svc_set_error(struct guestcore_host_handle *h, const char *fmt, ...)
 	vsnprintf(h->error, sizeof(h->error), fmt, ap);
 	va_end(ap);
 	h->error[strcspn(h->error, "\n")] = '\0';
+}
+
+static int svc_binding_known(struct guestcore_host_handle *h, const char *name)
+{
+	(void)h;
+	return name && gc_vocab_known(name) ? 1 : 0;
 }
 
 /* ---- host object --------------------------------------------------------- */
@@ -295,6 +302,12 @@ static struct guestcore_plugin *plugin_new(struct guestcore_host *host, const ch
 	p->api.handle = &p->handle;
 	p->api.log = svc_log;
 	p->api.set_error = svc_set_error;
+	p->api.note_info = gc_nb_info;
+	p->api.note_set_u64 = gc_nb_set_u64;
+	p->api.note_set_bytes = gc_nb_set_bytes;
+	p->api.note_set_size = gc_nb_set_size;
+	p->api.note_get_u64 = gc_nb_get_u64;
+	p->api.binding_known = svc_binding_known;
 	return p;
 }
 
@@ -536,4 +549,19 @@ GUESTCORE_API const void *guestcore_plugin_interface(const struct guestcore_plug
 	if (!guestcore_plugin_loaded(p) || !name || !p->desc.get_interface)
 		return NULL;
 	return p->desc.get_interface(name);
+}
+
+const struct guestcore_host_api *gc_plugin_api(const struct guestcore_plugin *p)
+{
+	return &p->api;
+}
+
+const char *gc_plugin_last_error(const struct guestcore_plugin *p)
+{
+	return p->handle.error;
+}
+
+void gc_plugin_clear_error(struct guestcore_plugin *p)
+{
+	p->handle.error[0] = '\0';
 }

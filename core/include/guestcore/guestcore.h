@@ -269,6 +269,59 @@ GUESTCORE_API size_t guestcore_note_layout_flags_text(const struct guestcore_not
 						       const struct guestcore_field_info *field,
 						       uint64_t value, char *buf, size_t bufsz);
 
+/* ---- dump ------------------------------------------------------------------
+ * Write a guest core: the memory source plugin named in opts->source, the
+ * note sets (note-provider plugins) in opts->note_sets, and guestcore's own
+ * notes last.  The whole layout is computed first; memory is then streamed
+ * into a temporary file beside the output, which replaces the output only
+ * when everything succeeded. */
+
+enum guestcore_copy_mode {
+	GUESTCORE_COPY_AUTO = 0, /* zero-copy (copy_file_range) from file-backed ranges */
+	GUESTCORE_COPY_READ = 1, /* read through a buffer; all-zero pages become holes */
+};
+
+struct guestcore_dump_opts {
+	size_t sz;                     /* sizeof(struct guestcore_dump_opts) */
+	const char *source;            /* "NAME:SPEC", e.g. "raw:guest.img,map=guest.map" */
+	const char *const *note_sets;  /* NULL-terminated provider names; NULL: { "vbox" } */
+	const char *output;
+	bool force;                    /* replace an existing output */
+	bool strict;                   /* unreadable pages fail the dump */
+	int elf_class;                 /* 0: automatic, 32 or 64 */
+	int copy_mode;                 /* enum guestcore_copy_mode */
+	/* Called after each chunk: bytes of memory done and in all. */
+	void (*progress)(void *userdata, uint64_t done, uint64_t total);
+	void *progress_userdata;
+	/* When it becomes non-zero (a signal handler sets it), the dump stops,
+	 * resumes the guest, removes its temporary file and returns -ECANCELED. */
+	volatile int *cancel;
+};
+
+struct guestcore_dump_result {
+	size_t sz;                     /* set by the caller */
+	int elf_class;                 /* 32 or 64 */
+	uint16_t e_machine;
+	uint32_t cpu_count;
+	uint64_t ranges;               /* PT_LOAD segments */
+	uint64_t memory_bytes;         /* guest bytes with file data (RAM and ROM) */
+	uint64_t unreadable_ranges;
+	uint64_t unreadable_bytes;
+	uint64_t file_size;
+	uint64_t notes;
+};
+
+/* Returned (positive) when the core is complete but some pages could not be
+ * read: they hold zeros and are listed in the GUESTCORE notes. */
+#define GUESTCORE_DUMP_PARTIAL 3
+
+/* 0, GUESTCORE_DUMP_PARTIAL, or a negative errno with one sentence in MSG
+ * that names what failed and what to do.  The output is untouched on any
+ * failure, and a paused guest is always resumed. */
+GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guestcore_layouts *layouts,
+				 const struct guestcore_dump_opts *opts,
+				 struct guestcore_dump_result *ret_result, char *msg, size_t msgsz);
+
 /* Check a descriptor as the host does after the entry call: size, ABI
  * version against HOST_ABI, strings, capability bits.  0 when acceptable;
  * otherwise a negative errno and a sentence in MSG (which may be NULL).

@@ -1,0 +1,308 @@
+/* guestcore dump: write a guest core from a memory source and note sets.
+ * Owns what the library leaves to the tool: options, signals (an interrupt
+ * stops the dump cleanly), the progress display and the summary. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static volatile int cancel_flag;
+
+static void on_signal(int sig)
+{
+	cancel_flag = sig;
+}
+
+enum progress_mode { PROGRESS_AUTO, PROGRESS_BAR, PROGRESS_JSON, PROGRESS_NONE };
+
+struct progress {
+	enum progress_mode mode;
+	struct timespec start, last;
+	bool drew;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void human(uint64_t n, char *buf, size_t sz)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	unsigned u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, sz, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+static void on_progress(void *ud, uint64_t done, uint64_t total)
+{
+	struct progress *p = ud;
+	struct timespec now;
+	double el, rate, eta;
+	bool final = done >= total;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!final && since(&p->last, &now) < (p->mode == PROGRESS_JSON ? 1.0 : 0.2))
+		return;
+	p->last = now;
+	el = since(&p->start, &now);
+	rate = el > 0 ? (double)done / el : 0;
+	eta = rate > 0 ? (double)(total - done) / rate : 0;
+	if (p->mode == PROGRESS_JSON) {
+		fprintf(stderr, "{\"done\": %" PRIu64 ", \"total\": %" PRIu64 ", \"rate\": %.0f, \"eta\": %.1f}\n",
+			done, total, rate, eta);
+	} else if (p->mode == PROGRESS_BAR) {
+		char d[32], t[32], r[32], bar[31];
+		unsigned fill = total ? (unsigned)((double)done / (double)total * 30) : 30;
+
+		memset(bar, '#', fill);
+		memset(bar + fill, '.', 30 - fill);
+		bar[30] = '\0';
+		human(done, d, sizeof(d));
+		human(total, t, sizeof(t));
+		human((uint64_t)rate, r, sizeof(r));
+		fprintf(stderr, "\r[%s] %s / %s  %s/s  ETA %3.0fs ", bar, d, t, r, eta);
+		p->drew = true;
+	}
+}
+
+static bool split_sets(char *arg, const char ***ret)
+{
+	size_t n = 0;
+	const char **v = NULL;
+	char *save = NULL;
+
+	for (char *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const char **nv = reallocarray(v, n + 2, sizeof(*v));
+		if (!nv) {
+			free(v);
+			return false;
+		}
+		v = nv;
+		v[n++] = t;
+		v[n] = NULL;
+	}
+	*ret = v;
+	return v != NULL;
+}
+
+static void dump_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: guestcore dump --source NAME:SPEC [--notes SETS] -o OUT [OPTION]...\n"
+		"Write an ELF core of a guest: its memory as one PT_LOAD per range (MMIO ranges\n"
+		"without file bytes) and the notes of each note set, then guestcore's own notes.\n"
+		"\n"
+		"  -s, --source=NAME:SPEC   memory source plugin and its arguments, for example\n"
+		"                           raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386]\n"
+		"  -n, --notes=SETS         comma-separated note sets (default: vbox); vbox,qemu\n"
+		"                           writes both, VBCORE first\n"
+		"  -o, --output=OUT         the core file; written beside as a temporary file and\n"
+		"                           renamed into place only when complete\n"
+		"  -f, --force              replace OUT if it exists\n"
+		"      --strict             fail when any page cannot be read\n"
+		"      --elf-class=32|64    force the ELF class (default: ELF32 only for an i386\n"
+		"                           guest whose memory fits below 4 GiB)\n"
+		"      --copy=auto|read     auto: zero-copy from file-backed sources, holes kept;\n"
+		"                           read: through a buffer, all-zero pages become holes\n"
+		"      --progress[=MODE]    bar (default on a terminal), json (one line a second\n"
+		"                           on stderr) or none\n"
+		"  -h, --help               display this help and exit\n"
+		"\n"
+		"Exit status:\n"
+		"  0  the core is complete\n"
+		"  1  failure; OUT is unchanged and no temporary file is left\n"
+		"  2  usage error\n"
+		"  3  the core is complete, but some pages could not be read: they hold zeros\n"
+		"     and are listed in the GUESTCORE notes\n");
+}
+
+int cmd_dump(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "notes", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "elf-class", required_argument, NULL, 'c' },
+		{ "copy", required_argument, NULL, 'C' },
+		{ "progress", optional_argument, NULL, 'p' },
+		{ "plugin-path", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct guestcore_dump_opts o = { .sz = sizeof(o) };
+	struct guestcore_dump_result res = { .sz = sizeof(res) };
+	struct progress prog = { .mode = PROGRESS_AUTO };
+	struct guestcore_host *host = NULL;
+	struct guestcore_layouts *layouts = NULL;
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	const char **sets = NULL;
+	char msg[1024];
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "s:n:o:fP:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o.source = optarg;
+			break;
+		case 'n':
+			free(sets);
+			sets = NULL;
+			if (!split_sets(optarg, &sets)) {
+				cli_error("dump: --notes needs at least one note set, for example vbox,qemu");
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'f':
+			o.force = true;
+			break;
+		case 'S':
+			o.strict = true;
+			break;
+		case 'c':
+			if (strcmp(optarg, "32") == 0)
+				o.elf_class = 32;
+			else if (strcmp(optarg, "64") == 0)
+				o.elf_class = 64;
+			else {
+				cli_error("dump: --elf-class takes 32 or 64");
+				free(sets);
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'C':
+			if (strcmp(optarg, "auto") == 0)
+				o.copy_mode = GUESTCORE_COPY_AUTO;
+			else if (strcmp(optarg, "read") == 0)
+				o.copy_mode = GUESTCORE_COPY_READ;
+			else {
+				cli_error("dump: --copy takes auto or read");
+				free(sets);
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (!optarg || strcmp(optarg, "bar") == 0)
+				prog.mode = PROGRESS_BAR;
+			else if (strcmp(optarg, "json") == 0)
+				prog.mode = PROGRESS_JSON;
+			else if (strcmp(optarg, "none") == 0)
+				prog.mode = PROGRESS_NONE;
+			else {
+				cli_error("dump: --progress takes bar, json or none");
+				free(sets);
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'P':
+			if (!cli_add_plugin_dir(cli, optarg)) {
+				free(sets);
+				return GC_EXIT_FAILURE;
+			}
+			break;
+		case 'h':
+			dump_usage(stdout);
+			free(sets);
+			return GC_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'guestcore dump --help' for more information.\n");
+			free(sets);
+			return GC_EXIT_USAGE;
+		}
+	}
+	if (optind < argc || !o.source || !o.output) {
+		if (optind < argc)
+			cli_error("dump: unexpected argument '%s'", argv[optind]);
+		else
+			cli_error("dump: %s is required", !o.source ? "--source" : "-o OUT");
+		fprintf(stderr, "Try 'guestcore dump --help' for more information.\n");
+		free(sets);
+		return GC_EXIT_USAGE;
+	}
+	o.note_sets = sets;
+	if (prog.mode == PROGRESS_AUTO)
+		prog.mode = isatty(STDERR_FILENO) ? PROGRESS_BAR : PROGRESS_NONE;
+	if (prog.mode != PROGRESS_NONE) {
+		o.progress = on_progress;
+		o.progress_userdata = &prog;
+		clock_gettime(CLOCK_MONOTONIC, &prog.start);
+		prog.last = prog.start;
+	}
+
+	r = cli_open_host(cli, &host);
+	if (r == GC_EXIT_OK)
+		r = cli_open_layouts(cli, &layouts);
+	if (r != GC_EXIT_OK) {
+		guestcore_host_free(host);
+		free(sets);
+		return r;
+	}
+
+	/* Interrupts stop the dump; the library cleans up and resumes the guest.
+	 * A file size limit must fail a write (EFBIG), not kill us. */
+	cancel_flag = 0;
+	o.cancel = &cancel_flag;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	signal(SIGXFSZ, SIG_IGN);
+	r = guestcore_dump(host, layouts, &o, &res, msg, sizeof(msg));
+	for (size_t i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (prog.drew)
+		fputc('\n', stderr);
+
+	if (r < 0) {
+		cli_error("dump: %s", msg);
+		r = GC_EXIT_FAILURE;
+	} else {
+		char mem[32], disk[32];
+		struct stat st;
+
+		human(res.memory_bytes, mem, sizeof(mem));
+		if (stat(o.output, &st) == 0)
+			human((uint64_t)st.st_blocks * 512, disk, sizeof(disk));
+		else
+			snprintf(disk, sizeof(disk), "?");
+		printf("%s: ELF%d %s core, %u vCPUs, %" PRIu64 " segments, %s of memory, %" PRIu64
+		       " notes, %s on disk\n", o.output, res.elf_class,
+		       res.e_machine == EM_X86_64 ? "x86_64" : res.e_machine == EM_386 ? "i386" : "guest",
+		       res.cpu_count, res.ranges, mem, res.notes, disk);
+		if (r == GUESTCORE_DUMP_PARTIAL) {
+			cli_warning("%" PRIu64 " bytes in %" PRIu64 " ranges could not be read: they hold zeros and "
+				    "are listed in the GUESTCORE notes (--strict makes this a failure)",
+				    res.unreadable_bytes, res.unreadable_ranges);
+			r = GC_EXIT_PARTIAL;
+		} else {
+			r = GC_EXIT_OK;
+		}
+		if (fflush(stdout) != 0)
+			r = GC_EXIT_FAILURE;
+	}
+	guestcore_layouts_free(layouts);
+	guestcore_host_free(host);
+	free(sets);
+	return r;
+}

@@ -1,0 +1,90 @@
+/* The dump inside libguestcore: one struct shared by the source wrapper
+ * (dump_source.c), the note builder (dump_notes.c) and the ELF writer
+ * (dump_write.c). */
+#ifndef GUESTCORE_DUMP_H
+#define GUESTCORE_DUMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "layout.h"
+
+#define GC_PAGE 4096u
+#define GC_CHUNK (1u << 20)           /* bytes per read or copy step */
+#define GC_UNREADABLE_NOTES 1024u     /* per-range notes reserved; counts stay exact beyond */
+#define GC_MAX_RANGES (1u << 24)      /* a source claiming more is broken */
+#define GC_MAX_CPUS 4096u
+
+struct gc_note {
+	const struct guestcore_note_layout *layout;
+	unsigned char *desc;  /* encoded descriptor, NULL for the host's own late notes */
+	uint64_t desc_size;
+	uint64_t size;        /* bytes in the file: header, name, descriptor, padding */
+	uint64_t offset;      /* in the file */
+};
+
+struct gc_span {
+	uint64_t start, size;
+};
+
+struct gc_dump {
+	struct guestcore_dump_opts o;
+	struct guestcore_host *host;
+	const struct guestcore_layouts *layouts;
+	char *msg;
+	size_t msgsz;
+
+	/* the source */
+	struct guestcore_plugin *src_plugin;
+	const struct guestcore_memory_source_ops *src;
+	struct guestcore_source *source;
+	bool paused;
+	struct guestcore_guest_info info;
+	char *description;
+	struct guestcore_range *ranges;
+	size_t n_ranges, ranges_cap;
+
+	/* the notes: providers' first, then the host's own */
+	struct gc_note *notes;
+	size_t n_notes;
+	const struct guestcore_note_layout *gc_info, *gc_unreadable;
+	uint64_t unreadable_note_size; /* one per-unreadable note in the file */
+	time_t created;
+
+	/* pages that could not be read */
+	struct gc_span *unread;       /* at most GC_UNREADABLE_NOTES, the last one covering the rest */
+	size_t n_unread;
+	uint64_t unread_count, unread_bytes;
+
+	/* the output */
+	int elf_class;
+	bool big_endian;
+	int fd;
+	char *tmp_path;
+	uint64_t n_phdrs;
+	uint64_t notes_offset, notes_reserved, data_offset, file_size;
+	uint64_t *range_offset;
+	uint64_t total, done;
+	unsigned char *buf;           /* GC_CHUNK bytes */
+};
+
+GC_HIDDEN void gc_dump_fail(struct gc_dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* dump_source.c */
+GC_HIDDEN int gc_source_open(struct gc_dump *d);
+GC_HIDDEN void gc_source_close(struct gc_dump *d);
+GC_HIDDEN int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *binding, struct guestcore_value *ret,
+			      char *strbuf, size_t strbufsz);
+
+/* dump_notes.c */
+GC_HIDDEN int gc_notes_build(struct gc_dump *d);
+GC_HIDDEN int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size);
+GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size);
+GC_HIDDEN void gc_notes_free(struct gc_dump *d);
+
+/* dump_write.c */
+GC_HIDDEN int gc_write_all(struct gc_dump *d);
+GC_HIDDEN void gc_put(unsigned char *p, unsigned size, uint64_t v, bool big_endian);
+GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what);
+
+#endif

@@ -1,0 +1,420 @@
+/* The notes of a dump: each note set's provider names its layouts, the host
+ * builds every instance (once or per vCPU), lets the provider set fields,
+ * and the layout engine encodes; the host's own GUESTCORE notes come last
+ * and are encoded at the end, when the unreadable ranges are known. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dump.h"
+
+#define PROV_MIN_SIZE (offsetof(struct guestcore_note_provider_ops, layouts) + sizeof(void *))
+
+struct nb_override {
+	char *path;
+	bool is_bytes;
+	uint64_t value;
+	void *data;
+	size_t len;
+};
+
+struct guestcore_note_builder {
+	struct gc_dump *d;
+	const struct guestcore_note_layout *layout;
+	uint32_t instance;
+	uint64_t size;
+	struct nb_override *ov;
+	size_t n_ov;
+	const struct gc_span *span; /* per-unreadable instance */
+};
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+/* Bytes a note takes in the file.  ELF: 12-byte header, name with its NUL
+ * padded to 4, descriptor padded to its alignment.  VirtualBox: the name and
+ * n_descsz are padded to 8. */
+uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size)
+{
+	size_t namelen = strlen(nl->note_name);
+
+	if (nl->name_format == GUESTCORE_NAME_VBOX)
+		return 12 + align_up(namelen + 1, 8) + align_up(desc_size, 8);
+	return 12 + align_up(namelen + 1, 4) + align_up(desc_size, nl->desc_align > 4 ? nl->desc_align : 4);
+}
+
+/* Header, name and descriptor of one note into OUT (gc_note_file_size bytes). */
+static void note_emit(const struct gc_dump *d, const struct guestcore_note_layout *nl, const unsigned char *desc,
+		      uint64_t desc_size, unsigned char *out)
+{
+	size_t namelen = strlen(nl->note_name);
+	uint64_t total = gc_note_file_size(nl, desc_size);
+	uint64_t name_area, descsz;
+
+	memset(out, 0, total);
+	if (nl->name_format == GUESTCORE_NAME_VBOX) {
+		name_area = align_up(namelen + 1, 8);
+		gc_put(out, 4, namelen, d->big_endian);
+		descsz = align_up(desc_size, 8);
+	} else {
+		name_area = align_up(namelen + 1, 4);
+		gc_put(out, 4, namelen + 1, d->big_endian);
+		descsz = desc_size;
+	}
+	gc_put(out + 4, 4, descsz, d->big_endian);
+	gc_put(out + 8, 4, nl->n_type, d->big_endian);
+	memcpy(out + 12, nl->note_name, namelen);
+	memcpy(out + 12 + name_area, desc, desc_size);
+}
+
+/* ---- builder services (installed in every plugin's host table) ---------- */
+
+int gc_nb_info(struct guestcore_note_builder *nb, const char **ret_id, uint32_t *ret_instance)
+{
+	if (!nb)
+		return -EINVAL;
+	if (ret_id)
+		*ret_id = nb->layout->id;
+	if (ret_instance)
+		*ret_instance = nb->instance;
+	return 0;
+}
+
+static int add_override(struct guestcore_note_builder *nb, const char *path, bool is_bytes, uint64_t value,
+			const void *data, size_t len)
+{
+	struct nb_override *v, *o;
+	bool found = false;
+
+	if (!nb || !path)
+		return -EINVAL;
+	for (size_t i = 0; i < nb->layout->n_leaves; i++)
+		if (strcmp(nb->layout->leaves[i].path, path) == 0) {
+			const struct gc_leaf *lf = &nb->layout->leaves[i];
+			bool leaf_bytes = lf->type == GUESTCORE_FIELD_BYTES || lf->type == GUESTCORE_FIELD_STRING;
+			if (leaf_bytes != is_bytes || lf->type == GUESTCORE_FIELD_PAD)
+				return -EINVAL;
+			if (is_bytes && len > lf->size)
+				return -E2BIG;
+			found = true;
+		}
+	if (!found)
+		return -ENOENT;
+	v = reallocarray(nb->ov, nb->n_ov + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	nb->ov = v;
+	o = &nb->ov[nb->n_ov];
+	memset(o, 0, sizeof(*o));
+	o->path = strdup(path);
+	o->is_bytes = is_bytes;
+	o->value = value;
+	if (is_bytes && len) {
+		o->data = malloc(len);
+		if (o->data)
+			memcpy(o->data, data, len);
+	}
+	o->len = len;
+	if (!o->path || (is_bytes && len && !o->data)) {
+		free(o->path);
+		free(o->data);
+		return -ENOMEM;
+	}
+	nb->n_ov++;
+	return 0;
+}
+
+int gc_nb_set_u64(struct guestcore_note_builder *nb, const char *path, uint64_t value)
+{
+	return add_override(nb, path, false, value, NULL, 0);
+}
+
+int gc_nb_set_bytes(struct guestcore_note_builder *nb, const char *path, const void *data, size_t len)
+{
+	if (len && !data)
+		return -EINVAL;
+	return add_override(nb, path, true, 0, data, len);
+}
+
+int gc_nb_set_size(struct guestcore_note_builder *nb, uint64_t size)
+{
+	if (!nb || size < nb->layout->min_size || size > nb->layout->size)
+		return -ERANGE;
+	for (size_t i = 0; i < nb->layout->n_leaves; i++) {
+		const struct gc_leaf *lf = &nb->layout->leaves[i];
+		if (lf->offset < size && lf->offset + lf->size > size)
+			return -EINVAL;
+	}
+	nb->size = size;
+	return 0;
+}
+
+int gc_nb_get_u64(struct guestcore_note_builder *nb, const char *binding, uint64_t *ret)
+{
+	struct guestcore_value v = { .sz = sizeof(v) };
+	char s[256];
+	int r;
+
+	if (!nb || !binding || !ret)
+		return -EINVAL;
+	r = gc_source_value(nb->d, nb->instance, binding, &v, s, sizeof(s));
+	if (r < 0)
+		return r;
+	if (v.bytes)
+		return -EINVAL;
+	*ret = v.u;
+	return 0;
+}
+
+static void nb_clear(struct guestcore_note_builder *nb)
+{
+	for (size_t i = 0; i < nb->n_ov; i++) {
+		free(nb->ov[i].path);
+		free(nb->ov[i].data);
+	}
+	free(nb->ov);
+	nb->ov = NULL;
+	nb->n_ov = 0;
+}
+
+/* ---- encoding one instance --------------------------------------------------- */
+
+struct value_ctx {
+	struct guestcore_note_builder *nb;
+	char str[256];
+};
+
+static int value_cb(void *ud, const char *binding, struct guestcore_value *ret)
+{
+	struct value_ctx *c = ud;
+	const struct gc_span *s = c->nb->span;
+
+	if (s && strcmp(binding, "unreadable.start") == 0) {
+		ret->u = s->start;
+		return 0;
+	}
+	if (s && strcmp(binding, "unreadable.size") == 0) {
+		ret->u = s->size;
+		return 0;
+	}
+	return gc_source_value(c->nb->d, c->nb->instance, binding, ret, c->str, sizeof(c->str));
+}
+
+/* Encode NB into a fresh buffer. */
+static int nb_encode(struct guestcore_note_builder *nb, unsigned char **ret_desc, uint64_t *ret_size)
+{
+	struct gc_dump *d = nb->d;
+	struct value_ctx c = { .nb = nb };
+	struct guestcore_encode_opts o = {
+		.sz = sizeof(o), .big_endian = d->big_endian, .size = nb->size, .value = value_cb, .userdata = &c,
+	};
+	uint64_t size = nb->size ? nb->size : nb->layout->size;
+	unsigned char *desc = malloc(size);
+	char msg[256];
+	size_t n = 0;
+	int r;
+
+	if (!desc)
+		return -ENOMEM;
+	r = guestcore_note_encode(nb->layout, &o, desc, size, &n, msg, sizeof(msg));
+	if (r < 0) {
+		gc_dump_fail(d, "%s", msg);
+		free(desc);
+		return r;
+	}
+	for (size_t i = 0; i < nb->n_ov; i++) {
+		const struct nb_override *ov = &nb->ov[i];
+		r = gc_note_patch(nb->layout, desc, n, ov->path, ov->is_bytes, ov->value, ov->data, ov->len,
+				  d->big_endian);
+		if (r < 0) {
+			gc_dump_fail(d, "note %s: field '%s' cannot take the value set for it: %s", nb->layout->id,
+				     ov->path, strerror(-r));
+			free(desc);
+			return r;
+		}
+	}
+	*ret_desc = desc;
+	*ret_size = n;
+	return 0;
+}
+
+static int add_note(struct gc_dump *d, const struct guestcore_note_layout *nl, unsigned char *desc, uint64_t size)
+{
+	struct gc_note *v = reallocarray(d->notes, d->n_notes + 1, sizeof(*v));
+
+	if (!v) {
+		free(desc);
+		return -ENOMEM;
+	}
+	d->notes = v;
+	d->notes[d->n_notes++] = (struct gc_note){
+		.layout = nl, .desc = desc, .desc_size = size, .size = gc_note_file_size(nl, size),
+	};
+	return 0;
+}
+
+static int build_set(struct gc_dump *d, const char *set)
+{
+	struct guestcore_plugin *p = guestcore_host_find(d->host, set);
+	const struct guestcore_note_provider_ops *ops;
+	const char *const *ids;
+
+	if (!p || !(guestcore_plugin_capabilities(p) & GUESTCORE_CAP_NOTE_PROVIDER)) {
+		gc_dump_fail(d, "no note set '%s': 'guestcore plugins' lists the note providers", set);
+		return -ENOENT;
+	}
+	ops = guestcore_plugin_interface(p, GUESTCORE_IFACE_NOTE_PROVIDER);
+	if (!ops || ops->size < PROV_MIN_SIZE || !ops->layouts) {
+		gc_dump_fail(d, "plugin '%s' declares a note provider but its interface is missing or incomplete: "
+				"rebuild it against this SDK", set);
+		return -ENOEXEC;
+	}
+	gc_plugin_clear_error(p);
+	ids = ops->layouts(gc_plugin_api(p), d->info.e_machine);
+	if (!ids) {
+		const char *e = gc_plugin_last_error(p);
+		gc_dump_fail(d, "note set '%s' cannot describe this guest: %s", set,
+			     e && *e ? e : "no layouts for its machine");
+		return -ENOTSUP;
+	}
+	for (size_t k = 0; ids[k]; k++) {
+		const struct guestcore_note_layout *nl = guestcore_layouts_find(d->layouts, ids[k]);
+		uint32_t instances;
+
+		if (!nl) {
+			gc_dump_fail(d, "note set '%s' writes layout '%s', which no layout file defines: install its "
+					"layout file or pass --schema-dir", set, ids[k]);
+			return -ENOENT;
+		}
+		if (nl->repeat == GUESTCORE_REPEAT_PER_CPU)
+			instances = d->info.cpu_count;
+		else if (nl->repeat == GUESTCORE_REPEAT_ONCE)
+			instances = 1;
+		else {
+			gc_dump_fail(d, "note set '%s': layout '%s' repeats per load or per unreadable range, which "
+					"only guestcore's own notes may do", set, nl->id);
+			return -EINVAL;
+		}
+		for (uint32_t i = 0; i < instances; i++) {
+			struct guestcore_note_builder nb = { .d = d, .layout = nl, .instance = i };
+			unsigned char *desc;
+			uint64_t size;
+			int r = 0;
+
+			if (ops->fill && ops->size >= offsetof(struct guestcore_note_provider_ops, fill) + sizeof(void *)) {
+				gc_plugin_clear_error(p);
+				r = ops->fill(gc_plugin_api(p), &nb);
+				if (r < 0) {
+					const char *e = gc_plugin_last_error(p);
+					gc_dump_fail(d, "note set '%s' could not fill %s #%u: %s", set, nl->id, i,
+						     e && *e ? e : strerror(-r));
+				}
+			}
+			if (r >= 0)
+				r = nb_encode(&nb, &desc, &size);
+			nb_clear(&nb);
+			if (r < 0)
+				return r;
+			r = add_note(d, nl, desc, size);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int gc_notes_build(struct gc_dump *d)
+{
+	static const char *const default_sets[] = { "vbox", NULL };
+	const char *const *sets = d->o.note_sets ? d->o.note_sets : default_sets;
+	int r;
+
+	for (size_t i = 0; sets[i]; i++) {
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(sets[k], sets[i]) == 0) {
+				gc_dump_fail(d, "note set '%s' is named twice", sets[i]);
+				return -EINVAL;
+			}
+		r = build_set(d, sets[i]);
+		if (r < 0)
+			return r;
+	}
+	d->gc_info = guestcore_layouts_find(d->layouts, "guestcore.info");
+	d->gc_unreadable = guestcore_layouts_find(d->layouts, "guestcore.unreadable");
+	if (!d->gc_info || !d->gc_unreadable) {
+		gc_dump_fail(d, "the layouts guestcore.info and guestcore.unreadable are missing: reinstall guestcore");
+		return -ENOENT;
+	}
+	/* The host's own notes: placeholders sized now, encoded at the end. */
+	r = add_note(d, d->gc_info, NULL, d->gc_info->size);
+	if (r < 0)
+		return r;
+	d->unreadable_note_size = gc_note_file_size(d->gc_unreadable, d->gc_unreadable->size);
+	return 0;
+}
+
+/* Encode the GUESTCORE notes and write every note.  *RET_NOTES_SIZE: bytes of
+ * notes actually present. */
+int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
+{
+	uint64_t off = d->notes_offset;
+	unsigned char *out;
+	int r;
+
+	for (size_t i = 0; i < d->n_notes; i++) {
+		struct gc_note *n = &d->notes[i];
+
+		if (!n->desc) {
+			struct guestcore_note_builder nb = { .d = d, .layout = n->layout };
+			r = nb_encode(&nb, &n->desc, &n->desc_size);
+			if (r < 0)
+				return r;
+		}
+		out = malloc(n->size);
+		if (!out)
+			return -ENOMEM;
+		note_emit(d, n->layout, n->desc, n->desc_size, out);
+		r = gc_pwrite_all(d, out, n->size, off, "notes");
+		free(out);
+		if (r < 0)
+			return r;
+		off += n->size;
+	}
+	for (size_t i = 0; i < d->n_unread; i++) {
+		struct guestcore_note_builder nb = { .d = d, .layout = d->gc_unreadable, .span = &d->unread[i] };
+		unsigned char *desc;
+		uint64_t size;
+
+		r = nb_encode(&nb, &desc, &size);
+		if (r < 0)
+			return r;
+		out = malloc(d->unreadable_note_size);
+		if (!out) {
+			free(desc);
+			return -ENOMEM;
+		}
+		note_emit(d, d->gc_unreadable, desc, size, out);
+		free(desc);
+		r = gc_pwrite_all(d, out, d->unreadable_note_size, off, "notes");
+		free(out);
+		if (r < 0)
+			return r;
+		off += d->unreadable_note_size;
+	}
+	*ret_notes_size = off - d->notes_offset;
+	return 0;
+}
+
+void gc_notes_free(struct gc_dump *d)
+{
+	for (size_t i = 0; i < d->n_notes; i++)
+		free(d->notes[i].desc);
+	free(d->notes);
+	d->notes = NULL;
+	d->n_notes = 0;
+}

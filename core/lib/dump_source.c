@@ -1,0 +1,254 @@
+/* The memory source of a dump: finding the plugin named in --source, the
+ * interface checks, pause and resume, the range list (checked ascending and
+ * non-overlapping), and every named value a layout may bind to. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "dump.h"
+
+/* Minimum table: everything up to get_register. */
+#define SRC_MIN_SIZE (offsetof(struct guestcore_memory_source_ops, get_register) + sizeof(void *))
+
+static const char *plugin_error(struct gc_dump *d, int r)
+{
+	const char *e = gc_plugin_last_error(d->src_plugin);
+
+	return e && *e ? e : strerror(r < 0 ? -r : r);
+}
+
+int gc_source_open(struct gc_dump *d)
+{
+	const char *spec = d->o.source, *colon;
+	char name[65];
+	struct guestcore_plugin *p;
+	const struct guestcore_memory_source_ops *ops;
+	int r;
+
+	if (!spec || !(colon = strchr(spec, ':')) || colon == spec || (size_t)(colon - spec) >= sizeof(name)) {
+		gc_dump_fail(d, "source '%s' is not NAME:SPEC (for example raw:guest.img)", spec ? spec : "");
+		return -EINVAL;
+	}
+	memcpy(name, spec, (size_t)(colon - spec));
+	name[colon - spec] = '\0';
+	p = guestcore_host_find(d->host, name);
+	if (!p || !(guestcore_plugin_capabilities(p) & GUESTCORE_CAP_MEMORY_SOURCE)) {
+		gc_dump_fail(d, "no memory-source plugin named '%s': 'guestcore plugins' lists them", name);
+		return -ENOENT;
+	}
+	ops = guestcore_plugin_interface(p, GUESTCORE_IFACE_MEMORY_SOURCE);
+	if (!ops || ops->size < SRC_MIN_SIZE || !ops->open || !ops->close || !ops->describe ||
+	    !ops->get_range || !ops->read) {
+		gc_dump_fail(d, "plugin '%s' declares a memory source but its interface is missing or "
+				"incomplete: rebuild it against this SDK", name);
+		return -ENOEXEC;
+	}
+	d->src_plugin = p;
+	d->src = ops;
+	gc_plugin_clear_error(p);
+	r = ops->open(gc_plugin_api(p), colon + 1, &d->source);
+	if (r < 0 || !d->source) {
+		gc_dump_fail(d, "source %s: %s", spec, plugin_error(d, r < 0 ? r : -EINVAL));
+		d->source = NULL;
+		return r < 0 ? r : -EINVAL;
+	}
+	/* Pause before reading anything; resumed on every path by close. */
+	if (ops->pause) {
+		gc_plugin_clear_error(p);
+		r = ops->pause(d->source);
+		if (r < 0) {
+			gc_dump_fail(d, "source %s could not pause the guest: %s", spec, plugin_error(d, r));
+			return r;
+		}
+		d->paused = true;
+	}
+	d->info.size = sizeof(d->info);
+	gc_plugin_clear_error(p);
+	r = ops->describe(d->source, &d->info);
+	if (r < 0) {
+		gc_dump_fail(d, "source %s could not describe the guest: %s", spec, plugin_error(d, r));
+		return r;
+	}
+	if (d->info.cpu_count > GC_MAX_CPUS) {
+		gc_dump_fail(d, "source %s claims %u vCPUs, more than the %u guestcore accepts", spec,
+			     d->info.cpu_count, GC_MAX_CPUS);
+		return -E2BIG;
+	}
+	d->description = strndup(d->info.description ? d->info.description : spec, 1024);
+	if (!d->description)
+		return -ENOMEM;
+	d->big_endian = d->info.big_endian != 0;
+
+	for (uint64_t i = 0;; i++) {
+		struct guestcore_range rg = { .size = sizeof(rg), .fd = -1 };
+		struct guestcore_range *v;
+
+		if (i >= GC_MAX_RANGES) {
+			gc_dump_fail(d, "source %s has more than %u ranges", spec, GC_MAX_RANGES);
+			return -E2BIG;
+		}
+		gc_plugin_clear_error(p);
+		r = ops->get_range(d->source, i, &rg);
+		if (r == -ENOENT)
+			break;
+		if (r < 0) {
+			gc_dump_fail(d, "source %s: range %" PRIu64 ": %s", spec, i, plugin_error(d, r));
+			return r;
+		}
+		if (rg.length == 0 || rg.start + rg.length < rg.start || rg.kind > GUESTCORE_RANGE_MMIO) {
+			gc_dump_fail(d, "source %s: range %" PRIu64 " (0x%" PRIx64 ", 0x%" PRIx64 " bytes, kind %u) is "
+				     "invalid: fix the source", spec, i, rg.start, rg.length, rg.kind);
+			return -EINVAL;
+		}
+		if (d->n_ranges && rg.start < d->ranges[d->n_ranges - 1].start + d->ranges[d->n_ranges - 1].length) {
+			gc_dump_fail(d, "source %s: range %" PRIu64 " at 0x%" PRIx64 " is not above the previous one "
+				     "(which ends at 0x%" PRIx64 "): sources list ranges ascending and apart", spec, i,
+				     rg.start, d->ranges[d->n_ranges - 1].start + d->ranges[d->n_ranges - 1].length);
+			return -EINVAL;
+		}
+		if (d->n_ranges == d->ranges_cap) {
+			size_t cap = d->ranges_cap ? d->ranges_cap * 2 : 64;
+			v = reallocarray(d->ranges, cap, sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			d->ranges = v;
+			d->ranges_cap = cap;
+		}
+		d->ranges[d->n_ranges++] = rg;
+	}
+	return 0;
+}
+
+void gc_source_close(struct gc_dump *d)
+{
+	if (!d->source)
+		return;
+	if (d->paused && d->src->resume) {
+		gc_plugin_clear_error(d->src_plugin);
+		if (d->src->resume(d->source) < 0 && !d->msg[0])
+			gc_dump_fail(d, "the guest could not be resumed: %s: resume it by hand",
+				     plugin_error(d, -EIO));
+	}
+	d->paused = false;
+	d->src->close(d->source);
+	d->source = NULL;
+}
+
+static const char *machine_text(uint16_t em)
+{
+	switch (em) {
+	case EM_X86_64: return "x86_64";
+	case EM_386: return "i386";
+	case EM_AARCH64: return "aarch64";
+	}
+	return "unknown";
+}
+
+static int reg(struct gc_dump *d, uint32_t cpu, const char *name, uint64_t *ret)
+{
+	if (!d->src->get_register || cpu >= d->info.cpu_count)
+		return -ENOENT;
+	return d->src->get_register(d->source, cpu, name, ret);
+}
+
+/* One named value for vCPU CPU.  Strings are written to STRBUF. */
+int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guestcore_value *ret,
+		    char *strbuf, size_t strbufsz)
+{
+	uint64_t v;
+	int r;
+
+	ret->bytes = NULL;
+	ret->len = 0;
+	if (strncmp(b, "reg.", 4) == 0) {
+		const char *dot = strrchr(b, '.');
+		if (strcmp(b, "reg.xsave") == 0) {
+			if (!d->src->get_register_bytes || d->src->size < offsetof(struct guestcore_memory_source_ops,
+										   get_register_bytes) + sizeof(void *) ||
+			    cpu >= d->info.cpu_count)
+				return -ENOENT;
+			return d->src->get_register_bytes(d->source, cpu, b, &ret->bytes, &ret->len);
+		}
+		r = reg(d, cpu, b, &ret->u);
+		if (r != -ENOENT)
+			return r;
+		/* Derived forms of segment attributes, either way round. */
+		if (dot && strcmp(dot, ".desc_flags") == 0) {
+			char a[64];
+			snprintf(a, sizeof(a), "%.*s.attr", (int)(dot - b), b);
+			if (reg(d, cpu, a, &v) == 0) {
+				ret->u = (v & 0xf0ffu) << 8;
+				return 0;
+			}
+		} else if (dot && strcmp(dot, ".attr") == 0) {
+			char a[64];
+			snprintf(a, sizeof(a), "%.*s.desc_flags", (int)(dot - b), b);
+			if (reg(d, cpu, a, &v) == 0) {
+				ret->u = (v >> 8) & 0xf0ffu;
+				return 0;
+			}
+		}
+		return -ENOENT;
+	}
+	if (strcmp(b, "vm.cpu_count") == 0) {
+		ret->u = d->info.cpu_count;
+		return 0;
+	}
+	if (strcmp(b, "vm.cpu_index") == 0) {
+		ret->u = cpu;
+		return 0;
+	}
+	if (strcmp(b, "vm.cpu_id") == 0) {
+		ret->u = (uint64_t)cpu + 1;
+		return 0;
+	}
+	if (strcmp(b, "vm.machine") == 0) {
+		snprintf(strbuf, strbufsz, "%s", machine_text(d->info.e_machine));
+		goto string;
+	}
+	if (strcmp(b, "host.tool_version") == 0) {
+		snprintf(strbuf, strbufsz, "guestcore %s", PACKAGE_VERSION);
+		goto string;
+	}
+	if (strcmp(b, "host.version_packed") == 0) {
+		unsigned maj = 0, min = 0, pat = 0;
+		sscanf(PACKAGE_VERSION, "%u.%u.%u", &maj, &min, &pat);
+		ret->u = ((uint64_t)(maj & 0xff) << 24) | ((min & 0xff) << 16) | (pat & 0xffff);
+		return 0;
+	}
+	if (strcmp(b, "host.revision") == 0) {
+		ret->u = 0;
+		return 0;
+	}
+	if (strcmp(b, "host.creation_time") == 0) {
+		ret->u = (uint64_t)d->created;
+		return 0;
+	}
+	if (strcmp(b, "source.description") == 0) {
+		snprintf(strbuf, strbufsz, "%s", d->description);
+		goto string;
+	}
+	if (strcmp(b, "dump.load_count") == 0) {
+		ret->u = d->n_ranges;
+		return 0;
+	}
+	if (strcmp(b, "dump.unreadable_count") == 0) {
+		ret->u = d->unread_count;
+		return 0;
+	}
+	if (strcmp(b, "dump.unreadable_bytes") == 0) {
+		ret->u = d->unread_bytes;
+		return 0;
+	}
+	return -ENOENT;
+string:
+	ret->bytes = strbuf;
+	ret->len = strlen(strbuf);
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* Note set "qemu": what QEMU's dump-guest-memory writes for x86 guests, one
+ * "CORE" NT_PRSTATUS per vCPU, then one "QEMU" QEMUCPUState per vCPU.  The
+ * QEMUCPUState is written at 440 bytes, with kernel_gs_base, as QEMU 7.2
+ * does. */
+#include "config.h"
+
+#include <elf.h>
+#include <string.h>
+
+#include <guestcore/plugin.h>
+
+#define QEMU_CPUSTATE_SIZE 440
+
+static const char *const x86_64_layouts[] = { "linux.prstatus-x86_64", "qemu.cpustate-x86_64", NULL };
+static const char *const i386_layouts[] = { "linux.prstatus-i386", NULL };
+
+static const char *const *qemu_list(const struct guestcore_host_api *host, uint16_t e_machine)
+{
+	if (e_machine == EM_X86_64)
+		return x86_64_layouts;
+	if (e_machine == EM_386) {
+		if (GUESTCORE_HOST_HAS(host, log))
+			host->log(host->handle, GUESTCORE_LOG_WARNING,
+				  "no layout for QEMU's 32-bit CPU state note yet: writing NT_PRSTATUS only");
+		return i386_layouts;
+	}
+	if (GUESTCORE_HOST_HAS(host, set_error))
+		host->set_error(host->handle, "the qemu note set knows x86 guests only (machine %u)", e_machine);
+	return NULL;
+}
+
+static int qemu_fill(const struct guestcore_host_api *host, struct guestcore_note_builder *nb)
+{
+	const char *id = NULL;
+
+	if (!GUESTCORE_HOST_HAS(host, note_info) || !GUESTCORE_HOST_HAS(host, note_set_size))
+		return 0;
+	host->note_info(nb, &id, NULL);
+	if (id && strcmp(id, "qemu.cpustate-x86_64") == 0)
+		return host->note_set_size(nb, QEMU_CPUSTATE_SIZE);
+	return 0;
+}
+
+static const struct guestcore_note_provider_ops qemu_ops = {
+	.size = sizeof(qemu_ops),
+	.layouts = qemu_list,
+	.fill = qemu_fill,
+};
+
+static const void *qemu_interface(const char *name)
+{
+	return strcmp(name, GUESTCORE_IFACE_NOTE_PROVIDER) == 0 ? &qemu_ops : NULL;
+}
+
+static const struct guestcore_plugin_descriptor qemu_desc = {
+	.size = sizeof(qemu_desc),
+	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.name = "qemu",
+	.version = PACKAGE_VERSION,
+	.description = "QEMU dump-guest-memory notes: CORE NT_PRSTATUS and QEMU CPU state per vCPU",
+	.capabilities = GUESTCORE_CAP_NOTE_PROVIDER,
+	.get_interface = qemu_interface,
+};
+
+GUESTCORE_PLUGIN_DEFINE_ENTRY(host, ret_desc)
+{
+	(void)host;
+	*ret_desc = &qemu_desc;
+	return 0;
+}
