@@ -9,6 +9,8 @@ PKGS="build-essential autoconf automake libtool pkg-config libelf-dev libxml2-de
 libxml2-utils libcunit1-dev libjson-c-dev libxxhash-dev elfutils binutils"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS abigail-tools valgrind clang"
+elif [ "${1:-}" = "--bench" ]; then
+	PKGS="$PKGS time bc"
 fi
 
 missing=

@@ -1,0 +1,124 @@
+#!/bin/sh
+# guestcore dump from the command line: what readelf, eu-readelf and
+# eu-elflint say of its output, PN_XNUM, sparse output of a 64 GiB guest, and
+# every failure path (existing output, unwritable directory, file size limit,
+# source read error, SIGINT): the documented exit status, the output
+# untouched, no temporary file left, the guest resumed.
+set -eu
+. "$top_srcdir/tests/cli/testlib.sh"
+G="$GUESTCORE -P $TP"
+
+no_temp() { # dir description
+	if ls -A "$1" | grep -q '\.guestcore-'; then not_ok "$2: temporary file left"; ls -la "$1"; else ok "$2: no temporary file"; fi
+}
+
+# --- a clean dump, as readers see it
+run $G dump -s "test:ranges=4,size=0x100000,gap=0x1000,cpus=2,mmio=3" --notes vbox,qemu -o "$T/a.core"
+expect_rc 0 "dump with vbox and qemu notes"
+expect_in "$out" "ELF64 x86_64 core, 2 vCPUs, 4 segments" "summary line"
+run readelf -n -l -W "$T/a.core"
+expect_rc 0 "readelf -n -l"
+[ -z "$err" ] && ok "readelf prints nothing on stderr" || { not_ok "readelf stderr"; echo "$err"; }
+expect_not_in "$out" "arning" "readelf prints no warning"
+expect_in "$out" "VBCORE" "readelf sees VBCORE"
+if command -v eu-readelf >/dev/null; then
+	run eu-readelf -n -l "$T/a.core"
+	expect_rc 0 "eu-readelf -n -l"
+	[ -z "$err" ] && ok "eu-readelf prints nothing on stderr" || { not_ok "eu-readelf stderr"; echo "$err"; }
+	expect_in "$out" "PRSTATUS" "eu-readelf decodes NT_PRSTATUS"
+	run eu-elflint "$T/a.core"
+	other=$(printf '%s\n' "$out$err" | grep -v 'unknown core file note type' | grep -v '^$' || true)
+	[ -z "$other" ] && ok "eu-elflint reports only unknown vendor note types" || { not_ok "eu-elflint"; echo "$other"; }
+fi
+
+# --- PN_XNUM
+run $G dump -s "test:ranges=70000,size=0x1000,gap=0x1000" -o "$T/x.core"
+expect_rc 0 "dump of 70000 ranges"
+run readelf -l -W "$T/x.core"
+expect_in "$out" "There are 70001 program headers" "readelf reads every segment"
+loads=$(printf '%s\n' "$out" | grep -c '^  LOAD' || true)
+[ "$loads" -eq 70000 ] && ok "70000 PT_LOAD listed" || not_ok "$loads PT_LOAD listed"
+rm -f "$T/x.core"
+
+# --- a 64 GiB sparse guest with 8 MiB of data
+truncate -s 64G "$T/big.img"
+for off in 0 1024 30000 65000; do # MiB
+	head -c 2097152 /dev/urandom | dd of="$T/big.img" bs=1M seek=$off conv=notrunc status=none
+done
+run $G dump -s "raw:$T/big.img" -o "$T/big.core"
+expect_rc 0 "dump of a 64 GiB sparse guest"
+used=$(du -k "$T/big.core" | cut -f1)
+[ "$used" -lt 65536 ] && ok "its disk usage is $used KiB, under 64 MiB" || not_ok "disk usage $used KiB"
+start=$(($(stat -c %s "$T/big.core") - 68719476736))
+same=0
+for off in 0 1024 30000 65000; do
+	a=$(dd if="$T/big.img" bs=1M skip=$off count=2 status=none | cksum)
+	b=$(dd if="$T/big.core" bs=1M count=2 iflag=skip_bytes skip=$((start + off * 1048576)) status=none | cksum)
+	[ "$a" = "$b" ] && same=$((same + 1))
+done
+[ $same -eq 4 ] && ok "the data reads back identical" || not_ok "data differs in $((4 - same)) places"
+rm -f "$T/big.core" "$T/big.img"
+
+# --- an existing output
+echo "keep me" >"$T/exists.core"
+run $G dump -s "test:ranges=1,size=0x10000" -o "$T/exists.core"
+expect_rc 1 "an existing output without --force"
+expect_in "$err" "exists.core exists: use --force to replace it" "the remedy is named"
+[ "$(cat "$T/exists.core")" = "keep me" ] && ok "the existing output is untouched" || not_ok "clobbered"
+
+# --- an unwritable directory
+run $G dump -s "test:ranges=1,size=0x10000" -o /proc/guestcore-test.core
+expect_rc 1 "an unwritable output directory"
+expect_in "$err" "cannot create a file beside /proc/guestcore-test.core" "the directory problem is named"
+
+# --- full disk: the file size limit
+run sh -c "ulimit -f 512; exec $G dump -s 'test:ranges=1,size=0x200000' -o '$T/exists.core' --force"
+expect_rc 1 "a file size limit mid-dump"
+expect_in "$err" "file size limit reached" "the limit is named"
+[ "$(cat "$T/exists.core")" = "keep me" ] && ok "the output is untouched after the size limit" || not_ok "clobbered"
+no_temp "$T" "size limit"
+
+# --- a source read error
+rm -f "$T/state"
+run $G dump -s "test:ranges=2,size=0x100000,fail=0x180000,state=$T/state" -o "$T/exists.core" --force
+expect_rc 1 "a source read error"
+expect_in "$err" "backing store went away" "the source's reason is shown"
+[ "$(cat "$T/exists.core")" = "keep me" ] && ok "the output is untouched after a read error" || not_ok "clobbered"
+[ "$(cat "$T/state")" = "$(printf 'pause\nresume')" ] && ok "the guest was paused and resumed" || not_ok "state: $(cat "$T/state")"
+no_temp "$T" "read error"
+
+# --- unreadable pages
+run $G dump -s "test:ranges=1,size=0x100000,bad=0x10000+0x3000" -o "$T/partial.core"
+expect_rc 3 "unreadable pages"
+expect_in "$err" "12288 bytes in 1 ranges could not be read" "the warning counts them"
+run $G dump -s "test:ranges=1,size=0x100000,bad=0x10000+0x3000" -o "$T/strict.core" --strict
+expect_rc 1 "unreadable pages with --strict"
+[ ! -e "$T/strict.core" ] && ok "--strict leaves no output" || not_ok "--strict wrote output"
+
+# --- SIGINT mid-dump
+rm -f "$T/state"
+$G dump -s "test:ranges=1,size=0x4000000,slow=20,state=$T/state" -o "$T/int.core" 2>"$T/int.err" &
+pid=$!
+i=0
+while [ ! -s "$T/state" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+kill -INT $pid
+set +e; wait $pid; rc=$?; set -e
+expect_rc 1 "SIGINT mid-dump"
+expect_in "$(cat "$T/int.err")" "interrupted" "the interrupt is reported"
+[ ! -e "$T/int.core" ] && ok "no output after SIGINT" || not_ok "output written after SIGINT"
+[ "$(cat "$T/state")" = "$(printf 'pause\nresume')" ] && ok "the guest was resumed after SIGINT" || not_ok "state: $(cat "$T/state")"
+no_temp "$T" "SIGINT"
+
+# --- progress and usage
+run $G dump -s "test:ranges=2,size=0x100000" -o "$T/p.core" --progress=json
+expect_rc 0 "--progress=json"
+expect_in "$err" '"total": 2097152' "a JSON progress line"
+run $G dump -o "$T/u.core"
+expect_rc 2 "no --source"
+run $G dump -s test:ranges=1 -o "$T/u.core" --elf-class=16
+expect_rc 2 "a bad --elf-class"
+run $G dump -s "nosuch:x" -o "$T/u.core"
+expect_rc 1 "an unknown source plugin"
+expect_in "$err" "no memory-source plugin named 'nosuch': 'guestcore plugins' lists them" "the remedy is named"
+finish

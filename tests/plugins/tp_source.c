@@ -1,0 +1,201 @@
+/* A memory source for tests, built by the test suite.  Its memory is a
+ * pattern computed from the address (every fourth page all zeros), so the
+ * reader can check any byte without a file.
+ *
+ *   test:ranges=N,size=BYTES[,gap=BYTES][,cpus=N][,mmio=K][,bad=ADDR+LEN]
+ *        [,fail=ADDR][,slow=MS][,state=PATH][,machine=i386]
+ *
+ * ranges of SIZE bytes, GAP bytes apart; every K-th range MMIO; reads of
+ * [ADDR, ADDR+LEN) give -EIO; a read at FAIL gives -ENXIO (a hard error);
+ * each read sleeps MS; pause and resume append "pause"/"resume" lines to
+ * PATH. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <guestcore/plugin.h>
+
+struct guestcore_source {
+	const struct guestcore_host_api *host;
+	uint64_t ranges, size, gap, mmio, bad, bad_len, fail, slow_ms;
+	uint32_t cpus;
+	uint16_t machine;
+	char state[512];
+};
+
+/* The test's view of guest memory: shared with the unit tests. */
+static unsigned char pattern(uint64_t addr)
+{
+	if (((addr >> 12) & 3) == 3)
+		return 0;
+	return (unsigned char)((addr * 2654435761u) >> 13) ^ (unsigned char)(addr >> 20);
+}
+
+static void note_state(struct guestcore_source *s, const char *what)
+{
+	FILE *f;
+
+	if (!s->state[0] || !(f = fopen(s->state, "a")))
+		return;
+	fprintf(f, "%s\n", what);
+	fclose(f);
+}
+
+static int ts_open(const struct guestcore_host_api *host, const char *spec, struct guestcore_source **ret)
+{
+	struct guestcore_source *s = calloc(1, sizeof(*s));
+	char *copy = strdup(spec), *save = NULL;
+
+	if (!s || !copy) {
+		free(s);
+		free(copy);
+		return -ENOMEM;
+	}
+	s->host = host;
+	s->ranges = 1;
+	s->size = 1 << 20;
+	s->fail = UINT64_MAX;
+	s->machine = EM_X86_64;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned long long a, b;
+		if (sscanf(t, "ranges=%llu", &a) == 1)
+			s->ranges = a;
+		else if (sscanf(t, "size=%lli", (long long *)&a) == 1)
+			s->size = a;
+		else if (sscanf(t, "gap=%lli", (long long *)&a) == 1)
+			s->gap = a;
+		else if (sscanf(t, "cpus=%llu", &a) == 1)
+			s->cpus = (uint32_t)a;
+		else if (sscanf(t, "mmio=%llu", &a) == 1)
+			s->mmio = a;
+		else if (sscanf(t, "bad=%lli+%lli", (long long *)&a, (long long *)&b) == 2) {
+			s->bad = a;
+			s->bad_len = b;
+		} else if (sscanf(t, "fail=%lli", (long long *)&a) == 1)
+			s->fail = a;
+		else if (sscanf(t, "slow=%llu", &a) == 1)
+			s->slow_ms = a;
+		else if (strncmp(t, "state=", 6) == 0)
+			snprintf(s->state, sizeof(s->state), "%s", t + 6);
+		else if (strcmp(t, "machine=i386") == 0)
+			s->machine = EM_386;
+		else {
+			host->set_error(host->handle, "test source: unknown option '%s'", t);
+			free(copy);
+			free(s);
+			return -EINVAL;
+		}
+	}
+	free(copy);
+	*ret = s;
+	return 0;
+}
+
+static void ts_close(struct guestcore_source *s)
+{
+	free(s);
+}
+
+static int ts_pause(struct guestcore_source *s)
+{
+	note_state(s, "pause");
+	return 0;
+}
+
+static int ts_resume(struct guestcore_source *s)
+{
+	note_state(s, "resume");
+	return 0;
+}
+
+static int ts_describe(struct guestcore_source *s, struct guestcore_guest_info *info)
+{
+	info->e_machine = s->machine;
+	info->cpu_count = s->cpus;
+	info->description = "test source";
+	return 0;
+}
+
+static int ts_range(struct guestcore_source *s, uint64_t i, struct guestcore_range *r)
+{
+	if (i >= s->ranges)
+		return -ENOENT;
+	r->start = i * (s->size + s->gap);
+	r->length = s->size;
+	r->kind = s->mmio && i % s->mmio == s->mmio - 1 ? GUESTCORE_RANGE_MMIO : GUESTCORE_RANGE_RAM;
+	r->fd = -1;
+	return 0;
+}
+
+static int ts_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	if (s->slow_ms) {
+		struct timespec ts = { (time_t)(s->slow_ms / 1000), (long)(s->slow_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	if (s->fail >= addr && s->fail < addr + len) {
+		s->host->set_error(s->host->handle, "the test source's backing store went away");
+		return -ENXIO;
+	}
+	if (s->bad_len && addr < s->bad + s->bad_len && addr + len > s->bad)
+		return -EIO;
+	for (size_t i = 0; i < len; i++)
+		p[i] = pattern(addr + i);
+	return 0;
+}
+
+static int ts_reg(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
+{
+	uint64_t h = 1469598103934665603ull ^ cpu;
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	if (strstr(name, ".sel") || strstr(name, ".limit") || strstr(name, ".attr") ||
+	    strstr(name, ".desc_flags") || strstr(name, "_cs") || strstr(name, "xsave_size"))
+		h &= 0xffff;
+	if (s->machine == EM_386)
+		h &= 0xffffffffu; /* a 32-bit guest's registers */
+	*ret = h;
+	return 0;
+}
+
+static const struct guestcore_memory_source_ops ts_ops = {
+	.size = sizeof(ts_ops),
+	.open = ts_open,
+	.close = ts_close,
+	.pause = ts_pause,
+	.resume = ts_resume,
+	.describe = ts_describe,
+	.get_range = ts_range,
+	.read = ts_read,
+	.get_register = ts_reg,
+};
+
+static const void *ts_iface(const char *name)
+{
+	return strcmp(name, GUESTCORE_IFACE_MEMORY_SOURCE) == 0 ? &ts_ops : NULL;
+}
+
+static const struct guestcore_plugin_descriptor ts_desc = {
+	.size = sizeof(ts_desc),
+	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.name = "test",
+	.version = "1",
+	.description = "pattern memory for tests",
+	.capabilities = GUESTCORE_CAP_MEMORY_SOURCE,
+	.get_interface = ts_iface,
+};
+
+GUESTCORE_PLUGIN_DEFINE_ENTRY(host, ret_desc)
+{
+	(void)host;
+	*ret_desc = &ts_desc;
+	return 0;
+}

@@ -1,0 +1,673 @@
+/* guestcore_dump(): round trips read back with libelf (every PT_LOAD byte
+ * equals the source at p_paddr, MMIO without file bytes, notes in order and
+ * byte-exact against structs packed here), PN_XNUM, sparse output, ELF32,
+ * and every failure path: the output untouched, no temporary file, the
+ * guest resumed. */
+#include "config.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include <guestcore/guestcore.h>
+
+#include "cunit_main.h"
+
+static struct guestcore_host *host;
+static struct guestcore_layouts *layouts;
+static char dir[] = "/tmp/gc-test-dump-XXXXXX";
+static char msg[1024];
+
+/* The test source's memory and registers (tests/plugins/tp_source.c),
+ * computed again here as the oracle. */
+static unsigned char pattern(uint64_t addr)
+{
+	if (((addr >> 12) & 3) == 3)
+		return 0;
+	return (unsigned char)((addr * 2654435761u) >> 13) ^ (unsigned char)(addr >> 20);
+}
+
+static uint64_t reg(uint32_t cpu, const char *name)
+{
+	uint64_t h = 1469598103934665603ull ^ cpu;
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	if (strstr(name, ".sel") || strstr(name, ".limit") || strstr(name, ".attr") ||
+	    strstr(name, ".desc_flags") || strstr(name, "_cs") || strstr(name, "xsave_size"))
+		h &= 0xffff;
+	return h;
+}
+
+static const char *path(const char *name)
+{
+	static char buf[4][512];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, name);
+	return buf[k];
+}
+
+static int dump(const char *source, const char *const *sets, const char *out, bool force, bool strict,
+		struct guestcore_dump_result *res)
+{
+	struct guestcore_dump_opts o = {
+		.sz = sizeof(o), .source = source, .note_sets = sets, .output = out, .force = force, .strict = strict,
+	};
+	struct guestcore_dump_result local = { .sz = sizeof(local) };
+
+	return guestcore_dump(host, layouts, &o, res ? res : &local, msg, sizeof(msg));
+}
+
+/* Temporary files left in the test directory. */
+static int leftovers(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		if (strstr(e->d_name, ".guestcore-"))
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+struct core {
+	int fd;
+	Elf *elf;
+	size_t phnum;
+};
+
+static bool core_open(struct core *c, const char *file)
+{
+	c->fd = open(file, O_RDONLY);
+	if (c->fd < 0)
+		return false;
+	c->elf = elf_begin(c->fd, ELF_C_READ, NULL);
+	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF || elf_getphdrnum(c->elf, &c->phnum) != 0) {
+		fprintf(stderr, "\n  libelf: %s\n", elf_errmsg(-1));
+		return false;
+	}
+	return true;
+}
+
+static void core_close(struct core *c)
+{
+	elf_end(c->elf);
+	close(c->fd);
+}
+
+/* Every PT_LOAD byte equals the pattern at p_paddr.  Returns mismatches. */
+static size_t check_loads_pattern(struct core *c, size_t *ret_mmio)
+{
+	static unsigned char buf[1 << 16];
+	size_t bad = 0, mmio = 0;
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < c->phnum; i++) {
+		GElf_Phdr ph;
+		gelf_getphdr(c->elf, (int)i, &ph);
+		if (ph.p_type != PT_LOAD)
+			continue;
+		CU_ASSERT(ph.p_paddr >= last);
+		last = ph.p_paddr + ph.p_memsz;
+		CU_ASSERT_EQUAL(ph.p_offset % 4096, 0);
+		if (ph.p_filesz == 0) {
+			mmio++;
+			continue;
+		}
+		CU_ASSERT_EQUAL(ph.p_filesz, ph.p_memsz);
+		for (uint64_t off = 0; off < ph.p_filesz; off += sizeof(buf)) {
+			size_t n = ph.p_filesz - off < sizeof(buf) ? (size_t)(ph.p_filesz - off) : sizeof(buf);
+			if (pread(c->fd, buf, n, (off_t)(ph.p_offset + off)) != (ssize_t)n)
+				return bad + 1;
+			for (size_t k = 0; k < n; k++)
+				if (buf[k] != pattern(ph.p_paddr + off + k))
+					bad++;
+		}
+	}
+	if (ret_mmio)
+		*ret_mmio = mmio;
+	return bad;
+}
+
+struct note {
+	char name[32];
+	uint32_t type;
+	unsigned char *desc;
+	size_t descsz;
+};
+
+/* The notes of the PT_NOTE, in order. */
+static size_t read_notes(struct core *c, struct note *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->phnum; i++) {
+		GElf_Phdr ph;
+		Elf_Data *data;
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+
+		gelf_getphdr(c->elf, (int)i, &ph);
+		if (ph.p_type != PT_NOTE)
+			continue;
+		data = elf_getdata_rawchunk(c->elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+		while (n < max && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			struct note *x = &out[n++];
+			snprintf(x->name, sizeof(x->name), "%.*s", (int)nh.n_namesz, (const char *)data->d_buf + name_off);
+			x->type = nh.n_type;
+			x->desc = (unsigned char *)data->d_buf + desc_off;
+			x->descsz = nh.n_descsz;
+		}
+	}
+	return n;
+}
+
+static uint64_t le(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* DBGFCORECPU for the test source's vCPU CPU, packed here. */
+struct ref_sel { uint64_t uBase; uint32_t uLimit, uAttr; uint16_t uSel, r0; uint32_t r1; };
+struct ref_xdtr { uint64_t uAddr; uint32_t cb, r0; };
+struct ref_vbcpu {
+	uint64_t gpr[14];
+	uint64_t rip, rsp, rbp, rflags;
+	struct ref_sel seg[6];
+	uint64_t cr0, cr2, cr3, cr4;
+	uint64_t dr[8];
+	struct ref_xdtr gdtr, idtr;
+	struct ref_sel ldtr, tr;
+	uint64_t sysenter[3];
+	uint64_t msr[8];
+	uint64_t tsc_aux;
+	uint64_t xcr[2];
+	uint32_t cbExt, pad;
+	uint8_t ext[8192];
+};
+
+static void ref_sel(struct ref_sel *s, uint32_t cpu, const char *seg)
+{
+	char b[64];
+
+	memset(s, 0, sizeof(*s));
+	snprintf(b, sizeof(b), "reg.%s.base", seg);
+	s->uBase = reg(cpu, b);
+	snprintf(b, sizeof(b), "reg.%s.limit", seg);
+	s->uLimit = (uint32_t)reg(cpu, b);
+	snprintf(b, sizeof(b), "reg.%s.attr", seg);
+	s->uAttr = (uint32_t)reg(cpu, b);
+	snprintf(b, sizeof(b), "reg.%s.sel", seg);
+	s->uSel = (uint16_t)reg(cpu, b);
+}
+
+static void pack_vbcpu(struct ref_vbcpu *r, uint32_t cpu)
+{
+	static const char *const gpr[] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8",
+					   "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+	static const char *const segs[] = { "cs", "ds", "es", "fs", "gs", "ss" };
+	static const char *const msrs[] = { "efer", "star", "pat", "lstar", "cstar", "sfmask",
+					    "kernel_gs_base", "apic_base" };
+	char b[64];
+
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < 14; i++) {
+		snprintf(b, sizeof(b), "reg.%s", gpr[i]);
+		r->gpr[i] = reg(cpu, b);
+	}
+	r->rip = reg(cpu, "reg.rip");
+	r->rsp = reg(cpu, "reg.rsp");
+	r->rbp = reg(cpu, "reg.rbp");
+	r->rflags = reg(cpu, "reg.rflags");
+	for (int i = 0; i < 6; i++)
+		ref_sel(&r->seg[i], cpu, segs[i]);
+	r->cr0 = reg(cpu, "reg.cr0");
+	r->cr2 = reg(cpu, "reg.cr2");
+	r->cr3 = reg(cpu, "reg.cr3");
+	r->cr4 = reg(cpu, "reg.cr4");
+	for (int i = 0; i < 8; i++) {
+		snprintf(b, sizeof(b), "reg.dr%d", i);
+		r->dr[i] = reg(cpu, b);
+	}
+	r->gdtr.uAddr = reg(cpu, "reg.gdtr.base");
+	r->gdtr.cb = (uint32_t)reg(cpu, "reg.gdtr.limit");
+	r->idtr.uAddr = reg(cpu, "reg.idtr.base");
+	r->idtr.cb = (uint32_t)reg(cpu, "reg.idtr.limit");
+	ref_sel(&r->ldtr, cpu, "ldtr");
+	ref_sel(&r->tr, cpu, "tr");
+	r->sysenter[0] = reg(cpu, "reg.sysenter_cs");
+	r->sysenter[1] = reg(cpu, "reg.sysenter_eip");
+	r->sysenter[2] = reg(cpu, "reg.sysenter_esp");
+	for (int i = 0; i < 8; i++) {
+		snprintf(b, sizeof(b), "reg.%s", msrs[i]);
+		r->msr[i] = reg(cpu, b);
+	}
+	r->tsc_aux = reg(cpu, "reg.tsc_aux");
+	r->xcr[0] = reg(cpu, "reg.xcr0");
+	r->xcr[1] = reg(cpu, "reg.xcr1");
+	r->cbExt = (uint32_t)reg(cpu, "reg.xsave_size");
+}
+
+static void test_round_trip_test_source(void)
+{
+	static const char *const sets[] = { "vbox", "qemu", NULL };
+	struct guestcore_dump_result res = { .sz = sizeof(res) };
+	struct core c;
+	struct note notes[16];
+	static struct ref_vbcpu ref;
+	size_t mmio = 0, n;
+
+	CU_ASSERT_EQUAL_FATAL(dump("test:ranges=5,size=0x31000,gap=0x5000,cpus=2,mmio=4", sets, path("rt.core"),
+				   false, false, &res), 0);
+	CU_ASSERT_EQUAL(res.ranges, 5);
+	CU_ASSERT_EQUAL(res.cpu_count, 2);
+	CU_ASSERT_FATAL(core_open(&c, path("rt.core")));
+	{
+		GElf_Ehdr eh;
+		gelf_getehdr(c.elf, &eh);
+		CU_ASSERT_EQUAL(eh.e_ident[EI_VERSION], EV_CURRENT);
+		CU_ASSERT_EQUAL(eh.e_ident[EI_CLASS], ELFCLASS64);
+		CU_ASSERT_EQUAL(eh.e_type, ET_CORE);
+		CU_ASSERT_EQUAL(eh.e_machine, EM_X86_64);
+		CU_ASSERT_EQUAL(eh.e_ehsize, sizeof(Elf64_Ehdr));
+		CU_ASSERT_EQUAL(eh.e_phentsize, sizeof(Elf64_Phdr));
+		CU_ASSERT_EQUAL(eh.e_version, EV_CURRENT);
+	}
+	CU_ASSERT_EQUAL(c.phnum, 6);
+	{
+		GElf_Phdr ph;
+		gelf_getphdr(c.elf, 0, &ph);
+		CU_ASSERT_EQUAL(ph.p_type, PT_NOTE);
+	}
+	CU_ASSERT_EQUAL(check_loads_pattern(&c, &mmio), 0);
+	CU_ASSERT_EQUAL(mmio, 1);
+
+	n = read_notes(&c, notes, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 8);
+	CU_ASSERT_STRING_EQUAL(notes[0].name, "VBCORE");
+	CU_ASSERT_STRING_EQUAL(notes[1].name, "VBCPU");
+	CU_ASSERT_STRING_EQUAL(notes[2].name, "VBCPU");
+	CU_ASSERT_STRING_EQUAL(notes[3].name, "CORE");
+	CU_ASSERT_STRING_EQUAL(notes[4].name, "CORE");
+	CU_ASSERT_STRING_EQUAL(notes[5].name, "QEMU");
+	CU_ASSERT_STRING_EQUAL(notes[6].name, "QEMU");
+	CU_ASSERT_STRING_EQUAL(notes[7].name, "GUESTCORE");
+	{
+		uint32_t core[6] = { 0xc01ac0de, 0x00010006, 24, 0x00010000, 0, 2 };
+		CU_ASSERT_EQUAL(notes[0].type, 0xb00);
+		CU_ASSERT_EQUAL(notes[0].descsz, 24);
+		CU_ASSERT_EQUAL(memcmp(notes[0].desc, core, 24), 0);
+	}
+	for (uint32_t cpu = 0; cpu < 2; cpu++) {
+		pack_vbcpu(&ref, cpu);
+		CU_ASSERT_EQUAL(notes[1 + cpu].type, 0xb01);
+		CU_ASSERT_EQUAL_FATAL(notes[1 + cpu].descsz, sizeof(ref));
+		CU_ASSERT_EQUAL(memcmp(notes[1 + cpu].desc, &ref, sizeof(ref)), 0);
+		/* NT_PRSTATUS: pr_pid = index + 1, pr_reg.rip at 112 + 128. */
+		CU_ASSERT_EQUAL(notes[3 + cpu].type, NT_PRSTATUS);
+		CU_ASSERT_EQUAL(notes[3 + cpu].descsz, 336);
+		CU_ASSERT_EQUAL(le(notes[3 + cpu].desc + 32, 4), cpu + 1);
+		CU_ASSERT_EQUAL(le(notes[3 + cpu].desc + 240, 8), reg(cpu, "reg.rip"));
+		/* QEMUCPUState, 440 bytes as QEMU 7.2 writes it. */
+		CU_ASSERT_EQUAL(notes[5 + cpu].descsz, 440);
+		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc, 4), 1);
+		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 4, 4), 440);
+		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 136, 8), reg(cpu, "reg.rip"));
+		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 152 + 8, 4), reg(cpu, "reg.cs.desc_flags"));
+		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 432, 8), reg(cpu, "reg.kernel_gs_base"));
+	}
+	CU_ASSERT_EQUAL(notes[7].type, 0x47430001);
+	CU_ASSERT_EQUAL(le(notes[7].desc, 4), 0x47434f52);
+	core_close(&c);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
+static void write_file(const char *p, const void *data, size_t n, off_t at)
+{
+	int fd = open(p, O_WRONLY | O_CREAT, 0644);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(pwrite(fd, data, n, at) == (ssize_t)n);
+	close(fd);
+}
+
+static void test_round_trip_raw_zero_copy_and_sparse(void)
+{
+	static unsigned char data[1 << 20];
+	const char *img = path("raw.img"), *map = path("raw.map");
+	char src[1200];
+	struct core c;
+	struct stat st;
+	static const char mapt[] = "# start size kind [file offset]\n"
+				   "0 0x100000 ram\n"
+				   "0x100000 0x10000 mmio\n"
+				   "0x110000 0x10000 rom 0x300000\n"
+				   "0x100000000 0x200000 ram 0x400000\n";
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + (i >> 9));
+	unlink(img);
+	write_file(img, data, sizeof(data), 0);                 /* low RAM */
+	write_file(img, data, 0x10000, 0x300000);               /* ROM */
+	write_file(img, data, sizeof(data), 0x500000);          /* second half of high RAM; first half a hole */
+	CU_ASSERT_FATAL(truncate(img, 0x600000) == 0);
+	write_file(map, mapt, sizeof(mapt) - 1, 0);
+	snprintf(src, sizeof(src), "raw:%s,map=%s", img, map);
+	CU_ASSERT_EQUAL_FATAL(dump(src, NULL, path("raw.core"), false, false, NULL), 0);
+	CU_ASSERT_FATAL(core_open(&c, path("raw.core")));
+	CU_ASSERT_EQUAL(c.phnum, 5);
+	{
+		int ifd = open(img, O_RDONLY);
+		static unsigned char a[1 << 16], b[1 << 16];
+		static const uint64_t foff[] = { 0, 0, 0x300000, 0x400000 };
+		size_t bad = 0;
+
+		for (size_t i = 1; i < c.phnum; i++) {
+			GElf_Phdr ph;
+			gelf_getphdr(c.elf, (int)i, &ph);
+			if (i == 2) {
+				CU_ASSERT_EQUAL(ph.p_filesz, 0);
+				CU_ASSERT_EQUAL(ph.p_memsz, 0x10000);
+				continue;
+			}
+			CU_ASSERT_EQUAL(ph.p_flags, i == 3 ? (PF_R | PF_X) : (PF_R | PF_W | PF_X));
+			for (uint64_t off = 0; off < ph.p_filesz; off += sizeof(a)) {
+				CU_ASSERT_FATAL(pread(c.fd, a, sizeof(a), (off_t)(ph.p_offset + off)) == sizeof(a));
+				CU_ASSERT_FATAL(pread(ifd, b, sizeof(b), (off_t)(foff[i - 1] + off)) == sizeof(b));
+				bad += memcmp(a, b, sizeof(a)) != 0;
+			}
+		}
+		close(ifd);
+		CU_ASSERT_EQUAL(bad, 0);
+	}
+	core_close(&c);
+	/* The 1 MiB hole of high RAM stays a hole. */
+	CU_ASSERT_FATAL(stat(path("raw.core"), &st) == 0);
+	CU_ASSERT((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size - 0x100000);
+}
+
+static void test_copy_read_makes_zero_pages_holes(void)
+{
+	static unsigned char data[64 * 4096];
+	const char *img = path("zero.img");
+	char src[600];
+	struct guestcore_dump_opts o = { .sz = sizeof(o), .source = src, .output = path("zero.core"),
+					 .copy_mode = GUESTCORE_COPY_READ };
+	struct guestcore_dump_result res = { .sz = sizeof(res) };
+	struct stat st;
+
+	/* A file with no holes, every other page zeros. */
+	for (size_t p = 0; p < 64; p += 2)
+		memset(data + p * 4096, 0x5a, 4096);
+	unlink(img);
+	write_file(img, data, sizeof(data), 0);
+	snprintf(src, sizeof(src), "raw:%s", img);
+	CU_ASSERT_EQUAL_FATAL(guestcore_dump(host, layouts, &o, &res, msg, sizeof(msg)), 0);
+	CU_ASSERT_FATAL(stat(o.output, &st) == 0);
+	/* 32 data pages plus headers and notes; the zero pages are holes. */
+	CU_ASSERT((uint64_t)st.st_blocks * 512 <= 32 * 4096 + 64 * 1024);
+	{
+		int fd = open(o.output, O_RDONLY);
+		static unsigned char back[sizeof(data)];
+		off_t data_off = (off_t)(st.st_size - (off_t)sizeof(data));
+		CU_ASSERT_FATAL(pread(fd, back, sizeof(back), data_off) == (ssize_t)sizeof(back));
+		CU_ASSERT_EQUAL(memcmp(back, data, sizeof(data)), 0);
+		close(fd);
+	}
+}
+
+static void test_pn_xnum(void)
+{
+	struct core c;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	size_t mmio = 0;
+
+	CU_ASSERT_EQUAL_FATAL(dump("test:ranges=70000,size=0x1000,gap=0x1000,mmio=7", NULL, path("xnum.core"),
+				   false, false, NULL), 0);
+	CU_ASSERT_FATAL(core_open(&c, path("xnum.core")));
+	CU_ASSERT_EQUAL(c.phnum, 70001);
+	gelf_getehdr(c.elf, &eh);
+	CU_ASSERT_EQUAL(eh.e_phnum, PN_XNUM);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gelf_getshdr(elf_getscn(c.elf, 0), &sh));
+	CU_ASSERT_EQUAL(sh.sh_info, 70001);
+	CU_ASSERT_EQUAL(check_loads_pattern(&c, &mmio), 0);
+	CU_ASSERT_EQUAL(mmio, 10000);
+	core_close(&c);
+	unlink(path("xnum.core"));
+}
+
+static void test_elf32_for_i386(void)
+{
+	static const char *const sets[] = { "qemu", NULL };
+	struct guestcore_dump_result res = { .sz = sizeof(res) };
+	struct core c;
+	struct note notes[8];
+	GElf_Ehdr eh;
+
+	CU_ASSERT_EQUAL_FATAL(dump("test:ranges=2,size=0x10000,cpus=1,machine=i386", sets, path("i386.core"),
+				   false, false, &res), 0);
+	if (msg[0])
+		fprintf(stderr, "\n  %s\n", msg);
+	CU_ASSERT_EQUAL(res.elf_class, 32);
+	CU_ASSERT_FATAL(core_open(&c, path("i386.core")));
+	gelf_getehdr(c.elf, &eh);
+	CU_ASSERT_EQUAL(eh.e_ident[EI_CLASS], ELFCLASS32);
+	CU_ASSERT_EQUAL(eh.e_machine, EM_386);
+	CU_ASSERT_EQUAL(eh.e_ehsize, sizeof(Elf32_Ehdr));
+	CU_ASSERT_EQUAL(check_loads_pattern(&c, NULL), 0);
+	CU_ASSERT_EQUAL(read_notes(&c, notes, 8), 2);
+	CU_ASSERT_EQUAL(notes[0].descsz, 144);
+	core_close(&c);
+	/* Memory above 4 GiB: ELF64 even for an i386 guest. */
+	CU_ASSERT_EQUAL(dump("test:ranges=2,size=0x10000,gap=0x100000000,machine=i386", sets, path("i386h.core"),
+			     false, false, &res), 0);
+	CU_ASSERT_EQUAL(res.elf_class, 64);
+}
+
+static void test_unreadable_pages(void)
+{
+	struct guestcore_dump_result res = { .sz = sizeof(res) };
+	struct core c;
+	struct note notes[8];
+	size_t n;
+	int fd;
+	unsigned char page[4096], zero[4096] = { 0 };
+	GElf_Phdr ph;
+
+	CU_ASSERT_EQUAL_FATAL(dump("test:ranges=1,size=0x100000,bad=0x22000+0x2000", NULL, path("bad.core"), false,
+				   false, &res), GUESTCORE_DUMP_PARTIAL);
+	CU_ASSERT_EQUAL(res.unreadable_ranges, 1);
+	CU_ASSERT_EQUAL(res.unreadable_bytes, 0x2000);
+	CU_ASSERT_FATAL(core_open(&c, path("bad.core")));
+	gelf_getphdr(c.elf, 1, &ph);
+	fd = c.fd;
+	CU_ASSERT_FATAL(pread(fd, page, sizeof(page), (off_t)(ph.p_offset + 0x23000)) == sizeof(page));
+	CU_ASSERT_EQUAL(memcmp(page, zero, sizeof(page)), 0);
+	CU_ASSERT_FATAL(pread(fd, page, sizeof(page), (off_t)(ph.p_offset + 0x24000)) == sizeof(page));
+	CU_ASSERT_EQUAL(page[1], pattern(0x24001));
+	n = read_notes(&c, notes, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 3); /* VBCORE (no vCPUs), GUESTCORE info, GUESTCORE unreadable */
+	CU_ASSERT_STRING_EQUAL(notes[n - 1].name, "GUESTCORE");
+	CU_ASSERT_EQUAL(notes[n - 1].type, 0x47430002);
+	CU_ASSERT_EQUAL(le(notes[n - 1].desc, 8), 0x22000);
+	CU_ASSERT_EQUAL(le(notes[n - 1].desc + 8, 8), 0x2000);
+	CU_ASSERT_EQUAL(le(notes[n - 2].desc + 32, 8), 1);      /* unreadable_count */
+	CU_ASSERT_EQUAL(le(notes[n - 2].desc + 40, 8), 0x2000); /* unreadable_bytes */
+	core_close(&c);
+
+	/* --strict: a failure, and nothing written. */
+	CU_ASSERT_EQUAL(dump("test:ranges=1,size=0x100000,bad=0x22000+0x2000", NULL, path("strict.core"), false,
+			     true, NULL), -EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "--strict"));
+	CU_ASSERT_EQUAL(access(path("strict.core"), F_OK), -1);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
+static size_t count_lines(const char *file, const char *what)
+{
+	FILE *f = fopen(file, "r");
+	char line[64];
+	size_t n = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strncmp(line, what, strlen(what)) == 0;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void test_source_error_keeps_output_and_resumes(void)
+{
+	char src[600];
+	static const char old[] = "previous core";
+	char back[32] = { 0 };
+	int fd;
+
+	unlink(path("state"));
+	write_file(path("keep.core"), old, sizeof(old), 0);
+	snprintf(src, sizeof(src), "test:ranges=2,size=0x100000,fail=0x150000,state=%s", path("state"));
+	CU_ASSERT_EQUAL(dump(src, NULL, path("keep.core"), true, false, NULL), -ENXIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "backing store went away"));
+	fd = open(path("keep.core"), O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(read(fd, back, sizeof(back)) == sizeof(old));
+	close(fd);
+	CU_ASSERT_STRING_EQUAL(back, old);
+	CU_ASSERT_EQUAL(count_lines(path("state"), "pause"), 1);
+	CU_ASSERT_EQUAL(count_lines(path("state"), "resume"), 1);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
+static void test_existing_output_needs_force(void)
+{
+	static const char old[] = "do not clobber";
+	struct stat st;
+
+	write_file(path("exists.core"), old, sizeof(old), 0);
+	CU_ASSERT_EQUAL(dump("test:ranges=1,size=0x10000", NULL, path("exists.core"), false, false, NULL), -EEXIST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "use --force"));
+	CU_ASSERT_FATAL(stat(path("exists.core"), &st) == 0);
+	CU_ASSERT_EQUAL(st.st_size, sizeof(old));
+	CU_ASSERT_EQUAL(dump("test:ranges=1,size=0x10000", NULL, path("exists.core"), true, false, NULL), 0);
+	CU_ASSERT_FATAL(stat(path("exists.core"), &st) == 0);
+	CU_ASSERT(st.st_size > 0x10000);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
+static volatile int cancel_flag;
+
+static void cancel_after_first(void *ud, uint64_t done, uint64_t total)
+{
+	(void)ud;
+	(void)total;
+	if (done > 0)
+		cancel_flag = 1;
+}
+
+static void test_cancel_cleans_up_and_resumes(void)
+{
+	char src[600];
+	struct guestcore_dump_opts o = {
+		.sz = sizeof(o), .source = src, .output = path("cancel.core"), .progress = cancel_after_first,
+		.cancel = &cancel_flag,
+	};
+
+	unlink(path("state"));
+	cancel_flag = 0;
+	snprintf(src, sizeof(src), "test:ranges=4,size=0x400000,state=%s", path("state"));
+	CU_ASSERT_EQUAL(guestcore_dump(host, layouts, &o, NULL, msg, sizeof(msg)), -ECANCELED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "interrupted"));
+	CU_ASSERT_EQUAL(access(o.output, F_OK), -1);
+	CU_ASSERT_EQUAL(count_lines(path("state"), "resume"), 1);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
+static void test_bad_outputs_and_sources(void)
+{
+	CU_ASSERT(dump("test:ranges=1,size=0x1000", NULL, "/proc/gc-test.core", false, false, NULL) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "cannot create a file beside /proc/gc-test.core"));
+	CU_ASSERT_EQUAL(dump("test:ranges=1,size=0x1000", NULL, path("no/such/dir/x.core"), false, false, NULL),
+			-ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "choose a writable directory"));
+	CU_ASSERT_EQUAL(dump("nosuch:thing", NULL, path("x.core"), false, false, NULL), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no memory-source plugin named 'nosuch'"));
+	CU_ASSERT_EQUAL(dump("no-colon", NULL, path("x.core"), false, false, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(dump("raw:/nonexistent.img", NULL, path("x.core"), false, false, NULL), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "image /nonexistent.img: No such file or directory"));
+	{
+		static const char *const sets[] = { "nosuchset", NULL };
+		CU_ASSERT_EQUAL(dump("test:ranges=1,size=0x1000", sets, path("x.core"), false, false, NULL), -ENOENT);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no note set 'nosuchset'"));
+	}
+	CU_ASSERT_EQUAL(access(path("x.core"), F_OK), -1);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
+static int suite_init(void)
+{
+	if (!mkdtemp(dir) || elf_version(EV_CURRENT) == EV_NONE)
+		return -1;
+	if (guestcore_host_new(NULL, &host) < 0 || guestcore_host_add_dir(host, TEST_BUILDDIR "/plugins/.libs") < 0 ||
+	    guestcore_host_add_dir(host, TEST_PLUGIN_DIR) < 0)
+		return -1;
+	guestcore_host_scan(host);
+	if (!guestcore_host_find(host, "raw") || !guestcore_host_find(host, "test"))
+		return -1;
+	if (guestcore_layouts_new(TEST_SRCDIR "/schemas/note-layout.xsd", &layouts) < 0 ||
+	    guestcore_layouts_load_dir(layouts, TEST_SRCDIR "/schemas", NULL, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	char cmd[600];
+
+	guestcore_layouts_free(layouts);
+	guestcore_host_free(host);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "round trip: pattern source, vbox+qemu notes byte-exact", test_round_trip_test_source },
+		{ "round trip: raw image, zero-copy, holes kept", test_round_trip_raw_zero_copy_and_sparse },
+		{ "copy=read: all-zero pages become holes", test_copy_read_makes_zero_pages_holes },
+		{ "70000 ranges: PN_XNUM, every segment read back", test_pn_xnum },
+		{ "i386 guest below 4 GiB: ELF32", test_elf32_for_i386 },
+		{ "unreadable pages: zeros, GUESTCORE notes, --strict", test_unreadable_pages },
+		{ "source error: output kept, guest resumed", test_source_error_keeps_output_and_resumes },
+		{ "existing output needs --force", test_existing_output_needs_force },
+		{ "cancel: cleaned up, guest resumed", test_cancel_cleans_up_and_resumes },
+		{ "bad outputs and sources", test_bad_outputs_and_sources },
+		CU_TEST_INFO_NULL,
+	};
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	GC_CUNIT_SUITE("dump", suite_init, suite_clean, tests);
+	return gc_cunit_run();
+}
