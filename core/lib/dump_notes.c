@@ -37,8 +37,9 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 }
 
 /* Bytes a note takes in the file.  ELF: 12-byte header, name with its NUL
- * padded to 4, descriptor padded to its alignment.  VirtualBox: the name and
- * n_descsz are padded to 8. */
+ * padded to 4, descriptor padded to its alignment.  VirtualBox: name and
+ * descriptor padded to 8.  n_descsz is always the descriptor's own size (the
+ * 2010 writer padded it, which readers then took for data). */
 uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size)
 {
 	size_t namelen = strlen(nl->note_name);
@@ -54,19 +55,17 @@ static void note_emit(const struct gc_dump *d, const struct guestcore_note_layou
 {
 	size_t namelen = strlen(nl->note_name);
 	uint64_t total = gc_note_file_size(nl, desc_size);
-	uint64_t name_area, descsz;
+	uint64_t name_area;
 
 	memset(out, 0, total);
 	if (nl->name_format == GUESTCORE_NAME_VBOX) {
 		name_area = align_up(namelen + 1, 8);
 		gc_put(out, 4, namelen, d->big_endian);
-		descsz = align_up(desc_size, 8);
 	} else {
 		name_area = align_up(namelen + 1, 4);
 		gc_put(out, 4, namelen + 1, d->big_endian);
-		descsz = desc_size;
 	}
-	gc_put(out + 4, 4, descsz, d->big_endian);
+	gc_put(out + 4, 4, desc_size, d->big_endian);
 	gc_put(out + 8, 4, nl->n_type, d->big_endian);
 	memcpy(out + 12, nl->note_name, namelen);
 	memcpy(out + 12 + name_area, desc, desc_size);
