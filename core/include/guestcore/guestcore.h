@@ -110,7 +110,7 @@ struct guestcore_note_layout; /* opaque: one note layout, owned by its set */
 
 enum guestcore_name_format {
 	GUESTCORE_NAME_ELF = 0,  /* n_namesz counts the NUL; name and desc padded to 4 */
-	GUESTCORE_NAME_VBOX = 1, /* n_namesz excludes the NUL; padding to 8 */
+	GUESTCORE_NAME_VBOX = 1, /* n_namesz excludes the NUL; name and descriptor padded to 8 */
 };
 
 enum guestcore_repeat {
