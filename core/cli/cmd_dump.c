@@ -117,6 +117,8 @@ static void dump_usage(FILE *out)
 		"                           renamed into place only when complete\n"
 		"  -f, --force              replace OUT if it exists\n"
 		"      --strict             fail when any page cannot be read\n"
+		"      --digest             record an XXH3-128 digest of every segment in the\n"
+		"                           GUESTCORE notes (reads every byte; no zero-copy)\n"
 		"      --elf-class=32|64    force the ELF class (default: ELF32 only for an i386\n"
 		"                           guest whose memory fits below 4 GiB)\n"
 		"      --copy=auto|read     auto: zero-copy from file-backed sources, holes kept;\n"
@@ -141,6 +143,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "digest", no_argument, NULL, 'D' },
 		{ "elf-class", required_argument, NULL, 'c' },
 		{ "copy", required_argument, NULL, 'C' },
 		{ "progress", optional_argument, NULL, 'p' },
@@ -180,6 +183,9 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			break;
 		case 'S':
 			o.strict = true;
+			break;
+		case 'D':
+			o.digest = true;
 			break;
 		case 'c':
 			if (strcmp(optarg, "32") == 0)

@@ -17,6 +17,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "dump", cmd_dump, "write a guest core (guestcore dump --help)" },
+	{ "inspect", cmd_inspect, "print a core's header, segments and decoded notes" },
+	{ "validate", cmd_validate, "check a core against its format and its readers" },
+	{ "read", cmd_read, "write guest-physical bytes of a core" },
+	{ "extract", cmd_extract, "write a core's memory as a raw image and map" },
 	{ "plugins", cmd_plugins, "list the plugins found and why any was refused" },
 	{ "schema", cmd_schema, "list, show and check note layouts" },
 };

@@ -66,6 +66,13 @@ struct gc_dump {
 	uint64_t *range_offset;
 	uint64_t total, done;
 	unsigned char *buf;           /* GC_CHUNK bytes */
+
+	/* --digest: XXH3-128 per range with file data */
+	void *hash;                   /* XXH3_state_t */
+	unsigned char (*digests)[16];
+	const struct guestcore_note_layout *gc_digest;
+	uint64_t digest_note_size;
+	size_t n_digest_notes;
 };
 
 GC_HIDDEN void gc_dump_fail(struct gc_dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -29,6 +29,7 @@ struct guestcore_note_builder {
 	struct nb_override *ov;
 	size_t n_ov;
 	const struct gc_span *span; /* per-unreadable instance */
+	long load;                  /* per-load instance, or -1 */
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -201,6 +202,24 @@ static int value_cb(void *ud, const char *binding, struct guestcore_value *ret)
 		ret->u = s->size;
 		return 0;
 	}
+	if (c->nb->load >= 0 && strncmp(binding, "load.", 5) == 0) {
+		const struct gc_dump *d = c->nb->d;
+		size_t i = (size_t)c->nb->load;
+		if (strcmp(binding, "load.index") == 0)
+			ret->u = i;
+		else if (strcmp(binding, "load.paddr") == 0)
+			ret->u = d->ranges[i].start;
+		else if (strcmp(binding, "load.memsz") == 0)
+			ret->u = d->ranges[i].length;
+		else if (strcmp(binding, "load.digest_algorithm") == 0)
+			ret->u = 1; /* xxh3-128 */
+		else if (strcmp(binding, "load.digest") == 0) {
+			ret->bytes = d->digests[i];
+			ret->len = 16;
+		} else
+			return -ENOENT;
+		return 0;
+	}
 	return gc_source_value(c->nb->d, c->nb->instance, binding, ret, c->str, sizeof(c->str));
 }
 
@@ -300,7 +319,7 @@ static int build_set(struct gc_dump *d, const char *set)
 			return -EINVAL;
 		}
 		for (uint32_t i = 0; i < instances; i++) {
-			struct guestcore_note_builder nb = { .d = d, .layout = nl, .instance = i };
+			struct guestcore_note_builder nb = { .d = d, .layout = nl, .instance = i, .load = -1 };
 			unsigned char *desc;
 			uint64_t size;
 			int r = 0;
@@ -354,6 +373,19 @@ int gc_notes_build(struct gc_dump *d)
 	if (r < 0)
 		return r;
 	d->unreadable_note_size = gc_note_file_size(d->gc_unreadable, d->gc_unreadable->size);
+	if (d->o.digest) {
+		d->gc_digest = guestcore_layouts_find(d->layouts, "guestcore.digest");
+		if (!d->gc_digest) {
+			gc_dump_fail(d, "the layout guestcore.digest is missing: reinstall guestcore");
+			return -ENOENT;
+		}
+		d->digests = calloc(d->n_ranges ? d->n_ranges : 1, sizeof(*d->digests));
+		if (!d->digests)
+			return -ENOMEM;
+		d->digest_note_size = gc_note_file_size(d->gc_digest, d->gc_digest->size);
+		for (size_t i = 0; i < d->n_ranges; i++)
+			d->n_digest_notes += d->ranges[i].kind != GUESTCORE_RANGE_MMIO;
+	}
 	return 0;
 }
 
@@ -369,7 +401,7 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 		struct gc_note *n = &d->notes[i];
 
 		if (!n->desc) {
-			struct guestcore_note_builder nb = { .d = d, .layout = n->layout };
+			struct guestcore_note_builder nb = { .d = d, .layout = n->layout, .load = -1 };
 			r = nb_encode(&nb, &n->desc, &n->desc_size);
 			if (r < 0)
 				return r;
@@ -385,7 +417,7 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 		off += n->size;
 	}
 	for (size_t i = 0; i < d->n_unread; i++) {
-		struct guestcore_note_builder nb = { .d = d, .layout = d->gc_unreadable, .span = &d->unread[i] };
+		struct guestcore_note_builder nb = { .d = d, .layout = d->gc_unreadable, .span = &d->unread[i], .load = -1 };
 		unsigned char *desc;
 		uint64_t size;
 
@@ -404,6 +436,29 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 		if (r < 0)
 			return r;
 		off += d->unreadable_note_size;
+	}
+	for (size_t i = 0; d->gc_digest && i < d->n_ranges; i++) {
+		struct guestcore_note_builder nb = { .d = d, .layout = d->gc_digest, .load = (long)i };
+		unsigned char *desc;
+		uint64_t size;
+
+		if (d->ranges[i].kind == GUESTCORE_RANGE_MMIO)
+			continue;
+		r = nb_encode(&nb, &desc, &size);
+		if (r < 0)
+			return r;
+		out = malloc(d->digest_note_size);
+		if (!out) {
+			free(desc);
+			return -ENOMEM;
+		}
+		note_emit(d, d->gc_digest, desc, size, out);
+		free(desc);
+		r = gc_pwrite_all(d, out, d->digest_note_size, off, "notes");
+		free(out);
+		if (r < 0)
+			return r;
+		off += d->digest_note_size;
 	}
 	*ret_notes_size = off - d->notes_offset;
 	return 0;

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <xxhash.h>
+
 #include "dump.h"
 
 void gc_dump_fail(struct gc_dump *d, const char *fmt, ...)
@@ -111,6 +113,7 @@ again:
 		d->notes_reserved += d->notes[i].size;
 	}
 	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
+	d->notes_reserved += (uint64_t)d->n_digest_notes * d->digest_note_size;
 	d->data_offset = align_up(d->notes_offset + d->notes_reserved, GC_PAGE);
 	off = d->data_offset;
 	free(d->range_offset);
@@ -353,6 +356,8 @@ static int copy_buffered(struct gc_dump *d, uint64_t addr, uint64_t len, uint64_
 		r = read_chunk(d, addr, d->buf, n);
 		if (r < 0)
 			return r;
+		if (d->hash)
+			XXH3_128bits_update(d->hash, d->buf, n);
 		r = write_sparse(d, d->buf, n, off);
 		if (r < 0)
 			return r;
@@ -416,7 +421,36 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 	return 0;
 }
 
+/* Feed LEN zero bytes (a hole) to the digest. */
+static void hash_zeros(struct gc_dump *d, uint64_t len)
+{
+	static const unsigned char zeros[1 << 16];
+
+	while (d->hash && len) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+		XXH3_128bits_update(d->hash, zeros, n);
+		len -= n;
+	}
+}
+
+static int copy_range_data(struct gc_dump *d, size_t i);
+
 static int copy_range(struct gc_dump *d, size_t i)
+{
+	int r;
+
+	if (d->hash)
+		XXH3_128bits_reset(d->hash);
+	r = copy_range_data(d, i);
+	if (r >= 0 && d->hash) {
+		XXH128_canonical_t c;
+		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(d->hash));
+		memcpy(d->digests[i], c.digest, 16);
+	}
+	return r;
+}
+
+static int copy_range_data(struct gc_dump *d, size_t i)
 {
 	const struct guestcore_range *rg = &d->ranges[i];
 	uint64_t off = d->range_offset[i];
@@ -432,6 +466,7 @@ static int copy_range(struct gc_dump *d, size_t i)
 		int r;
 
 		if (data < 0 && errno == ENXIO) {
+			hash_zeros(d, rg->length - pos);
 			d->done += rg->length - pos; /* the rest is a hole */
 			progress(d);
 			return 0;
@@ -448,12 +483,14 @@ static int copy_range(struct gc_dump *d, size_t i)
 				dend = rg->length;
 		}
 		if (dstart >= rg->length) {
+			hash_zeros(d, rg->length - pos);
 			d->done += rg->length - pos;
 			progress(d);
 			return 0;
 		}
+		hash_zeros(d, dstart - pos);
 		d->done += dstart - pos;
-		if (d->o.copy_mode == GUESTCORE_COPY_READ)
+		if (d->o.copy_mode == GUESTCORE_COPY_READ || d->hash)
 			r = copy_buffered(d, rg->start + dstart, dend - dstart, off + dstart);
 		else
 			r = copy_fd(d, rg->fd, rg->file_offset + dstart, dend - dstart, off + dstart, rg->start + dstart);
@@ -612,6 +649,13 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 	sde = getenv("SOURCE_DATE_EPOCH");
 	d.created = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
 	d.buf = malloc(GC_CHUNK);
+	if (d.o.digest) {
+		d.hash = XXH3_createState();
+		if (!d.hash) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	d.unread = calloc(GC_UNREADABLE_NOTES, sizeof(*d.unread));
 	if (!d.buf || !d.unread) {
 		r = -ENOMEM;
@@ -646,7 +690,7 @@ out:
 			.unreadable_ranges = d.unread_count,
 			.unreadable_bytes = d.unread_bytes,
 			.file_size = d.file_size,
-			.notes = d.n_notes + d.n_unread,
+			.notes = d.n_notes + d.n_unread + d.n_digest_notes,
 		};
 		for (size_t i = 0; i < d.n_ranges; i++)
 			if (d.ranges[i].kind != GUESTCORE_RANGE_MMIO)
@@ -659,6 +703,9 @@ out:
 	free(d.description);
 	free(d.unread);
 	free(d.buf);
+	free(d.digests);
+	if (d.hash)
+		XXH3_freeState(d.hash);
 	if (r < 0)
 		return r;
 	return d.unread_count ? GUESTCORE_DUMP_PARTIAL : 0;

@@ -296,6 +296,10 @@ struct guestcore_dump_opts {
 	/* When it becomes non-zero (a signal handler sets it), the dump stops,
 	 * resumes the guest, removes its temporary file and returns -ECANCELED. */
 	volatile int *cancel;
+	/* Record an XXH3-128 digest of every PT_LOAD (holes as zeros) in
+	 * GUESTCORE notes, for 'guestcore validate'.  Reads every byte through
+	 * the buffer (no zero-copy). */
+	bool digest;
 };
 
 struct guestcore_dump_result {
@@ -321,6 +325,103 @@ struct guestcore_dump_result {
 GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guestcore_layouts *layouts,
 				 const struct guestcore_dump_opts *opts,
 				 struct guestcore_dump_result *ret_result, char *msg, size_t msgsz);
+
+/* ---- reading cores --------------------------------------------------------
+ * Any ELF core: guestcore's, VirtualBox's, QEMU's (ELF32 or ELF64), Linux
+ * process cores.  libelf parses; every count is capped and every offset
+ * checked, so a hostile file fails fast with a message and nothing is read
+ * outside it. */
+
+struct guestcore_core; /* opaque: an open core file */
+
+struct guestcore_core_info {
+	size_t sz;            /* set by the caller */
+	int elf_class;        /* 32 or 64 */
+	bool big_endian;
+	uint8_t ei_version;
+	uint16_t e_type;
+	uint16_t e_machine;
+	uint32_t e_version;
+	uint16_t e_ehsize;
+	uint16_t e_phentsize;
+	uint16_t e_phnum;     /* as stored: PN_XNUM when the count is in section 0 */
+	uint64_t phnum;       /* the real count */
+	uint64_t phoff;
+	uint64_t shoff;
+	uint64_t file_size;
+	size_t segments;      /* program headers that could be read */
+	size_t notes;
+};
+
+struct guestcore_segment {
+	size_t sz;
+	uint32_t type;
+	uint32_t flags;
+	uint64_t offset;
+	uint64_t vaddr;
+	uint64_t paddr;
+	uint64_t filesz;
+	uint64_t memsz;
+	uint64_t align;
+};
+
+struct guestcore_note_ref {
+	size_t sz;
+	const char *name;          /* NUL-terminated copy of the name (n_namesz bytes) */
+	uint32_t namesz;           /* as stored */
+	uint32_t type;
+	uint32_t descsz;
+	uint64_t offset;           /* of the note header in the file */
+	uint64_t desc_offset;
+	const unsigned char *desc; /* descsz bytes */
+	size_t segment;            /* index of its PT_NOTE */
+	const struct guestcore_note_layout *layout; /* or NULL when unknown */
+};
+
+/* LAYOUTS may be NULL (notes are then all unknown).  -EINVAL with MSG when
+ * the file is not an ELF core that can be read at all. */
+GUESTCORE_API int guestcore_core_open(const char *path, const struct guestcore_layouts *layouts,
+				      struct guestcore_core **ret_core, char *msg, size_t msgsz);
+/* The same on an open file descriptor (not closed by the library). */
+GUESTCORE_API int guestcore_core_open_fd(int fd, const struct guestcore_layouts *layouts,
+					 struct guestcore_core **ret_core, char *msg, size_t msgsz);
+GUESTCORE_API void guestcore_core_close(struct guestcore_core *core);
+GUESTCORE_API int guestcore_core_info(const struct guestcore_core *core, struct guestcore_core_info *ret_info);
+GUESTCORE_API int guestcore_core_segment(const struct guestcore_core *core, size_t i,
+					 struct guestcore_segment *ret_segment);
+GUESTCORE_API int guestcore_core_note(const struct guestcore_core *core, size_t i,
+				      struct guestcore_note_ref *ret_note);
+/* Guest-physical bytes [ADDR, ADDR+LEN) across PT_LOAD segments.  Bytes no
+ * segment holds in the file (MMIO, holes between segments, memsz past
+ * filesz) fail with -ENXIO unless ALLOW_HOLES, when they read as zeros. */
+GUESTCORE_API int guestcore_core_read_phys(const struct guestcore_core *core, uint64_t addr, void *buf,
+					   size_t len, bool allow_holes, char *msg, size_t msgsz);
+
+enum guestcore_severity {
+	GUESTCORE_SEVERITY_INFO = 0,
+	GUESTCORE_SEVERITY_WARNING = 1,
+	GUESTCORE_SEVERITY_ERROR = 2,
+};
+
+enum guestcore_profile {
+	GUESTCORE_PROFILE_AUTO = 0,   /* the rules of the formats the notes show */
+	GUESTCORE_PROFILE_VBOX = 1,   /* what VirtualBox core readers demand */
+	GUESTCORE_PROFILE_QEMU = 2,   /* what QEMU dump readers demand */
+	GUESTCORE_PROFILE_STRICT = 3, /* every warning is an error */
+};
+
+struct guestcore_finding {
+	size_t sz;
+	uint32_t severity;   /* enum guestcore_severity */
+	const char *id;      /* stable, e.g. "load.order" (sdk/ABI.md lists them) */
+	uint64_t offset;     /* in the file */
+	const char *message; /* one sentence */
+};
+typedef void (*guestcore_finding_fn)(void *userdata, const struct guestcore_finding *finding);
+
+/* Check CORE; each finding goes to REPORT.  Returns the number of errors. */
+GUESTCORE_API int guestcore_core_validate(const struct guestcore_core *core, int profile,
+					  guestcore_finding_fn report, void *userdata);
 
 /* Check a descriptor as the host does after the entry call: size, ABI
  * version against HOST_ABI, strings, capability bits.  0 when acceptable;

@@ -1,0 +1,746 @@
+/* guestcore inspect, validate, read and extract: reading any ELF core
+ * through libguestcore's reader and the note layouts. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+
+static const char *machine_name(uint16_t em)
+{
+	switch (em) {
+	case EM_X86_64: return "x86_64";
+	case EM_386: return "i386";
+	case EM_AARCH64: return "aarch64";
+	case EM_NONE: return "none";
+	}
+	return "other";
+}
+
+static const char *seg_type(uint32_t t)
+{
+	switch (t) {
+	case PT_NULL: return "NULL";
+	case PT_LOAD: return "LOAD";
+	case PT_NOTE: return "NOTE";
+	case PT_DYNAMIC: return "DYNAMIC";
+	case PT_INTERP: return "INTERP";
+	case PT_PHDR: return "PHDR";
+	}
+	return "OTHER";
+}
+
+static const char *seg_kind(const struct guestcore_segment *s)
+{
+	if (s->type != PT_LOAD)
+		return "";
+	if (s->filesz == 0)
+		return "mmio";
+	if ((s->flags & (PF_R | PF_W | PF_X)) == (PF_R | PF_X))
+		return "rom";
+	return "ram";
+}
+
+/* Open a core for the reading commands: exit status 2 when unreadable. */
+static int open_core(struct cli *cli, const char *path, struct guestcore_layouts **ret_layouts,
+		     struct guestcore_core **ret_core)
+{
+	char msg[512];
+	int r = cli_open_layouts(cli, ret_layouts);
+
+	if (r != GC_EXIT_OK)
+		return r;
+	r = guestcore_core_open(path, *ret_layouts, ret_core, msg, sizeof(msg));
+	if (r < 0) {
+		cli_error("%s: %s: give a readable ELF core file", path, msg);
+		guestcore_layouts_free(*ret_layouts);
+		*ret_layouts = NULL;
+		return 2;
+	}
+	return GC_EXIT_OK;
+}
+
+static bool parse_num(const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return false;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M')
+		v <<= 20, end++;
+	else if (*end == 'G')
+		v <<= 30, end++;
+	if (*end)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* ---- inspect ------------------------------------------------------------------ */
+
+struct field_out {
+	const struct guestcore_note_layout *nl;
+	json_object *arr;
+};
+
+static void value_string(const struct guestcore_note_layout *nl, const struct guestcore_field_info *fi,
+			 const struct guestcore_field_value *v, char *buf, size_t sz)
+{
+	if (fi->type == GUESTCORE_FIELD_STRING) {
+		size_t n = strnlen(v->bytes, v->len);
+		snprintf(buf, sz, "\"%.*s\"", (int)n, (const char *)v->bytes);
+		for (char *p = buf + 1; *p && p[1]; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+				*p = '?';
+	} else if (fi->type == GUESTCORE_FIELD_BYTES || (fi->type == GUESTCORE_FIELD_RESERVED && fi->size > 8)) {
+		size_t len = 0, all_zero = 1;
+		for (size_t i = 0; i < v->len; i++)
+			all_zero = all_zero && ((const unsigned char *)v->bytes)[i] == 0;
+		len += (size_t)snprintf(buf, sz, "%zu bytes%s", v->len, all_zero ? ", all zero" : ":");
+		for (size_t i = 0; !all_zero && i < v->len && i < 16 && len + 4 < sz; i++)
+			len += (size_t)snprintf(buf + len, sz - len, " %02x", ((const unsigned char *)v->bytes)[i]);
+		if (!all_zero && v->len > 16 && len + 5 < sz)
+			snprintf(buf + len, sz - len, " ...");
+	} else if (fi->type >= GUESTCORE_FIELD_S8 && fi->type <= GUESTCORE_FIELD_S64) {
+		snprintf(buf, sz, "%" PRId64, v->s);
+	} else {
+		char flags[256];
+		size_t n = guestcore_note_layout_flags_text(nl, fi, v->u, flags, sizeof(flags));
+		if (v->enum_value)
+			snprintf(buf, sz, "0x%" PRIx64 " (%s)", v->u, v->enum_value);
+		else if (n)
+			snprintf(buf, sz, "0x%" PRIx64 " (%s)", v->u, flags);
+		else
+			snprintf(buf, sz, "0x%" PRIx64, v->u);
+	}
+}
+
+static int print_field(void *ud, const struct guestcore_field_info *fi, const struct guestcore_field_value *v)
+{
+	struct field_out *fo = ud;
+	char val[512];
+
+	value_string(fo->nl, fi, v, val, sizeof(val));
+	if (fo->arr) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "field", json_object_new_string(fi->path));
+		json_object_object_add(o, "offset", json_object_new_int64((int64_t)fi->offset));
+		if (fi->type <= GUESTCORE_FIELD_S64 || (fi->type == GUESTCORE_FIELD_RESERVED && fi->size <= 8)) {
+			if (fi->type >= GUESTCORE_FIELD_S8 && fi->type <= GUESTCORE_FIELD_S64)
+				json_object_object_add(o, "value", json_object_new_int64(v->s));
+			else
+				json_object_object_add(o, "value", json_object_new_uint64(v->u));
+		}
+		json_object_object_add(o, "text", json_object_new_string(val));
+		json_object_array_add(fo->arr, o);
+	} else {
+		printf("      %-24s %s\n", fi->path, val);
+	}
+	return 0;
+}
+
+static void hex_preview(const unsigned char *p, size_t n, char *buf, size_t sz)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < 32 && len + 4 < sz; i++)
+		len += (size_t)snprintf(buf + len, sz - len, "%s%02x", i ? " " : "", p[i]);
+	if (n > 32 && len + 5 < sz)
+		snprintf(buf + len, sz - len, " ...");
+}
+
+static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool json)
+{
+	struct guestcore_core_info info = { .sz = sizeof(info) };
+	json_object *root = NULL, *segs = NULL, *notes = NULL;
+
+	guestcore_core_info(core, &info);
+	if (json) {
+		json_object *h = json_object_new_object();
+		root = json_object_new_object();
+		json_object_object_add(root, "file", json_object_new_string(path));
+		json_object_object_add(h, "class", json_object_new_int(info.elf_class));
+		json_object_object_add(h, "byte_order", json_object_new_string(info.big_endian ? "big" : "little"));
+		json_object_object_add(h, "type", json_object_new_int(info.e_type));
+		json_object_object_add(h, "machine", json_object_new_string(machine_name(info.e_machine)));
+		json_object_object_add(h, "e_machine", json_object_new_int(info.e_machine));
+		json_object_object_add(h, "ei_version", json_object_new_int(info.ei_version));
+		json_object_object_add(h, "e_version", json_object_new_int64(info.e_version));
+		json_object_object_add(h, "program_headers", json_object_new_int64((int64_t)info.phnum));
+		json_object_object_add(h, "pn_xnum", json_object_new_boolean(info.e_phnum == PN_XNUM));
+		json_object_object_add(h, "file_size", json_object_new_int64((int64_t)info.file_size));
+		json_object_object_add(root, "header", h);
+		segs = json_object_new_array();
+		notes = json_object_new_array();
+	} else {
+		printf("%s: ELF%d %s-endian %s, machine %s (%u), EI_VERSION %u, e_version %u\n", path, info.elf_class,
+		       info.big_endian ? "big" : "little", info.e_type == ET_CORE ? "core" : "file (not a core)",
+		       machine_name(info.e_machine), info.e_machine, info.ei_version, info.e_version);
+		printf("  %" PRIu64 " program headers%s, %zu notes, %" PRIu64 " bytes\n", info.phnum,
+		       info.e_phnum == PN_XNUM ? " (PN_XNUM)" : "", info.notes, info.file_size);
+		printf("Segments:\n  %5s %-5s %-18s %-18s %-12s %-12s %-12s %-4s %s\n", "#", "TYPE", "PADDR", "VADDR",
+		       "OFFSET", "FILESZ", "MEMSZ", "FLG", "KIND");
+	}
+	for (size_t i = 0; i < info.segments; i++) {
+		struct guestcore_segment s = { .sz = sizeof(s) };
+		char flg[4] = { '-', '-', '-', 0 };
+
+		guestcore_core_segment(core, i, &s);
+		if (s.flags & PF_R)
+			flg[0] = 'R';
+		if (s.flags & PF_W)
+			flg[1] = 'W';
+		if (s.flags & PF_X)
+			flg[2] = 'X';
+		if (json) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "type", json_object_new_string(seg_type(s.type)));
+			json_object_object_add(o, "paddr", json_object_new_uint64(s.paddr));
+			json_object_object_add(o, "vaddr", json_object_new_uint64(s.vaddr));
+			json_object_object_add(o, "offset", json_object_new_uint64(s.offset));
+			json_object_object_add(o, "filesz", json_object_new_uint64(s.filesz));
+			json_object_object_add(o, "memsz", json_object_new_uint64(s.memsz));
+			json_object_object_add(o, "flags", json_object_new_string(flg));
+			if (s.type == PT_LOAD)
+				json_object_object_add(o, "kind", json_object_new_string(seg_kind(&s)));
+			json_object_array_add(segs, o);
+		} else {
+			printf("  %5zu %-5s 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%010" PRIx64 " 0x%010" PRIx64 " 0x%010" PRIx64
+			       " %-4s %s\n", i, seg_type(s.type), s.paddr, s.vaddr, s.offset, s.filesz, s.memsz, flg,
+			       seg_kind(&s));
+		}
+	}
+	if (!json)
+		printf("Notes:\n");
+	for (size_t i = 0; i < info.notes; i++) {
+		struct guestcore_note_ref n = { .sz = sizeof(n) };
+		struct guestcore_layout_info li = { .sz = sizeof(li) };
+		char m[256] = "";
+		json_object *o = NULL;
+		struct field_out fo = { 0 };
+
+		guestcore_core_note(core, i, &n);
+		if (n.layout)
+			guestcore_note_layout_info(n.layout, &li);
+		if (json) {
+			o = json_object_new_object();
+			json_object_object_add(o, "name", json_object_new_string(n.name));
+			json_object_object_add(o, "type", json_object_new_int64(n.type));
+			json_object_object_add(o, "descsz", json_object_new_int64(n.descsz));
+			json_object_object_add(o, "offset", json_object_new_uint64(n.offset));
+			json_object_object_add(o, "layout", n.layout ? json_object_new_string(li.id) : NULL);
+		} else {
+			printf("  [%zu] %s type 0x%x, %u bytes at 0x%" PRIx64 ": %s\n", i, n.name, n.type, n.descsz, n.offset,
+			       n.layout ? li.id : "no layout");
+		}
+		if (n.layout) {
+			int r;
+			fo.nl = n.layout;
+			if (json) {
+				fo.arr = json_object_new_array();
+				json_object_object_add(o, "fields", fo.arr);
+			}
+			r = guestcore_note_decode(n.layout, n.desc, n.descsz, info.big_endian, print_field, &fo, m, sizeof(m));
+			if (r != 0 && m[0]) {
+				if (json)
+					json_object_object_add(o, "problem", json_object_new_string(m));
+				else
+					printf("      (%s)\n", m);
+			}
+		} else {
+			char hex[160];
+			hex_preview(n.desc, n.descsz, hex, sizeof(hex));
+			if (json)
+				json_object_object_add(o, "preview", json_object_new_string(hex));
+			else
+				printf("      %s\n", n.descsz ? hex : "(empty)");
+		}
+		if (json)
+			json_object_array_add(notes, o);
+	}
+	if (json) {
+		json_object_object_add(root, "segments", segs);
+		json_object_object_add(root, "notes", notes);
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	}
+	return GC_EXIT_OK;
+}
+
+int cmd_inspect(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct guestcore_layouts *layouts = NULL;
+	struct guestcore_core *core = NULL;
+	bool json = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 'h') {
+			printf("Usage: guestcore inspect [--json] CORE\n"
+			       "Print the ELF header, every segment (type, addresses, sizes, kind) and every note,\n"
+			       "decoded field by field by its layout; a note without a layout as a hex preview.\n"
+			       "Exit status: 0 success, 1 failure, 2 CORE cannot be read.\n");
+			return GC_EXIT_OK;
+		} else {
+			fprintf(stderr, "Try 'guestcore inspect --help' for more information.\n");
+			return GC_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_error("inspect: give one core file");
+		return GC_EXIT_USAGE;
+	}
+	r = open_core(cli, argv[optind], &layouts, &core);
+	if (r != GC_EXIT_OK)
+		return r;
+	r = cmd_inspect_run(core, argv[optind], json);
+	guestcore_core_close(core);
+	guestcore_layouts_free(layouts);
+	if (fflush(stdout) != 0)
+		return GC_EXIT_FAILURE;
+	return r;
+}
+
+/* ---- validate ------------------------------------------------------------------ */
+
+struct vout {
+	json_object *arr;
+	const char *path;
+	int errors, warnings, infos;
+	bool quiet_info;
+};
+
+static const char *sev_name(uint32_t s)
+{
+	return s == GUESTCORE_SEVERITY_ERROR ? "error" : s == GUESTCORE_SEVERITY_WARNING ? "warning" : "info";
+}
+
+static void on_finding(void *ud, const struct guestcore_finding *f)
+{
+	struct vout *o = ud;
+
+	if (f->severity == GUESTCORE_SEVERITY_ERROR)
+		o->errors++;
+	else if (f->severity == GUESTCORE_SEVERITY_WARNING)
+		o->warnings++;
+	else
+		o->infos++;
+	if (o->arr) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "severity", json_object_new_string(sev_name(f->severity)));
+		json_object_object_add(j, "id", json_object_new_string(f->id));
+		json_object_object_add(j, "offset", json_object_new_uint64(f->offset));
+		json_object_object_add(j, "message", json_object_new_string(f->message));
+		json_object_array_add(o->arr, j);
+	} else if (!(o->quiet_info && f->severity == GUESTCORE_SEVERITY_INFO)) {
+		printf("%s:0x%" PRIx64 ": %s: %s: %s\n", o->path, f->offset, sev_name(f->severity), f->id, f->message);
+	}
+}
+
+int cmd_validate(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct guestcore_layouts *layouts = NULL;
+	struct guestcore_core *core = NULL;
+	struct vout out = { .quiet_info = true };
+	int profile = GUESTCORE_PROFILE_AUTO, c, r;
+	bool json = false;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			out.quiet_info = false;
+			break;
+		case 'p':
+			if (strcmp(optarg, "auto") == 0)
+				profile = GUESTCORE_PROFILE_AUTO;
+			else if (strcmp(optarg, "vbox") == 0)
+				profile = GUESTCORE_PROFILE_VBOX;
+			else if (strcmp(optarg, "qemu") == 0)
+				profile = GUESTCORE_PROFILE_QEMU;
+			else if (strcmp(optarg, "strict") == 0)
+				profile = GUESTCORE_PROFILE_STRICT;
+			else {
+				cli_error("validate: --profile takes auto, vbox, qemu or strict");
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			printf("Usage: guestcore validate [--json] [--profile auto|vbox|qemu|strict] [-v] CORE\n"
+			       "Check CORE: header, program headers, segment order and bounds, PN_XNUM, notes\n"
+			       "against their layouts, the rules of VirtualBox and QEMU cores, GUESTCORE digests,\n"
+			       "and, as warnings, what known readers demand. One line per finding:\n"
+			       "  CORE:0xOFFSET: SEVERITY: ID: sentence\n"
+			       "  -v, --verbose   also print informational findings\n"
+			       "Exit status: 0 no error, 1 errors found, 2 CORE cannot be read.\n");
+			return GC_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'guestcore validate --help' for more information.\n");
+			return GC_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_error("validate: give one core file");
+		return GC_EXIT_USAGE;
+	}
+	r = open_core(cli, argv[optind], &layouts, &core);
+	if (r != GC_EXIT_OK)
+		return r;
+	out.path = argv[optind];
+	if (json)
+		out.arr = json_object_new_array();
+	guestcore_core_validate(core, profile, on_finding, &out);
+	if (json) {
+		json_object *root = json_object_new_object();
+		json_object_object_add(root, "file", json_object_new_string(out.path));
+		json_object_object_add(root, "errors", json_object_new_int(out.errors));
+		json_object_object_add(root, "warnings", json_object_new_int(out.warnings));
+		json_object_object_add(root, "findings", out.arr);
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	} else {
+		printf("%s: %d errors, %d warnings%s\n", out.path, out.errors, out.warnings,
+		       out.errors ? "" : ": valid");
+	}
+	guestcore_core_close(core);
+	guestcore_layouts_free(layouts);
+	if (fflush(stdout) != 0)
+		return GC_EXIT_FAILURE;
+	return out.errors ? 1 : 0;
+}
+
+/* ---- read and extract -------------------------------------------------------------- */
+
+/* An output written beside its final name and renamed into place. */
+struct atomic_out {
+	char *final;
+	char *tmp;
+	int fd;
+};
+
+static int out_open(struct atomic_out *o, const char *path, bool force)
+{
+	char *d1 = strdup(path), *d2 = strdup(path);
+	struct stat st;
+
+	o->fd = -1;
+	o->final = (char *)path;
+	if (!force && lstat(path, &st) == 0) {
+		cli_error("%s exists: use --force to replace it", path);
+		free(d1);
+		free(d2);
+		return -EEXIST;
+	}
+	if (!d1 || !d2 || asprintf(&o->tmp, "%s/.%s.guestcore-XXXXXX", dirname(d1), basename(d2)) < 0) {
+		free(d1);
+		free(d2);
+		return -ENOMEM;
+	}
+	free(d1);
+	free(d2);
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (o->fd < 0) {
+		int e = errno;
+		cli_error("cannot create a file beside %s: %s", path, strerror(e));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -e;
+	}
+	return 0;
+}
+
+static int out_finish(struct atomic_out *o, bool ok, bool force)
+{
+	int r = 0;
+
+	if (o->fd >= 0 && ok && (fsync(o->fd) < 0 || close(o->fd) < 0)) {
+		cli_error("cannot write %s: %s", o->final, strerror(errno));
+		ok = false;
+	} else if (o->fd >= 0 && !ok)
+		close(o->fd);
+	o->fd = -1;
+	if (ok) {
+		if (force ? rename(o->tmp, o->final) < 0
+			  : renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->final, RENAME_NOREPLACE) < 0) {
+			cli_error("cannot move the result to %s: %s", o->final, strerror(errno));
+			ok = false;
+		}
+	}
+	if (!ok) {
+		unlink(o->tmp);
+		r = -EIO;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	return r;
+}
+
+static bool write_all(int fd, const void *p, size_t n, off_t off, bool positional)
+{
+	const unsigned char *b = p;
+
+	while (n) {
+		ssize_t w = positional ? pwrite(fd, b, n, off) : write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		b += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return true;
+}
+
+int cmd_read(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phys", required_argument, NULL, 'a' },  { "length", required_argument, NULL, 'l' },
+		{ "output", required_argument, NULL, 'o' }, { "allow-holes", no_argument, NULL, 'H' },
+		{ "force", no_argument, NULL, 'f' },        { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct guestcore_layouts *layouts = NULL;
+	struct guestcore_core *core = NULL;
+	uint64_t addr = 0, len = 0;
+	bool have_addr = false, have_len = false, holes = false, force = false, ok = true;
+	const char *output = NULL;
+	struct atomic_out out = { .fd = -1 };
+	unsigned char *buf;
+	char msg[512];
+	int c, r, fd = STDOUT_FILENO;
+
+	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			have_addr = parse_num(optarg, &addr);
+			if (!have_addr) {
+				cli_error("read: --phys takes an address such as 0x100000");
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'l':
+			have_len = parse_num(optarg, &len);
+			if (!have_len) {
+				cli_error("read: --length takes a byte count such as 4096 or 1M");
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'H':
+			holes = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			printf("Usage: guestcore read CORE --phys ADDR --length N [-o FILE] [--allow-holes] [--force]\n"
+			       "Write guest-physical bytes [ADDR, ADDR+N) to FILE or standard output, across\n"
+			       "segments.  Bytes with no data in the core (MMIO, gaps) are an error unless\n"
+			       "--allow-holes, which reads them as zeros.  N takes K, M and G suffixes.\n"
+			       "Exit status: 0 success, 1 failure, 2 CORE cannot be read or usage error.\n");
+			return GC_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'guestcore read --help' for more information.\n");
+			return GC_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || !have_addr || !have_len) {
+		cli_error("read: give a core file, --phys ADDR and --length N");
+		return GC_EXIT_USAGE;
+	}
+	r = open_core(cli, argv[optind], &layouts, &core);
+	if (r != GC_EXIT_OK)
+		return r;
+	/* Check the whole range first: a failure writes nothing. */
+	buf = malloc(1 << 20);
+	if (!buf) {
+		guestcore_core_close(core);
+		guestcore_layouts_free(layouts);
+		return GC_EXIT_FAILURE;
+	}
+	if (output) {
+		if (out_open(&out, output, force) < 0) {
+			free(buf);
+			guestcore_core_close(core);
+			guestcore_layouts_free(layouts);
+			return GC_EXIT_FAILURE;
+		}
+		fd = out.fd;
+	}
+	for (uint64_t done = 0; ok && done < len;) {
+		size_t n = len - done < (1u << 20) ? (size_t)(len - done) : (1u << 20);
+		r = guestcore_core_read_phys(core, addr + done, buf, n, holes, msg, sizeof(msg));
+		if (r < 0) {
+			cli_error("read: %s", msg);
+			ok = false;
+			break;
+		}
+		if (!write_all(fd, buf, n, (off_t)done, false)) {
+			cli_error("read: cannot write the bytes: %s", strerror(errno));
+			ok = false;
+		}
+		done += n;
+	}
+	if (output && out_finish(&out, ok, force) < 0)
+		ok = false;
+	free(buf);
+	guestcore_core_close(core);
+	guestcore_layouts_free(layouts);
+	return ok ? GC_EXIT_OK : GC_EXIT_FAILURE;
+}
+
+static bool is_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int cmd_extract(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "map", required_argument, NULL, 'm' },
+		{ "force", no_argument, NULL, 'f' },        { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct guestcore_layouts *layouts = NULL;
+	struct guestcore_core *core = NULL;
+	struct guestcore_core_info info = { .sz = sizeof(info) };
+	const char *output = NULL, *map = NULL;
+	char *map_default = NULL, msg[512];
+	struct atomic_out raw = { .fd = -1 }, mo = { .fd = -1 };
+	bool force = false, ok = true;
+	unsigned char *buf;
+	uint64_t off = 0;
+	FILE *mf;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'm':
+			map = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			printf("Usage: guestcore extract CORE -o RAW [--map MAPFILE] [--force]\n"
+			       "Write the guest memory of CORE as a raw image (segments one after another,\n"
+			       "page-aligned, holes kept) and a map (default RAW.map) that the raw source\n"
+			       "reads back: guestcore dump --source raw:RAW,map=MAPFILE.\n"
+			       "Exit status: 0 success, 1 failure, 2 CORE cannot be read or usage error.\n");
+			return GC_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'guestcore extract --help' for more information.\n");
+			return GC_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || !output) {
+		cli_error("extract: give a core file and -o RAW");
+		return GC_EXIT_USAGE;
+	}
+	if (!map) {
+		if (asprintf(&map_default, "%s.map", output) < 0)
+			return GC_EXIT_FAILURE;
+		map = map_default;
+	}
+	r = open_core(cli, argv[optind], &layouts, &core);
+	if (r != GC_EXIT_OK) {
+		free(map_default);
+		return r;
+	}
+	guestcore_core_info(core, &info);
+	buf = malloc(1 << 20);
+	if (!buf || out_open(&raw, output, force) < 0 || out_open(&mo, map, force) < 0 ||
+	    !(mf = fdopen(dup(mo.fd), "w"))) {
+		ok = false;
+		goto done;
+	}
+	fprintf(mf, "# guest memory of %s, extracted by guestcore %s\n# START SIZE KIND FILE_OFFSET\n",
+		argv[optind], guestcore_version());
+	for (size_t i = 0; ok && i < info.segments; i++) {
+		struct guestcore_segment s = { .sz = sizeof(s) };
+
+		guestcore_core_segment(core, i, &s);
+		if (s.type != PT_LOAD || s.memsz == 0)
+			continue;
+		if (s.filesz == 0) {
+			fprintf(mf, "0x%" PRIx64 " 0x%" PRIx64 " mmio\n", s.paddr, s.memsz);
+			continue;
+		}
+		off = (off + 4095) & ~(uint64_t)4095;
+		fprintf(mf, "0x%" PRIx64 " 0x%" PRIx64 " %s 0x%" PRIx64 "\n", s.paddr, s.memsz, seg_kind(&s), off);
+		for (uint64_t done = 0; ok && done < s.filesz;) {
+			size_t n = s.filesz - done < (1u << 20) ? (size_t)(s.filesz - done) : (1u << 20);
+			r = guestcore_core_read_phys(core, s.paddr + done, buf, n, false, msg, sizeof(msg));
+			if (r < 0) {
+				cli_error("extract: %s", msg);
+				ok = false;
+			} else if (!is_zero(buf, n) && !write_all(raw.fd, buf, n, (off_t)(off + done), true)) {
+				cli_error("extract: cannot write %s: %s", output, strerror(errno));
+				ok = false;
+			}
+			done += n;
+		}
+		off += s.memsz;
+	}
+	if (ok && ftruncate(raw.fd, (off_t)off) < 0) {
+		cli_error("extract: cannot write %s: %s", output, strerror(errno));
+		ok = false;
+	}
+	if (fclose(mf) != 0)
+		ok = false;
+done:
+	if (raw.tmp && out_finish(&raw, ok, force) < 0)
+		ok = false;
+	if (mo.tmp && out_finish(&mo, ok, force) < 0)
+		ok = false;
+	free(buf);
+	free(map_default);
+	guestcore_core_close(core);
+	guestcore_layouts_free(layouts);
+	return ok ? GC_EXIT_OK : GC_EXIT_FAILURE;
+}

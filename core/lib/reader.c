@@ -1,0 +1,377 @@
+/* Opening any ELF core with libelf: header, program headers (PN_XNUM through
+ * elf_getphdrnum), notes through gelf_getnote, each matched to its layout.
+ * Hostile files: counts are capped, the program header table and every note
+ * segment are checked against the file's size before libelf reads them, and
+ * what cannot be read becomes a problem for validate, never a crash. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "reader.h"
+
+static void problem(struct guestcore_core *c, const char *id, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void problem(struct guestcore_core *c, const char *id, uint64_t off, const char *fmt, ...)
+{
+	struct gc_rproblem *v = reallocarray(c->problems, c->n_problems + 1, sizeof(*v));
+	va_list ap;
+
+	if (!v)
+		return;
+	c->problems = v;
+	va_start(ap, fmt);
+	v[c->n_problems].message = gc_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	v[c->n_problems].id = id;
+	v[c->n_problems].offset = off;
+	if (v[c->n_problems].message)
+		c->n_problems++;
+}
+
+GUESTCORE_API void guestcore_core_close(struct guestcore_core *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_notes; i++)
+		free(c->notes[i].name);
+	free(c->notes);
+	for (size_t i = 0; i < c->n_problems; i++)
+		free(c->problems[i].message);
+	free(c->problems);
+	free(c->note_data);
+	free(c->ph);
+	if (c->elf)
+		elf_end(c->elf);
+	if (c->own_fd && c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+static int read_notes(struct guestcore_core *c)
+{
+	uint64_t budget = GC_READ_MAX_NOTE_BYTES;
+
+	c->note_data = calloc(c->n_ph ? c->n_ph : 1, sizeof(*c->note_data));
+	if (!c->note_data)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_ph; i++) {
+		const GElf_Phdr *ph = &c->ph[i];
+		uint64_t size = ph->p_filesz;
+		Elf_Data *data;
+		size_t off = 0, next, name_off, desc_off;
+		GElf_Nhdr nh;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		if (ph->p_offset > c->info.file_size || size > c->info.file_size - ph->p_offset) {
+			problem(c, "note.bounds", ph->p_offset, "PT_NOTE %zu (offset 0x%" PRIx64 ", 0x%" PRIx64 " bytes) "
+				"reaches past the end of the file (0x%" PRIx64 " bytes): the core is truncated", i,
+				ph->p_offset, ph->p_filesz, c->info.file_size);
+			size = ph->p_offset > c->info.file_size ? 0 : c->info.file_size - ph->p_offset;
+		}
+		if (size > budget) {
+			problem(c, "note.size", ph->p_offset, "PT_NOTE %zu holds 0x%" PRIx64 " bytes, more than the "
+				"%u MiB of notes guestcore reads", i, size, GC_READ_MAX_NOTE_BYTES >> 20);
+			size = budget;
+		}
+		if (size == 0)
+			continue;
+		budget -= size;
+		data = elf_getdata_rawchunk(c->elf, (int64_t)ph->p_offset, size, ELF_T_NHDR);
+		if (!data) {
+			problem(c, "note.bounds", ph->p_offset, "PT_NOTE %zu cannot be read: %s", i, elf_errmsg(-1));
+			continue;
+		}
+		c->note_data[i] = data;
+		while (off < data->d_size && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			struct gc_rnote *v, *n;
+
+			if (c->n_notes >= GC_READ_MAX_NOTES) {
+				problem(c, "note.count", ph->p_offset + off, "more than %u notes: the rest are not read",
+					GC_READ_MAX_NOTES);
+				return 0;
+			}
+			if ((c->n_notes & (c->n_notes - 1)) == 0) {
+				v = reallocarray(c->notes, c->n_notes ? c->n_notes * 2 : 16, sizeof(*v));
+				if (!v)
+					return -ENOMEM;
+				c->notes = v;
+			}
+			n = &c->notes[c->n_notes];
+			memset(n, 0, sizeof(*n));
+			n->name = strndup(nh.n_namesz ? (const char *)data->d_buf + name_off : "", nh.n_namesz);
+			if (!n->name)
+				return -ENOMEM;
+			n->namesz = nh.n_namesz;
+			n->type = nh.n_type;
+			n->descsz = nh.n_descsz;
+			n->offset = ph->p_offset + off;
+			n->desc_offset = ph->p_offset + desc_off;
+			n->desc = (const unsigned char *)data->d_buf + desc_off;
+			n->segment = i;
+			n->layout = c->layouts ? guestcore_layouts_match(c->layouts, n->name, n->type, c->info.e_machine)
+					       : NULL;
+			c->n_notes++;
+			off = next;
+		}
+		if (off < data->d_size) {
+			/* gelf_getnote stopped early: a header or its name/desc
+			 * runs past the segment, unless only padding remains. */
+			bool zeros = true;
+			for (size_t k = off; k < data->d_size; k++)
+				zeros = zeros && ((const unsigned char *)data->d_buf)[k] == 0;
+			if (!zeros || data->d_size - off >= 12)
+				problem(c, "note.bounds", ph->p_offset + off, "the note at offset 0x%" PRIx64 " does not "
+					"fit in its PT_NOTE (name or descriptor runs past 0x%" PRIx64 ")",
+					ph->p_offset + off, ph->p_offset + data->d_size);
+		}
+	}
+	return 0;
+}
+
+static int open_elf(struct guestcore_core *c, char *msg, size_t msgsz)
+{
+	GElf_Ehdr eh;
+	size_t phnum = 0;
+	struct stat st;
+	uint64_t table_end;
+
+	if (fstat(c->fd, &st) < 0) {
+		gc_msg(msg, msgsz, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		gc_msg(msg, msgsz, "not a regular file");
+		return -EINVAL;
+	}
+	c->info.file_size = (uint64_t)st.st_size;
+	elf_version(EV_CURRENT);
+	c->elf = elf_begin(c->fd, ELF_C_READ_MMAP, NULL);
+	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF) {
+		gc_msg(msg, msgsz, "not an ELF file%s%s", c->elf ? "" : ": ", c->elf ? "" : elf_errmsg(-1));
+		return -EINVAL;
+	}
+	if (!gelf_getehdr(c->elf, &eh)) {
+		gc_msg(msg, msgsz, "the ELF header cannot be read: %s", elf_errmsg(-1));
+		return -EINVAL;
+	}
+	c->info.elf_class = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 64 : 32;
+	c->info.big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	c->info.ei_version = eh.e_ident[EI_VERSION];
+	c->info.e_type = eh.e_type;
+	c->info.e_machine = eh.e_machine;
+	c->info.e_version = eh.e_version;
+	c->info.e_ehsize = eh.e_ehsize;
+	c->info.e_phentsize = eh.e_phentsize;
+	c->info.e_phnum = eh.e_phnum;
+	c->info.phoff = eh.e_phoff;
+	c->info.shoff = eh.e_shoff;
+	if (elf_getphdrnum(c->elf, &phnum) != 0) {
+		problem(c, "header.phnum", 0, "the number of program headers cannot be read: %s", elf_errmsg(-1));
+		phnum = 0;
+	}
+	c->info.phnum = phnum;
+	/* Check the table against the file before libelf walks it. */
+	{
+		uint64_t entsz = c->info.elf_class == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+		uint64_t fit = eh.e_phoff < c->info.file_size ? (c->info.file_size - eh.e_phoff) / entsz : 0;
+		table_end = eh.e_phoff + (uint64_t)phnum * entsz;
+		if (phnum > GC_READ_MAX_PHDRS) {
+			problem(c, "phdr.count", 0, "%zu program headers claimed, more than the %u guestcore reads", phnum,
+				GC_READ_MAX_PHDRS);
+			phnum = GC_READ_MAX_PHDRS;
+		}
+		if (phnum > fit) {
+			problem(c, "phdr.bounds", eh.e_phoff, "the program header table (%zu entries at 0x%" PRIx64 ") "
+				"reaches past the end of the file: only %" PRIu64 " can be read", (size_t)c->info.phnum,
+				(uint64_t)eh.e_phoff, fit);
+			phnum = fit;
+		}
+		(void)table_end;
+	}
+	if (phnum) {
+		c->ph = calloc(phnum, sizeof(*c->ph));
+		if (!c->ph)
+			return -ENOMEM;
+		for (size_t i = 0; i < phnum; i++) {
+			if (!gelf_getphdr(c->elf, (int)i, &c->ph[i])) {
+				problem(c, "phdr.bounds", eh.e_phoff, "program header %zu cannot be read: %s", i,
+					elf_errmsg(-1));
+				break;
+			}
+			c->n_ph = i + 1;
+		}
+	}
+	c->info.segments = c->n_ph;
+	return read_notes(c);
+}
+
+GUESTCORE_API int guestcore_core_open_fd(int fd, const struct guestcore_layouts *layouts,
+					 struct guestcore_core **ret, char *msg, size_t msgsz)
+{
+	struct guestcore_core *c;
+	int r;
+
+	if (fd < 0 || !ret)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fd = fd;
+	c->layouts = layouts;
+	c->info.sz = sizeof(c->info);
+	r = open_elf(c, msg, msgsz);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			gc_msg(msg, msgsz, "out of memory");
+		guestcore_core_close(c);
+		return r;
+	}
+	c->info.notes = c->n_notes;
+	*ret = c;
+	return 0;
+}
+
+GUESTCORE_API int guestcore_core_open(const char *path, const struct guestcore_layouts *layouts,
+				      struct guestcore_core **ret, char *msg, size_t msgsz)
+{
+	int fd, r;
+
+	if (!path || !ret)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		gc_msg(msg, msgsz, "%s", strerror(errno));
+		return r;
+	}
+	r = guestcore_core_open_fd(fd, layouts, ret, msg, msgsz);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	(*ret)->own_fd = true;
+	return 0;
+}
+
+GUESTCORE_API int guestcore_core_info(const struct guestcore_core *c, struct guestcore_core_info *ret)
+{
+	size_t n;
+
+	if (!c || !ret || ret->sz == 0)
+		return -EINVAL;
+	n = ret->sz < sizeof(c->info) ? ret->sz : sizeof(c->info);
+	memcpy(ret, &c->info, n);
+	ret->sz = n;
+	return 0;
+}
+
+GUESTCORE_API int guestcore_core_segment(const struct guestcore_core *c, size_t i, struct guestcore_segment *ret)
+{
+	struct guestcore_segment s;
+	size_t n;
+
+	if (!c || !ret || ret->sz == 0)
+		return -EINVAL;
+	if (i >= c->n_ph)
+		return -ERANGE;
+	s = (struct guestcore_segment){
+		.sz = sizeof(s), .type = c->ph[i].p_type, .flags = c->ph[i].p_flags, .offset = c->ph[i].p_offset,
+		.vaddr = c->ph[i].p_vaddr, .paddr = c->ph[i].p_paddr, .filesz = c->ph[i].p_filesz,
+		.memsz = c->ph[i].p_memsz, .align = c->ph[i].p_align,
+	};
+	n = ret->sz < sizeof(s) ? ret->sz : sizeof(s);
+	memcpy(ret, &s, n);
+	ret->sz = n;
+	return 0;
+}
+
+GUESTCORE_API int guestcore_core_note(const struct guestcore_core *c, size_t i, struct guestcore_note_ref *ret)
+{
+	struct guestcore_note_ref r;
+	const struct gc_rnote *n;
+	size_t k;
+
+	if (!c || !ret || ret->sz == 0)
+		return -EINVAL;
+	if (i >= c->n_notes)
+		return -ERANGE;
+	n = &c->notes[i];
+	r = (struct guestcore_note_ref){
+		.sz = sizeof(r), .name = n->name, .namesz = n->namesz, .type = n->type, .descsz = n->descsz,
+		.offset = n->offset, .desc_offset = n->desc_offset, .desc = n->desc, .segment = n->segment,
+		.layout = n->layout,
+	};
+	k = ret->sz < sizeof(r) ? ret->sz : sizeof(r);
+	memcpy(ret, &r, k);
+	ret->sz = k;
+	return 0;
+}
+
+GUESTCORE_API int guestcore_core_read_phys(const struct guestcore_core *c, uint64_t addr, void *buf, size_t len,
+					   bool allow_holes, char *msg, size_t msgsz)
+{
+	unsigned char *out = buf;
+
+	if (!c || (!buf && len))
+		return -EINVAL;
+	if (addr + len < addr) {
+		gc_msg(msg, msgsz, "the range wraps around the address space");
+		return -EINVAL;
+	}
+	while (len) {
+		const GElf_Phdr *best = NULL;
+		uint64_t next = UINT64_MAX, n;
+
+		/* The PT_LOAD holding ADDR in its file bytes, or the next one. */
+		for (size_t i = 0; i < c->n_ph; i++) {
+			const GElf_Phdr *ph = &c->ph[i];
+			if (ph->p_type != PT_LOAD || ph->p_filesz == 0)
+				continue;
+			if (addr >= ph->p_paddr && addr - ph->p_paddr < ph->p_filesz) {
+				best = ph;
+				break;
+			}
+			if (ph->p_paddr > addr && ph->p_paddr < next)
+				next = ph->p_paddr;
+		}
+		if (!best) {
+			n = next - addr < len ? next - addr : len;
+			if (!allow_holes) {
+				gc_msg(msg, msgsz, "guest-physical 0x%" PRIx64 " has no bytes in the core (MMIO or a hole): "
+					"use --allow-holes to read zeros there", addr);
+				return -ENXIO;
+			}
+			memset(out, 0, n);
+		} else {
+			uint64_t in = addr - best->p_paddr;
+			n = best->p_filesz - in < len ? best->p_filesz - in : len;
+			if (best->p_offset + in + n > c->info.file_size || best->p_offset + in + n < best->p_offset) {
+				gc_msg(msg, msgsz, "guest-physical 0x%" PRIx64 " lies past the end of the file: the core is "
+					"truncated", addr);
+				return -EIO;
+			}
+			for (uint64_t done = 0; done < n;) {
+				ssize_t r = pread(c->fd, out + done, n - done, (off_t)(best->p_offset + in + done));
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0) {
+					gc_msg(msg, msgsz, "read error at file offset 0x%" PRIx64 ": %s",
+					       best->p_offset + in + done, r < 0 ? strerror(errno) : "end of file");
+					return -EIO;
+				}
+				done += (uint64_t)r;
+			}
+		}
+		out += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}

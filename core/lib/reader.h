@@ -1,0 +1,46 @@
+/* Reading cores inside libguestcore: what an open core holds, shared by the
+ * reader (reader.c) and the validator (validate.c). */
+#ifndef GUESTCORE_READER_H
+#define GUESTCORE_READER_H
+
+#include <gelf.h>
+#include <libelf.h>
+
+#include "layout.h"
+
+#define GC_READ_MAX_PHDRS (1u << 24)      /* more program headers: refused */
+#define GC_READ_MAX_NOTES (1u << 20)      /* more notes: refused */
+#define GC_READ_MAX_NOTE_BYTES (64u << 20) /* PT_NOTE bytes read in all */
+
+struct gc_rnote {
+	char *name;
+	uint32_t namesz, type, descsz;
+	uint64_t offset, desc_offset;
+	const unsigned char *desc;
+	size_t segment;
+	const struct guestcore_note_layout *layout;
+};
+
+/* A problem found while opening that validate reports (the reader went on). */
+struct gc_rproblem {
+	const char *id;
+	uint64_t offset;
+	char *message;
+};
+
+struct guestcore_core {
+	int fd;
+	bool own_fd;
+	Elf *elf;
+	const struct guestcore_layouts *layouts;
+	struct guestcore_core_info info;
+	GElf_Phdr *ph;
+	size_t n_ph;
+	Elf_Data **note_data;   /* one per PT_NOTE read, owned by libelf */
+	struct gc_rnote *notes;
+	size_t n_notes;
+	struct gc_rproblem *problems;
+	size_t n_problems;
+};
+
+#endif

@@ -1,0 +1,350 @@
+/* guestcore_core_validate(): every rule a core must keep, each finding with a
+ * severity, a stable identifier, the file offset and one sentence.  Rules
+ * about notes come from their layouts (constants, sizes, name format), so a
+ * third party's layout is validated like VirtualBox's. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "reader.h"
+
+struct vctx {
+	const struct guestcore_core *c;
+	int profile;
+	guestcore_finding_fn report;
+	void *ud;
+	int errors;
+};
+
+static void finding(struct vctx *v, uint32_t sev, const char *id, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void finding(struct vctx *v, uint32_t sev, const char *id, uint64_t off, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	struct guestcore_finding f = { .sz = sizeof(f), .id = id, .offset = off, .message = msg };
+
+	if (v->profile == GUESTCORE_PROFILE_STRICT && sev == GUESTCORE_SEVERITY_WARNING)
+		sev = GUESTCORE_SEVERITY_ERROR;
+	f.severity = sev;
+	if (sev == GUESTCORE_SEVERITY_ERROR)
+		v->errors++;
+	if (!v->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v->report(v->ud, &f);
+}
+
+#define ERR GUESTCORE_SEVERITY_ERROR
+#define WARN GUESTCORE_SEVERITY_WARNING
+#define INFO GUESTCORE_SEVERITY_INFO
+
+static void check_header(struct vctx *v)
+{
+	const struct guestcore_core_info *i = &v->c->info;
+	uint64_t ehsize = i->elf_class == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	uint64_t phent = i->elf_class == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+
+	if (i->ei_version != EV_CURRENT)
+		finding(v, ERR, "header.ei_version", 6, "EI_VERSION is %u, not 1: crash and other readers refuse the file",
+			i->ei_version);
+	if (i->e_type != ET_CORE)
+		finding(v, ERR, "header.type", 16, "e_type is %u, not ET_CORE (4)", i->e_type);
+	if (i->e_version != EV_CURRENT)
+		finding(v, ERR, "header.version", 20, "e_version is %u, not 1: LeechCore refuses the file", i->e_version);
+	if (i->e_ehsize != ehsize)
+		finding(v, ERR, "header.ehsize", i->elf_class == 64 ? 52 : 40, "e_ehsize is %u, not %" PRIu64
+			" (QEMU 7.2 wrote 8)", i->e_ehsize, ehsize);
+	if (i->phnum && i->e_phentsize != phent)
+		finding(v, ERR, "header.phentsize", i->elf_class == 64 ? 54 : 42, "e_phentsize is %u, not %" PRIu64,
+			i->e_phentsize, phent);
+	if (i->phnum == 0)
+		finding(v, ERR, "header.phnum", i->elf_class == 64 ? 56 : 44, "the core has no program headers");
+}
+
+static void check_xnum(struct vctx *v)
+{
+	const struct guestcore_core_info *i = &v->c->info;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+
+	if (i->e_phnum != PN_XNUM)
+		return;
+	scn = elf_getscn(v->c->elf, 0);
+	if (!i->shoff || !scn || !gelf_getshdr(scn, &sh)) {
+		finding(v, ERR, "xnum.section", i->shoff, "e_phnum is PN_XNUM but section header 0, which must hold "
+			"the real count, cannot be read");
+		return;
+	}
+	if (sh.sh_info < PN_XNUM)
+		finding(v, WARN, "xnum.unneeded", i->shoff, "PN_XNUM is used for %u program headers, which e_phnum "
+			"could hold", sh.sh_info);
+}
+
+static void check_loads(struct vctx *v)
+{
+	const struct guestcore_core *c = v->c;
+	const GElf_Phdr *prev = NULL;
+	uint64_t phend = c->info.phoff + c->info.phnum * (c->info.elf_class == 64 ? 56 : 32);
+
+	if (c->info.phnum && phend > 0x2000)
+		finding(v, WARN, "compat.header_limit", c->info.phoff, "the ELF and program headers end at 0x%" PRIx64
+			", past the first 0x2000 bytes LeechCore/MemProcFS read", phend);
+	for (size_t k = 0; k < c->n_ph; k++) {
+		const GElf_Phdr *ph = &c->ph[k];
+		uint64_t at = c->info.phoff + k * (c->info.elf_class == 64 ? 56 : 32);
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_filesz > ph->p_memsz)
+			finding(v, ERR, "load.filesz", at, "PT_LOAD %zu has p_filesz 0x%" PRIx64 " larger than p_memsz 0x%"
+				PRIx64, k, ph->p_filesz, ph->p_memsz);
+		if (ph->p_filesz && (ph->p_offset > c->info.file_size || ph->p_filesz > c->info.file_size - ph->p_offset))
+			finding(v, ERR, "load.truncated", at, "PT_LOAD %zu (paddr 0x%" PRIx64 ") needs file bytes up to 0x%"
+				PRIx64 " but the file ends at 0x%" PRIx64 ": the dump is truncated", k, ph->p_paddr,
+				ph->p_offset + ph->p_filesz, c->info.file_size);
+		if (ph->p_filesz && ph->p_filesz != ph->p_memsz)
+			finding(v, WARN, "compat.filesz_memsz", at, "PT_LOAD %zu has file bytes for only part of its memory "
+				"(0x%" PRIx64 " of 0x%" PRIx64 "): Volatility reads segments with p_filesz == p_memsz", k,
+				ph->p_filesz, ph->p_memsz);
+		if (ph->p_filesz && ph->p_offset == 0)
+			finding(v, WARN, "compat.offset_zero", at, "PT_LOAD %zu has p_offset 0: LeechCore refuses it", k);
+		if ((ph->p_paddr | ph->p_filesz) & 0xfff)
+			finding(v, INFO, "compat.page_align", at, "PT_LOAD %zu (paddr 0x%" PRIx64 ", filesz 0x%" PRIx64
+				") is not page-aligned, as LeechCore expects", k, ph->p_paddr, ph->p_filesz);
+		if (prev) {
+			if (ph->p_paddr < prev->p_paddr)
+				finding(v, v->profile == GUESTCORE_PROFILE_AUTO ? WARN : ERR, "load.order", at,
+					"PT_LOAD %zu (paddr 0x%" PRIx64 ") comes after one at 0x%" PRIx64 ": Volatility, "
+					"Rekall and LeechCore need ascending order", k, ph->p_paddr, prev->p_paddr);
+			else if (ph->p_paddr < prev->p_paddr + prev->p_memsz)
+				finding(v, ERR, "load.overlap", at, "PT_LOAD %zu (paddr 0x%" PRIx64 ") overlaps the one "
+					"before it, which ends at 0x%" PRIx64, k, ph->p_paddr, prev->p_paddr + prev->p_memsz);
+		}
+		prev = ph;
+	}
+}
+
+/* ---- notes ------------------------------------------------------------------- */
+
+struct const_ctx {
+	struct vctx *v;
+	const struct gc_rnote *n;
+};
+
+static int const_visit(void *ud, const struct guestcore_field_info *fi, const struct guestcore_field_value *val)
+{
+	struct const_ctx *cc = ud;
+
+	if (fi->value_kind == GUESTCORE_VALUE_CONST && !fi->const_string && val->u != fi->const_value) {
+		bool known = fi->enum_name && val->enum_value;
+		finding(cc->v, known ? INFO : ERR, "note.const", cc->n->desc_offset + fi->offset,
+			"%s note: %s is 0x%" PRIx64 ", not 0x%" PRIx64 "%s%s%s", cc->n->name, fi->path, val->u,
+			fi->const_value, known ? " (a known older value: " : "", known ? val->enum_value : "",
+			known ? ")" : "");
+	}
+	if (fi->value_kind == GUESTCORE_VALUE_SIZEOF && val->u != cc->n->descsz)
+		finding(cc->v, ERR, "note.size_field", cc->n->desc_offset + fi->offset,
+			"%s note: %s says %" PRIu64 " bytes, the descriptor has %u", cc->n->name, fi->path, val->u,
+			cc->n->descsz);
+	return 0;
+}
+
+static uint64_t field_u64(const struct gc_rnote *n, uint64_t off, unsigned size, bool be)
+{
+	uint64_t v = 0;
+
+	if (off + size > n->descsz)
+		return 0;
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)n->desc[off + i] << (8 * (be ? size - 1 - i : i));
+	return v;
+}
+
+static long long leaf_offset(const struct guestcore_note_layout *nl, const char *path)
+{
+	for (size_t i = 0; nl && i < nl->n_leaves; i++)
+		if (strcmp(nl->leaves[i].path, path) == 0)
+			return (long long)nl->leaves[i].offset;
+	return -1;
+}
+
+static size_t count_id(const struct guestcore_core *c, const char *id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_notes; i++)
+		n += c->notes[i].layout && strcmp(c->notes[i].layout->id, id) == 0;
+	return n;
+}
+
+static void check_digest(struct vctx *v, const struct gc_rnote *n)
+{
+	const struct guestcore_core *c = v->c;
+	bool be = c->info.big_endian;
+	uint64_t idx = field_u64(n, 0, 4, be), algo = field_u64(n, 4, 4, be), paddr = field_u64(n, 8, 8, be);
+	size_t loads = 0;
+	const GElf_Phdr *ph = NULL;
+	XXH3_state_t *st;
+	static unsigned char buf[1 << 16];
+	XXH128_canonical_t canon;
+	XXH128_hash_t h;
+
+	if (n->descsz < 40)
+		return;
+	if (algo != 1) {
+		finding(v, WARN, "guestcore.digest", n->desc_offset + 4, "digest algorithm %" PRIu64 " is unknown", algo);
+		return;
+	}
+	for (size_t k = 0; k < c->n_ph; k++)
+		if (c->ph[k].p_type == PT_LOAD && loads++ == idx)
+			ph = &c->ph[k];
+	if (!ph || ph->p_paddr != paddr) {
+		finding(v, ERR, "guestcore.digest", n->desc_offset, "digest note for PT_LOAD %" PRIu64 " at 0x%" PRIx64
+			" matches no PT_LOAD", idx, paddr);
+		return;
+	}
+	if (ph->p_filesz > c->info.file_size || ph->p_offset > c->info.file_size - ph->p_filesz)
+		return; /* load.truncated says it */
+	st = XXH3_createState();
+	if (!st)
+		return;
+	XXH3_128bits_reset(st);
+	for (uint64_t off = 0; off < ph->p_memsz;) {
+		size_t len = ph->p_memsz - off < sizeof(buf) ? (size_t)(ph->p_memsz - off) : sizeof(buf);
+		if (off >= ph->p_filesz) {
+			memset(buf, 0, len);
+		} else {
+			if (len > ph->p_filesz - off)
+				len = (size_t)(ph->p_filesz - off);
+			if (pread(c->fd, buf, len, (off_t)(ph->p_offset + off)) != (ssize_t)len) {
+				XXH3_freeState(st);
+				return;
+			}
+		}
+		XXH3_128bits_update(st, buf, len);
+		off += len;
+	}
+	h = XXH3_128bits_digest(st);
+	XXH3_freeState(st);
+	XXH128_canonicalFromHash(&canon, h);
+	if (memcmp(canon.digest, n->desc + 24, 16) != 0)
+		finding(v, ERR, "guestcore.digest", n->desc_offset + 24, "PT_LOAD %" PRIu64 " (paddr 0x%" PRIx64 ") does "
+			"not match its XXH3-128 digest: its data changed after the dump", idx, paddr);
+}
+
+static void check_notes(struct vctx *v)
+{
+	const struct guestcore_core *c = v->c;
+	bool be = c->info.big_endian;
+	size_t vbcpu = count_id(c, "vbox.cpu"), vbcore = count_id(c, "vbox.core");
+	size_t prstatus = count_id(c, "linux.prstatus-x86_64") + count_id(c, "linux.prstatus-i386");
+	size_t qemu = count_id(c, "qemu.cpustate-x86_64");
+	int profile = v->profile;
+	size_t n_pt_note = 0;
+
+	for (size_t k = 0; k < c->n_problems; k++)
+		finding(v, ERR, c->problems[k].id, c->problems[k].offset, "%s", c->problems[k].message);
+	for (size_t k = 0; k < c->n_ph; k++)
+		n_pt_note += c->ph[k].p_type == PT_NOTE;
+	if (n_pt_note == 0)
+		finding(v, WARN, "note.missing", c->info.phoff, "the core has no PT_NOTE: no registers are recorded");
+
+	for (size_t i = 0; i < c->n_notes; i++) {
+		const struct gc_rnote *n = &c->notes[i];
+		const struct guestcore_note_layout *nl = n->layout;
+		char m[256];
+		int r;
+
+		if (!nl) {
+			finding(v, INFO, "note.unknown", n->offset, "note \"%s\" type 0x%x (%u bytes) has no layout", n->name,
+				n->type, n->descsz);
+			continue;
+		}
+		if (nl->name_format == GUESTCORE_NAME_VBOX && n->namesz != strlen(nl->note_name))
+			finding(v, ERR, "note.namesz", n->offset, "%s note: n_namesz is %u; VirtualBox stores %zu (the name "
+				"without its NUL)", n->name, n->namesz, strlen(nl->note_name));
+		if (nl->name_format == GUESTCORE_NAME_ELF && n->namesz != strlen(nl->note_name) + 1)
+			finding(v, ERR, "note.namesz", n->offset, "%s note: n_namesz is %u, not %zu (the name with its NUL)",
+				n->name, n->namesz, strlen(nl->note_name) + 1);
+		r = guestcore_note_decode(nl, n->desc, n->descsz, be, NULL, NULL, m, sizeof(m));
+		if (r < 0)
+			finding(v, ERR, "note.descsz", n->offset + 4, "%s", m);
+		else if (r == GUESTCORE_DECODE_LONGER)
+			finding(v, WARN, "note.descsz", n->offset + 4, "%s", m);
+		if (r >= 0) {
+			struct const_ctx cc = { v, n };
+			guestcore_note_decode(nl, n->desc, n->descsz, be, const_visit, &cc, NULL, 0);
+		}
+		if (strcmp(nl->id, "guestcore.digest") == 0)
+			check_digest(v, n);
+		if (strcmp(nl->id, "guestcore.unreadable") == 0)
+			finding(v, INFO, "guestcore.unreadable", n->desc_offset, "guest-physical 0x%" PRIx64 "+0x%" PRIx64
+				" could not be read when the core was written: it holds zeros",
+				field_u64(n, 0, 8, be), field_u64(n, 8, 8, be));
+	}
+
+	/* Profiles: what the format's readers demand. */
+	if (profile == GUESTCORE_PROFILE_VBOX && vbcore == 0 && count_id(c, "vbox.core-2010") == 0)
+		finding(v, ERR, "profile.vbox", c->info.phoff, "no VBCORE note: VirtualBox core readers need one, first");
+	if (profile == GUESTCORE_PROFILE_QEMU && (prstatus == 0 || qemu == 0))
+		finding(v, ERR, "profile.qemu", c->info.phoff, "QEMU dump readers expect a CORE NT_PRSTATUS and a QEMU "
+			"note per vCPU; found %zu and %zu", prstatus, qemu);
+	if (vbcore || profile == GUESTCORE_PROFILE_VBOX) {
+		const struct gc_rnote *first = c->n_notes ? &c->notes[0] : NULL;
+		if (vbcore && (!first || !first->layout || strcmp(first->layout->id, "vbox.core") != 0))
+			finding(v, ERR, "vbox.first", first ? first->offset : 0, "VBCORE is not the first note: VirtualBox "
+				"readers read only the first note");
+		for (size_t i = 0; i < c->n_notes; i++) {
+			const struct gc_rnote *n = &c->notes[i];
+			long long off = leaf_offset(n->layout, "cCpus");
+			if (n->layout && strcmp(n->layout->id, "vbox.core") == 0 && off >= 0) {
+				uint64_t cpus = field_u64(n, (uint64_t)off, 4, be);
+				if (cpus != vbcpu)
+					finding(v, ERR, "vbox.cpus", n->desc_offset + (uint64_t)off, "VBCORE says %" PRIu64
+						" vCPUs but the core has %zu VBCPU notes", cpus, vbcpu);
+				break;
+			}
+		}
+	}
+	if (prstatus && qemu && prstatus != qemu)
+		finding(v, ERR, "percpu.count", c->info.phoff, "%zu NT_PRSTATUS notes but %zu QEMU notes: one of each "
+			"per vCPU", prstatus, qemu);
+	if (vbcpu && prstatus && vbcpu != prstatus)
+		finding(v, ERR, "percpu.count", c->info.phoff, "%zu VBCPU notes but %zu NT_PRSTATUS notes: the note "
+			"sets disagree on the number of vCPUs", vbcpu, prstatus);
+	for (size_t i = 0; i < c->n_notes; i++) {
+		const struct gc_rnote *n = &c->notes[i];
+		long long off = leaf_offset(n->layout, "cpu_count");
+		if (n->layout && strcmp(n->layout->id, "guestcore.info") == 0 && off >= 0) {
+			uint64_t cpus = field_u64(n, (uint64_t)off, 4, be);
+			size_t seen = vbcpu ? vbcpu : prstatus ? prstatus : qemu;
+			if ((vbcpu || prstatus || qemu) && cpus != seen)
+				finding(v, ERR, "percpu.count", n->desc_offset + (uint64_t)off, "GUESTCORE says %" PRIu64
+					" vCPUs but the core has %zu register notes per set", cpus, seen);
+		}
+	}
+}
+
+GUESTCORE_API int guestcore_core_validate(const struct guestcore_core *c, int profile, guestcore_finding_fn report,
+					  void *ud)
+{
+	struct vctx v = { .c = c, .profile = profile, .report = report, .ud = ud };
+
+	if (!c)
+		return -EINVAL;
+	check_header(&v);
+	check_xnum(&v);
+	check_loads(&v);
+	check_notes(&v);
+	return v.errors;
+}
