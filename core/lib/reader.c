@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "reader.h"
@@ -48,6 +49,8 @@ GUESTCORE_API void guestcore_core_close(struct guestcore_core *c)
 	free(c->ph);
 	if (c->elf)
 		elf_end(c->elf);
+	if (c->map)
+		munmap(c->map, c->map_len);
 	if (c->own_fd && c->fd >= 0)
 		close(c->fd);
 	free(c);
@@ -153,6 +156,25 @@ static int open_elf(struct guestcore_core *c, char *msg, size_t msgsz)
 	c->info.file_size = (uint64_t)st.st_size;
 	elf_version(EV_CURRENT);
 	c->elf = elf_begin(c->fd, ELF_C_READ_MMAP, NULL);
+	if (c->elf && elf_kind(c->elf) != ELF_K_ELF) {
+		/* libelf refuses an EI_VERSION other than 1, which real readers
+		 * refuse too; read the rest through a private copy of the first
+		 * page with it mended, so validate can say what is wrong. */
+		unsigned char id[EI_NIDENT];
+		if (pread(c->fd, id, sizeof(id), 0) == (ssize_t)sizeof(id) && memcmp(id, ELFMAG, SELFMAG) == 0 &&
+		    id[EI_VERSION] != EV_CURRENT && (id[EI_CLASS] == ELFCLASS32 || id[EI_CLASS] == ELFCLASS64) &&
+		    (id[EI_DATA] == ELFDATA2LSB || id[EI_DATA] == ELFDATA2MSB)) {
+			c->map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, c->fd, 0);
+			if (c->map == MAP_FAILED) {
+				c->map = NULL;
+			} else {
+				c->map_len = (size_t)st.st_size;
+				((unsigned char *)c->map)[EI_VERSION] = EV_CURRENT;
+				elf_end(c->elf);
+				c->elf = elf_memory(c->map, c->map_len);
+			}
+		}
+	}
 	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF) {
 		gc_msg(msg, msgsz, "not an ELF file%s%s", c->elf ? "" : ": ", c->elf ? "" : elf_errmsg(-1));
 		return -EINVAL;
@@ -163,7 +185,12 @@ static int open_elf(struct guestcore_core *c, char *msg, size_t msgsz)
 	}
 	c->info.elf_class = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 64 : 32;
 	c->info.big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
-	c->info.ei_version = eh.e_ident[EI_VERSION];
+	c->info.ei_version = c->map ? 0 : eh.e_ident[EI_VERSION];
+	if (c->map) {
+		unsigned char v;
+		if (pread(c->fd, &v, 1, EI_VERSION) == 1)
+			c->info.ei_version = v;
+	}
 	c->info.e_type = eh.e_type;
 	c->info.e_machine = eh.e_machine;
 	c->info.e_version = eh.e_version;

@@ -41,6 +41,8 @@ struct guestcore_core {
 	size_t n_notes;
 	struct gc_rproblem *problems;
 	size_t n_problems;
+	void *map;              /* private mapping when libelf needed a fixed-up ident */
+	size_t map_len;
 };
 
 #endif

@@ -85,9 +85,9 @@ static void check_xnum(struct vctx *v)
 			"the real count, cannot be read");
 		return;
 	}
-	if (sh.sh_info < PN_XNUM)
-		finding(v, WARN, "xnum.unneeded", i->shoff, "PN_XNUM is used for %u program headers, which e_phnum "
-			"could hold", sh.sh_info);
+	if (sh.sh_info != i->phnum)
+		finding(v, ERR, "xnum.section", i->shoff, "section header 0 says %u program headers, but %" PRIu64
+			" were read", sh.sh_info, i->phnum);
 }
 
 static void check_loads(struct vctx *v)
