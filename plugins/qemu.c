@@ -1,7 +1,7 @@
 /* Note set "qemu": what QEMU's dump-guest-memory writes for x86 guests, one
- * "CORE" NT_PRSTATUS per vCPU, then one "QEMU" QEMUCPUState per vCPU.  The
- * QEMUCPUState is written at 440 bytes, with kernel_gs_base, as QEMU 7.2
- * does. */
+ * "CORE" NT_PRSTATUS per vCPU (the x86-64 or the i386 form), then one "QEMU"
+ * QEMUCPUState per vCPU, written at 440 bytes, with kernel_gs_base, as QEMU
+ * 7.2 does. */
 #include "config.h"
 
 #include <elf.h>
@@ -11,19 +11,15 @@
 
 #define QEMU_CPUSTATE_SIZE 440
 
-static const char *const x86_64_layouts[] = { "linux.prstatus-x86_64", "qemu.cpustate-x86_64", NULL };
-static const char *const i386_layouts[] = { "linux.prstatus-i386", NULL };
+static const char *const x86_64_layouts[] = { "linux.prstatus-x86_64", "qemu.cpustate", NULL };
+static const char *const i386_layouts[] = { "linux.prstatus-i386", "qemu.cpustate", NULL };
 
 static const char *const *qemu_list(const struct guestcore_host_api *host, uint16_t e_machine)
 {
 	if (e_machine == EM_X86_64)
 		return x86_64_layouts;
-	if (e_machine == EM_386) {
-		if (GUESTCORE_HOST_HAS(host, log))
-			host->log(host->handle, GUESTCORE_LOG_WARNING,
-				  "no layout for QEMU's 32-bit CPU state note yet: writing NT_PRSTATUS only");
+	if (e_machine == EM_386)
 		return i386_layouts;
-	}
 	if (GUESTCORE_HOST_HAS(host, set_error))
 		host->set_error(host->handle, "the qemu note set knows x86 guests only (machine %u)", e_machine);
 	return NULL;
@@ -36,7 +32,7 @@ static int qemu_fill(const struct guestcore_host_api *host, struct guestcore_not
 	if (!GUESTCORE_HOST_HAS(host, note_info) || !GUESTCORE_HOST_HAS(host, note_set_size))
 		return 0;
 	host->note_info(nb, &id, NULL);
-	if (id && strcmp(id, "qemu.cpustate-x86_64") == 0)
+	if (id && strcmp(id, "qemu.cpustate") == 0)
 		return host->note_set_size(nb, QEMU_CPUSTATE_SIZE);
 	return 0;
 }

@@ -42,10 +42,14 @@ static const char *seg_type(uint32_t t)
 	return "OTHER";
 }
 
+static bool process_core;
+
 static const char *seg_kind(const struct guestcore_segment *s)
 {
 	if (s->type != PT_LOAD)
 		return "";
+	if (process_core)
+		return s->filesz ? "mapping" : "not dumped";
 	if (s->filesz == 0)
 		return "mmio";
 	if ((s->flags & (PF_R | PF_W | PF_X)) == (PF_R | PF_X))
@@ -175,6 +179,7 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 	json_object *root = NULL, *segs = NULL, *notes = NULL;
 
 	guestcore_core_info(core, &info);
+	process_core = info.virtual_addresses;
 	if (json) {
 		json_object *h = json_object_new_object();
 		root = json_object_new_object();
@@ -189,6 +194,7 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 		json_object_object_add(h, "program_headers", json_object_new_int64((int64_t)info.phnum));
 		json_object_object_add(h, "pn_xnum", json_object_new_boolean(info.e_phnum == PN_XNUM));
 		json_object_object_add(h, "file_size", json_object_new_int64((int64_t)info.file_size));
+		json_object_object_add(h, "virtual_addresses", json_object_new_boolean(info.virtual_addresses));
 		json_object_object_add(root, "header", h);
 		segs = json_object_new_array();
 		notes = json_object_new_array();
@@ -196,8 +202,9 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 		printf("%s: ELF%d %s-endian %s, machine %s (%u), EI_VERSION %u, e_version %u\n", path, info.elf_class,
 		       info.big_endian ? "big" : "little", info.e_type == ET_CORE ? "core" : "file (not a core)",
 		       machine_name(info.e_machine), info.e_machine, info.ei_version, info.e_version);
-		printf("  %" PRIu64 " program headers%s, %zu notes, %" PRIu64 " bytes\n", info.phnum,
-		       info.e_phnum == PN_XNUM ? " (PN_XNUM)" : "", info.notes, info.file_size);
+		printf("  %" PRIu64 " program headers%s, %zu notes, %" PRIu64 " bytes%s\n", info.phnum,
+		       info.e_phnum == PN_XNUM ? " (PN_XNUM)" : "", info.notes, info.file_size,
+		       info.virtual_addresses ? "; a process core (virtual addresses)" : "");
 		printf("Segments:\n  %5s %-5s %-18s %-18s %-12s %-12s %-12s %-4s %s\n", "#", "TYPE", "PADDR", "VADDR",
 		       "OFFSET", "FILESZ", "MEMSZ", "FLG", "KIND");
 	}

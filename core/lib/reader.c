@@ -236,6 +236,21 @@ static int open_elf(struct guestcore_core *c, char *msg, size_t msgsz)
 		}
 	}
 	c->info.segments = c->n_ph;
+	{
+		size_t loads = 0;
+		bool all_zero = true, vary = false;
+		uint64_t first = 0;
+		for (size_t i = 0; i < c->n_ph; i++) {
+			if (c->ph[i].p_type != PT_LOAD)
+				continue;
+			all_zero = all_zero && c->ph[i].p_paddr == 0;
+			if (loads++ == 0)
+				first = c->ph[i].p_vaddr;
+			else if (c->ph[i].p_vaddr != first)
+				vary = true;
+		}
+		c->info.virtual_addresses = loads > 1 && all_zero && vary;
+	}
 	return read_notes(c);
 }
 

@@ -90,10 +90,17 @@ static void check_xnum(struct vctx *v)
 			" were read", sh.sh_info, i->phnum);
 }
 
+/* The address a PT_LOAD is ordered by: p_paddr, or p_vaddr in a process core. */
+static uint64_t addr_of(const struct vctx *v, const GElf_Phdr *ph)
+{
+	return v->c->info.virtual_addresses ? ph->p_vaddr : ph->p_paddr;
+}
+
 static void check_loads(struct vctx *v)
 {
 	const struct guestcore_core *c = v->c;
 	const GElf_Phdr *prev = NULL;
+	const char *an = c->info.virtual_addresses ? "vaddr" : "paddr";
 	uint64_t phend = c->info.phoff + c->info.phnum * (c->info.elf_class == 64 ? 56 : 32);
 
 	if (c->info.phnum && phend > 0x2000)
@@ -118,17 +125,18 @@ static void check_loads(struct vctx *v)
 				ph->p_filesz, ph->p_memsz);
 		if (ph->p_filesz && ph->p_offset == 0)
 			finding(v, WARN, "compat.offset_zero", at, "PT_LOAD %zu has p_offset 0: LeechCore refuses it", k);
-		if ((ph->p_paddr | ph->p_filesz) & 0xfff)
+		if (!c->info.virtual_addresses && (ph->p_paddr | ph->p_filesz) & 0xfff)
 			finding(v, INFO, "compat.page_align", at, "PT_LOAD %zu (paddr 0x%" PRIx64 ", filesz 0x%" PRIx64
 				") is not page-aligned, as LeechCore expects", k, ph->p_paddr, ph->p_filesz);
 		if (prev) {
-			if (ph->p_paddr < prev->p_paddr)
+			if (addr_of(v, ph) < addr_of(v, prev))
 				finding(v, v->profile == GUESTCORE_PROFILE_AUTO ? WARN : ERR, "load.order", at,
-					"PT_LOAD %zu (paddr 0x%" PRIx64 ") comes after one at 0x%" PRIx64 ": Volatility, "
-					"Rekall and LeechCore need ascending order", k, ph->p_paddr, prev->p_paddr);
-			else if (ph->p_paddr < prev->p_paddr + prev->p_memsz)
-				finding(v, ERR, "load.overlap", at, "PT_LOAD %zu (paddr 0x%" PRIx64 ") overlaps the one "
-					"before it, which ends at 0x%" PRIx64, k, ph->p_paddr, prev->p_paddr + prev->p_memsz);
+					"PT_LOAD %zu (%s 0x%" PRIx64 ") comes after one at 0x%" PRIx64 ": Volatility, "
+					"Rekall and LeechCore need ascending order", k, an, addr_of(v, ph), addr_of(v, prev));
+			else if (addr_of(v, ph) < addr_of(v, prev) + prev->p_memsz)
+				finding(v, ERR, "load.overlap", at, "PT_LOAD %zu (%s 0x%" PRIx64 ") overlaps the one "
+					"before it, which ends at 0x%" PRIx64, k, an, addr_of(v, ph),
+					addr_of(v, prev) + prev->p_memsz);
 		}
 		prev = ph;
 	}
@@ -248,7 +256,7 @@ static void check_notes(struct vctx *v)
 	bool be = c->info.big_endian;
 	size_t vbcpu = count_id(c, "vbox.cpu"), vbcore = count_id(c, "vbox.core");
 	size_t prstatus = count_id(c, "linux.prstatus-x86_64") + count_id(c, "linux.prstatus-i386");
-	size_t qemu = count_id(c, "qemu.cpustate-x86_64");
+	size_t qemu = count_id(c, "qemu.cpustate");
 	int profile = v->profile;
 	size_t n_pt_note = 0;
 

@@ -476,8 +476,9 @@ static void test_elf32_for_i386(void)
 	CU_ASSERT_EQUAL(eh.e_machine, EM_386);
 	CU_ASSERT_EQUAL(eh.e_ehsize, sizeof(Elf32_Ehdr));
 	CU_ASSERT_EQUAL(check_loads_pattern(&c, NULL), 0);
-	CU_ASSERT_EQUAL(read_notes(&c, notes, 8), 2);
+	CU_ASSERT_EQUAL(read_notes(&c, notes, 8), 3);
 	CU_ASSERT_EQUAL(notes[0].descsz, 144);
+	CU_ASSERT_STRING_EQUAL(notes[1].name, "QEMU");
 	core_close(&c);
 	/* Memory above 4 GiB: ELF64 even for an i386 guest. */
 	CU_ASSERT_EQUAL(dump("test:ranges=2,size=0x10000,gap=0x100000000,machine=i386", sets, path("i386h.core"),

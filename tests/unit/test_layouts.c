@@ -107,12 +107,12 @@ static void test_qemu_and_linux_sizes(void)
 	CU_ASSERT_EQUAL(size_of("linux.prpsinfo-x86_64"), sizeof(struct elf_prpsinfo));
 	CU_ASSERT_EQUAL(off("linux.prpsinfo-x86_64", "pr_psargs"), offsetof(struct elf_prpsinfo, pr_psargs));
 	CU_ASSERT_EQUAL(size_of("linux.prstatus-i386"), 144);
-	guestcore_note_layout_info(L("qemu.cpustate-x86_64"), &li);
+	guestcore_note_layout_info(L("qemu.cpustate"), &li);
 	CU_ASSERT_EQUAL(li.min_size, 432);
 	CU_ASSERT_EQUAL(li.size, 448);
-	CU_ASSERT_EQUAL(off("qemu.cpustate-x86_64", "kernel_gs_base"), 432);
-	CU_ASSERT_EQUAL(off("qemu.cpustate-x86_64", "cs.selector"), 152);
-	CU_ASSERT_EQUAL(off("qemu.cpustate-x86_64", "cr[0]"), 392);
+	CU_ASSERT_EQUAL(off("qemu.cpustate", "kernel_gs_base"), 432);
+	CU_ASSERT_EQUAL(off("qemu.cpustate", "cs.selector"), 152);
+	CU_ASSERT_EQUAL(off("qemu.cpustate", "cr[0]"), 392);
 }
 
 static void test_match(void)
@@ -357,7 +357,7 @@ static void test_vbcore_and_qemu_byte_exact(void)
 	}
 	q.kernel_gs_base = V("reg.kernel_gs_base");
 	/* QEMU 7.2 writes 440 bytes. */
-	CU_ASSERT_EQUAL_FATAL(encode("qemu.cpustate-x86_64", seed, false, 440, buf, sizeof(buf)), 440);
+	CU_ASSERT_EQUAL_FATAL(encode("qemu.cpustate", seed, false, 440, buf, sizeof(buf)), 440);
 	CU_ASSERT_EQUAL(memcmp(buf, &q, 440), 0);
 }
 
@@ -455,20 +455,20 @@ static bool seen(const struct rt *rt, const char *path)
 
 static void test_qemu_tail_by_size(void)
 {
-	const struct guestcore_note_layout *nl = L("qemu.cpustate-x86_64");
+	const struct guestcore_note_layout *nl = L("qemu.cpustate");
 	unsigned char buf[512];
 	char msg[256];
 	struct rt rt;
 	size_t n;
 
-	n = encode("qemu.cpustate-x86_64", 3, false, 432, buf, sizeof(buf));
+	n = encode("qemu.cpustate", 3, false, 432, buf, sizeof(buf));
 	CU_ASSERT_EQUAL(n, 432);
 	memset(&rt, 0, sizeof(rt));
 	CU_ASSERT_EQUAL(guestcore_note_decode(nl, buf, n, false, count_visit, &rt, msg, sizeof(msg)), 0);
 	CU_ASSERT_FALSE(seen(&rt, "kernel_gs_base"));
 	CU_ASSERT_TRUE(seen(&rt, "cr[4]"));
 
-	n = encode("qemu.cpustate-x86_64", 3, false, 440, buf, sizeof(buf));
+	n = encode("qemu.cpustate", 3, false, 440, buf, sizeof(buf));
 	memset(&rt, 0, sizeof(rt));
 	CU_ASSERT_EQUAL(guestcore_note_decode(nl, buf, n, false, count_visit, &rt, msg, sizeof(msg)), 0);
 	CU_ASSERT_TRUE(seen(&rt, "kernel_gs_base"));
@@ -477,7 +477,7 @@ static void test_qemu_tail_by_size(void)
 	CU_ASSERT_EQUAL(guestcore_note_decode(nl, buf, 432, false, NULL, NULL, msg, sizeof(msg)), -EBADMSG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "declares 440 bytes in 'size'"));
 
-	n = encode("qemu.cpustate-x86_64", 3, false, 0, buf, sizeof(buf));
+	n = encode("qemu.cpustate", 3, false, 0, buf, sizeof(buf));
 	CU_ASSERT_EQUAL(n, 448);
 	memset(&rt, 0, sizeof(rt));
 	CU_ASSERT_EQUAL(guestcore_note_decode(nl, buf, n, false, count_visit, &rt, msg, sizeof(msg)), 0);

@@ -351,6 +351,10 @@ struct guestcore_core_info {
 	uint64_t file_size;
 	size_t segments;      /* program headers that could be read */
 	size_t notes;
+	/* A process core: every PT_LOAD has p_paddr 0 and they differ by
+	 * p_vaddr; addresses are virtual, and order and overlap are checked on
+	 * p_vaddr. */
+	bool virtual_addresses;
 };
 
 struct guestcore_segment {
