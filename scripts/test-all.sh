@@ -41,6 +41,9 @@ build _build/sanitize --enable-sanitizers
 (cd _build/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	make -j"$jobs" check) || { report _build/sanitize; exit 1; }
 
+echo "== fuzzing: each target ${GUESTCORE_FUZZ_SECONDS:-60}s from its corpus"
+sh tests/fuzz/run.sh "${GUESTCORE_FUZZ_SECONDS:-60}" _build/fuzz
+
 # CUnit's own summaries, then one closing line over both builds.
 for f in $(find _build/normal/tests _build/sanitize/tests -name 'test_*.log' ! -name '*.valgrind.log' | sort); do
 	echo "== $f"

@@ -21,6 +21,8 @@ struct vctx {
 	guestcore_finding_fn report;
 	void *ud;
 	int errors;
+	uint64_t hash_budget;   /* bytes digest checks may still read */
+	unsigned char *hashed;  /* one bit per PT_LOAD already checked */
 };
 
 static void finding(struct vctx *v, uint32_t sev, const char *id, uint64_t off, const char *fmt, ...)
@@ -223,6 +225,25 @@ static void check_digest(struct vctx *v, const struct gc_rnote *n)
 	}
 	if (ph->p_filesz > c->info.file_size || ph->p_offset > c->info.file_size - ph->p_filesz)
 		return; /* load.truncated says it */
+	if (ph->p_memsz != ph->p_filesz) {
+		finding(v, WARN, "guestcore.digest", n->desc_offset, "digest note for PT_LOAD %" PRIu64 ", which has "
+			"bytes outside the file: not checked", idx);
+		return;
+	}
+	if (v->hashed && (v->hashed[idx / 8] & (1u << (idx % 8)))) {
+		finding(v, ERR, "guestcore.digest", n->desc_offset, "a second digest note for PT_LOAD %" PRIu64, idx);
+		return;
+	}
+	if (v->hashed)
+		v->hashed[idx / 8] |= (unsigned char)(1u << (idx % 8));
+	/* Segments that share file bytes could make hostile files hash the
+	 * same bytes over and over: stop at a few times the file's size. */
+	if (ph->p_filesz > v->hash_budget) {
+		finding(v, WARN, "guestcore.digest", n->desc_offset, "digest checks stopped at PT_LOAD %" PRIu64
+			": the segments read more bytes than the file holds", idx);
+		return;
+	}
+	v->hash_budget -= ph->p_filesz;
 	st = XXH3_createState();
 	if (!st)
 		return;
@@ -350,9 +371,12 @@ GUESTCORE_API int guestcore_core_validate(const struct guestcore_core *c, int pr
 
 	if (!c)
 		return -EINVAL;
+	v.hash_budget = 2 * c->info.file_size + (1u << 20);
+	v.hashed = calloc(c->n_ph / 8 + 1, 1);
 	check_header(&v);
 	check_xnum(&v);
 	check_loads(&v);
 	check_notes(&v);
+	free(v.hashed);
 	return v.errors;
 }
