@@ -18,9 +18,13 @@ $G dump --source raw:guest/guest.img,map=guest/guest.map,cpus=guest/cpus.json \
 echo
 echo "== segments (readelf -l)"
 readelf -l -W demo.core | sed -n '/Program Headers/,$p'
-echo "== notes (eu-readelf -n)"
-eu-readelf -n demo.core | grep -E '^  [A-Z]' || true
+echo "== notes (guestcore inspect)"
+$G inspect demo.core | grep -E '^  \[' || true
+echo "== vCPU 0 as VirtualBox records it"
+$G inspect demo.core | sed -n '/VBCPU type/,/ cr4 /{p;/ cr4 /q}' | grep -E ' (rip|rsp|rflags|cs.uSel|cr0|cr3|cr4) '
 echo "== checks"
+$G validate --profile vbox demo.core
+$G validate --profile qemu demo.core
 if [ -n "$(readelf -n -l -W demo.core 2>&1 >/dev/null)" ]; then echo "readelf: warnings"; exit 1; fi
 echo "readelf: no warning"
 problems=$(eu-elflint demo.core 2>&1 | grep -v 'unknown core file note type' || true)

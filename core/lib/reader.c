@@ -117,6 +117,8 @@ static int read_notes(struct guestcore_core *c)
 			n->offset = ph->p_offset + off;
 			n->desc_offset = ph->p_offset + desc_off;
 			n->desc = (const unsigned char *)data->d_buf + desc_off;
+			n->raw_name = (const unsigned char *)data->d_buf + name_off;
+			n->data_end = (const unsigned char *)data->d_buf + data->d_size;
 			n->segment = i;
 			n->layout = c->layouts ? guestcore_layouts_match(c->layouts, n->name, n->type, c->info.e_machine)
 					       : NULL;

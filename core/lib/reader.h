@@ -17,6 +17,8 @@ struct gc_rnote {
 	uint32_t namesz, type, descsz;
 	uint64_t offset, desc_offset;
 	const unsigned char *desc;
+	const unsigned char *raw_name; /* n_namesz bytes, then padding */
+	const unsigned char *data_end; /* end of the PT_NOTE bytes read */
 	size_t segment;
 	const struct guestcore_note_layout *layout;
 };

@@ -271,6 +271,31 @@ static void check_digest(struct vctx *v, const struct gc_rnote *n)
 			"not match its XXH3-128 digest: its data changed after the dump", idx, paddr);
 }
 
+static bool zeros(const unsigned char *p, const unsigned char *end)
+{
+	for (; p < end; p++)
+		if (*p)
+			return false;
+	return true;
+}
+
+/* Padding after the name and after the descriptor is zero. */
+static void check_padding(struct vctx *v, const struct gc_rnote *n)
+{
+	uint64_t align = n->layout && n->layout->name_format == GUESTCORE_NAME_VBOX ? 8 : 4;
+	const unsigned char *name_end = n->raw_name + n->namesz, *desc_end = n->desc + n->descsz;
+	const unsigned char *name_pad = n->desc;  /* the descriptor starts where the name's padding ends */
+	const unsigned char *desc_pad = n->desc + (n->descsz + align - 1) / align * align;
+
+	/* A VirtualBox name is stored with its NUL, outside n_namesz. */
+	if (align == 8 && name_end < name_pad && *name_end == 0)
+		name_end++;
+	if (desc_pad > n->data_end)
+		desc_pad = n->data_end;
+	if (!zeros(name_end, name_pad) || (desc_end < desc_pad && !zeros(desc_end, desc_pad)))
+		finding(v, WARN, "note.padding", n->offset, "%s note: its padding bytes are not zero", n->name);
+}
+
 static void check_notes(struct vctx *v)
 {
 	const struct guestcore_core *c = v->c;
@@ -294,6 +319,7 @@ static void check_notes(struct vctx *v)
 		char m[256];
 		int r;
 
+		check_padding(v, n);
 		if (!nl) {
 			finding(v, INFO, "note.unknown", n->offset, "note \"%s\" type 0x%x (%u bytes) has no layout", n->name,
 				n->type, n->descsz);

@@ -265,6 +265,9 @@ static void test_note_findings(void)
 	poke(f, q1 + 12, 'X', 1);
 	EXPECT(f, 0, "info note.unknown");
 	EXPECT(f, 0, "error percpu.count");
+	f = crafted("padding.core");
+	poke(f, vbcore + 12 + 7, 0x5a, 1); /* after "VBCORE" and its NUL */
+	EXPECT(f, 0, "warning note.padding");
 	f = crafted("nonote.core");
 	poke(f, PH(0, P_TYPE), PT_NULL, 4);
 	EXPECT(f, 0, "warning note.missing");
