@@ -1,4 +1,5 @@
-/* Note set "qemu": what QEMU's dump-guest-memory writes for x86 guests, one
+/* Plugin "qemu": the memory source of live QEMU guests (qemu_source.c) and
+ * the note set "qemu": what QEMU's dump-guest-memory writes for x86 guests, one
  * "CORE" NT_PRSTATUS per vCPU (the x86-64 or the i386 form), then one "QEMU"
  * QEMUCPUState per vCPU, written at 440 bytes, with kernel_gs_base, as QEMU
  * 7.2 does. */
@@ -8,6 +9,8 @@
 #include <string.h>
 
 #include <guestcore/plugin.h>
+
+#include "qemu_source.h"
 
 #define QEMU_CPUSTATE_SIZE 440
 
@@ -45,7 +48,11 @@ static const struct guestcore_note_provider_ops qemu_ops = {
 
 static const void *qemu_interface(const char *name)
 {
-	return strcmp(name, GUESTCORE_IFACE_NOTE_PROVIDER) == 0 ? &qemu_ops : NULL;
+	if (strcmp(name, GUESTCORE_IFACE_NOTE_PROVIDER) == 0)
+		return &qemu_ops;
+	if (strcmp(name, GUESTCORE_IFACE_MEMORY_SOURCE) == 0)
+		return &qemu_source_ops;
+	return NULL;
 }
 
 static const struct guestcore_plugin_descriptor qemu_desc = {
@@ -53,8 +60,8 @@ static const struct guestcore_plugin_descriptor qemu_desc = {
 	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
 	.name = "qemu",
 	.version = PACKAGE_VERSION,
-	.description = "QEMU dump-guest-memory notes: CORE NT_PRSTATUS and QEMU CPU state per vCPU",
-	.capabilities = GUESTCORE_CAP_NOTE_PROVIDER,
+	.description = "QEMU: live guests over QMP (qemu:qmp=SOCKET[,mem=PATH]) and dump-guest-memory notes",
+	.capabilities = GUESTCORE_CAP_NOTE_PROVIDER | GUESTCORE_CAP_MEMORY_SOURCE,
 	.get_interface = qemu_interface,
 };
 

@@ -312,3 +312,55 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	free(sets);
 	return r;
 }
+
+int cmd_convert(struct cli *cli, int argc, char **argv)
+{
+	char **args;
+	char *source;
+	const char *in = NULL;
+	int n = 0, r;
+
+	/* guestcore convert IN -o OUT [dump options]: dump with elfcore:IN. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			printf("Usage: guestcore convert IN -o OUT [--notes SETS] [DUMP OPTION]...\n"
+			       "Rewrite the guest core IN with other note sets: its segments become the\n"
+			       "ranges (ascending, whatever IN's order), its register notes (VBCPU, QEMU,\n"
+			       "NT_PRSTATUS) the registers.  'guestcore dump --source elfcore:IN' does the\n"
+			       "same; every dump option applies (see 'guestcore dump --help').\n"
+			       "  guestcore convert qemu.core -o vbox.core --notes vbox\n"
+			       "  guestcore convert vbox.core -o qemu.core --notes qemu\n");
+			return GC_EXIT_OK;
+		}
+		if (argv[i][0] != '-' && !in && (i == 1 || argv[i - 1][0] != '-' ||
+						 strchr(argv[i - 1], '=') || strcmp(argv[i - 1], "-f") == 0 ||
+						 strcmp(argv[i - 1], "--force") == 0 || strcmp(argv[i - 1], "--strict") == 0 ||
+						 strcmp(argv[i - 1], "--digest") == 0 || strcmp(argv[i - 1], "--progress") == 0)) {
+			in = argv[i];
+			continue;
+		}
+	}
+	if (!in) {
+		cli_error("convert: give the core to convert");
+		fprintf(stderr, "Try 'guestcore convert --help' for more information.\n");
+		return GC_EXIT_USAGE;
+	}
+	if (asprintf(&source, "elfcore:%s", in) < 0)
+		return GC_EXIT_FAILURE;
+	args = calloc((size_t)argc + 3, sizeof(*args));
+	if (!args) {
+		free(source);
+		return GC_EXIT_FAILURE;
+	}
+	args[n++] = (char *)"convert";
+	args[n++] = (char *)"--source";
+	args[n++] = source;
+	for (int i = 1; i < argc; i++)
+		if (argv[i] != in)
+			args[n++] = argv[i];
+	optind = 0;
+	r = cmd_dump(cli, n, args);
+	free(args);
+	free(source);
+	return r;
+}

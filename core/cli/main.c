@@ -17,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "dump", cmd_dump, "write a guest core (guestcore dump --help)" },
+	{ "convert", cmd_convert, "rewrite a core with other note sets (VirtualBox <-> QEMU)" },
 	{ "inspect", cmd_inspect, "print a core's header, segments and decoded notes" },
 	{ "validate", cmd_validate, "check a core against its format and its readers" },
 	{ "read", cmd_read, "write guest-physical bytes of a core" },

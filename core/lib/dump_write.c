@@ -629,6 +629,7 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 {
 	char fallback[8];
 	struct gc_dump d = { .fd = -1 };
+	const struct guestcore_layouts *saved_layouts;
 	const char *sde;
 	int r;
 
@@ -646,6 +647,9 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 	memcpy(&d.o, opts, opts->sz < sizeof(d.o) ? opts->sz : sizeof(d.o));
 	d.host = host;
 	d.layouts = layouts;
+	/* Sources that read other cores decode their notes with these. */
+	saved_layouts = gc_host_layouts(host);
+	guestcore_host_set_layouts(host, layouts);
 	sde = getenv("SOURCE_DATE_EPOCH");
 	d.created = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
 	d.buf = malloc(GC_CHUNK);
@@ -697,6 +701,7 @@ out:
 				full.memory_bytes += d.ranges[i].length;
 		memcpy(ret, &full, ret->sz < sizeof(full) ? ret->sz : sizeof(full));
 	}
+	guestcore_host_set_layouts(host, saved_layouts);
 	gc_notes_free(&d);
 	free(d.ranges);
 	free(d.range_offset);

@@ -45,4 +45,7 @@ GC_HIDDEN int gc_nb_set_bytes(struct guestcore_note_builder *nb, const char *pat
 GC_HIDDEN int gc_nb_set_size(struct guestcore_note_builder *nb, uint64_t size);
 GC_HIDDEN int gc_nb_get_u64(struct guestcore_note_builder *nb, const char *binding, uint64_t *ret);
 
+/* plugin_host.c: the layouts the host's services use. */
+GC_HIDDEN const struct guestcore_layouts *gc_host_layouts(const struct guestcore_host *host);
+
 #endif

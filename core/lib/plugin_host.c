@@ -42,6 +42,7 @@ struct guestcore_plugin {
 
 struct guestcore_host {
 	struct guestcore_host_opts opts;
+	const struct guestcore_layouts *layouts;
 	char **dirs;
 	size_t n_dirs;
 	struct guestcore_plugin **plugins;
@@ -107,6 +108,41 @@ static int svc_binding_known(struct guestcore_host_handle *h, const char *name)
 {
 	(void)h;
 	return name && gc_vocab_known(name) ? 1 : 0;
+}
+
+struct decode_ctx {
+	void (*cb)(void *, const char *, uint64_t, const void *, size_t);
+	void *ud;
+};
+
+static int decode_visit(void *ud, const struct guestcore_field_info *fi, const struct guestcore_field_value *v)
+{
+	struct decode_ctx *c = ud;
+
+	if (fi->value_kind != GUESTCORE_VALUE_BIND || !fi->binding)
+		return 0;
+	if (fi->type == GUESTCORE_FIELD_BYTES || fi->type == GUESTCORE_FIELD_STRING)
+		c->cb(c->ud, fi->binding, 0, v->bytes, v->len);
+	else
+		c->cb(c->ud, fi->binding, v->u, NULL, 0);
+	return 0;
+}
+
+static int svc_decode_note(struct guestcore_host_handle *h, const char *name, uint32_t type, uint16_t e_machine,
+			   int big_endian, const void *desc, size_t len,
+			   void (*cb)(void *, const char *, uint64_t, const void *, size_t), void *ud)
+{
+	const struct guestcore_note_layout *nl;
+	struct decode_ctx c = { cb, ud };
+	int r;
+
+	if (!h || !name || !cb || (!desc && len))
+		return -EINVAL;
+	nl = h->host->layouts ? guestcore_layouts_match(h->host->layouts, name, type, e_machine) : NULL;
+	if (!nl)
+		return -ENOENT;
+	r = guestcore_note_decode(nl, desc, len, big_endian != 0, decode_visit, &c, NULL, 0);
+	return r < 0 ? r : 0;
 }
 
 /* ---- host object --------------------------------------------------------- */
@@ -308,6 +344,7 @@ static struct guestcore_plugin *plugin_new(struct guestcore_host *host, const ch
 	p->api.note_set_size = gc_nb_set_size;
 	p->api.note_get_u64 = gc_nb_get_u64;
 	p->api.binding_known = svc_binding_known;
+	p->api.decode_note = svc_decode_note;
 	return p;
 }
 
@@ -486,6 +523,13 @@ GUESTCORE_API int guestcore_host_scan(struct guestcore_host *host)
 
 /* ---- plugin accessors ------------------------------------------------------- */
 
+GUESTCORE_API void guestcore_host_set_layouts(struct guestcore_host *host,
+					      const struct guestcore_layouts *layouts)
+{
+	if (host)
+		host->layouts = layouts;
+}
+
 GUESTCORE_API size_t guestcore_host_plugin_count(const struct guestcore_host *host)
 {
 	return host ? host->n_plugins : 0;
@@ -564,4 +608,9 @@ const char *gc_plugin_last_error(const struct guestcore_plugin *p)
 void gc_plugin_clear_error(struct guestcore_plugin *p)
 {
 	p->handle.error[0] = '\0';
+}
+
+const struct guestcore_layouts *gc_host_layouts(const struct guestcore_host *host)
+{
+	return host->layouts;
 }

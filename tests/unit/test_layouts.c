@@ -125,7 +125,7 @@ static void test_match(void)
 	CU_ASSERT_STRING_EQUAL(li.id, "linux.prstatus-i386");
 	guestcore_note_layout_info(guestcore_layouts_match(bundled, "VBCORE", 0xb00, EM_386), &li);
 	CU_ASSERT_STRING_EQUAL(li.id, "vbox.core");
-	CU_ASSERT_PTR_NULL(guestcore_layouts_match(bundled, "VBCPU", 0xb01, EM_AARCH64));
+	CU_ASSERT_PTR_NULL(guestcore_layouts_match(bundled, "CORE", 1, EM_AARCH64));
 	CU_ASSERT_PTR_NULL(guestcore_layouts_match(bundled, "NOPE", 1, EM_X86_64));
 }
 

@@ -38,6 +38,7 @@ GUESTCORE_API const char *guestcore_installed_plugin_dir(void);
 /* ---- plugin host --------------------------------------------------------- */
 
 struct guestcore_host;   /* opaque: a set of search directories and plugins */
+struct guestcore_layouts; /* opaque: loaded note layouts (below) */
 struct guestcore_plugin; /* opaque: one plugin file, loaded or refused */
 
 /* Receives the messages plugins send through host->log and the library's own
@@ -82,6 +83,10 @@ GUESTCORE_API int guestcore_host_load_file(struct guestcore_host *host, const ch
 GUESTCORE_API size_t guestcore_host_plugin_count(const struct guestcore_host *host);
 GUESTCORE_API struct guestcore_plugin *guestcore_host_plugin_at(const struct guestcore_host *host,
 								size_t i);
+/* Layouts the host's services use (decode_note); the host does not own
+ * them; NULL to unset. */
+GUESTCORE_API void guestcore_host_set_layouts(struct guestcore_host *host,
+					      const struct guestcore_layouts *layouts);
 /* The loaded plugin called NAME, or NULL. */
 GUESTCORE_API struct guestcore_plugin *guestcore_host_find(const struct guestcore_host *host,
 							   const char *name);
@@ -105,7 +110,6 @@ GUESTCORE_API const void *guestcore_plugin_interface(const struct guestcore_plug
  * Layout files (schemas/NAME.xml, language in schemas/note-layout.xsd) describe
  * note descriptors byte by byte.  One engine encodes and decodes all of them. */
 
-struct guestcore_layouts;     /* opaque: loaded layout files */
 struct guestcore_note_layout; /* opaque: one note layout, owned by its set */
 
 enum guestcore_name_format {

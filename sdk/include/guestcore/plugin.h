@@ -112,6 +112,17 @@ struct guestcore_host_api {
 	/* 1 when NAME is in the binding vocabulary (schemas/README.md), else 0:
 	 * lets a source reject a misspelt register name in its input. */
 	int (*binding_known)(struct guestcore_host_handle *handle, const char *name);
+
+	/* Decode a note found in some other core with the host's layouts
+	 * (sources that read existing cores): CB receives each bound field as
+	 * its binding name and value (integers in VALUE, byte arrays and
+	 * strings in BYTES/NBYTES).  -ENOENT when no layout describes the
+	 * note, -EBADMSG when DESC is shorter than its layout. */
+	int (*decode_note)(struct guestcore_host_handle *handle, const char *name, uint32_t type,
+			   uint16_t e_machine, int big_endian, const void *desc, size_t len,
+			   void (*cb)(void *userdata, const char *binding, uint64_t value, const void *bytes,
+				      size_t nbytes),
+			   void *userdata);
 };
 
 /* True when the host's table is large enough to hold MEMBER and it is set:

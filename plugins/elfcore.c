@@ -1,0 +1,385 @@
+/* Memory source "elfcore": an existing guest core as the source.
+ *
+ *   elfcore:PATH
+ *
+ * Ranges are the PT_LOAD segments by p_paddr, ascending whatever the input's
+ * order; segments with no file bytes become MMIO ranges.  Registers come from
+ * whichever register notes the core carries (VBCPU, then QEMU, then
+ * NT_PRSTATUS), decoded by the host's layouts through its decode_note
+ * service.  The file's bytes are copied zero-copy. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <guestcore/plugin.h>
+
+#define EC_MAX_CPUS 4096
+#define EC_MAX_NOTE_BYTES (64u << 20)
+
+struct reg {
+	char name[48];
+	uint64_t value;
+};
+
+struct cpu {
+	struct reg *regs;
+	size_t n;
+	const void *xsave;
+	size_t xsave_len;
+};
+
+struct guestcore_source {
+	const struct guestcore_host_api *host;
+	char *path;
+	int fd;
+	Elf *elf;
+	uint16_t machine;
+	bool big_endian;
+	struct guestcore_range *ranges;
+	size_t n_ranges;
+	struct cpu *cpus;
+	uint32_t n_cpus;
+	char description[600];
+};
+
+#define FAIL(s, ...)                                                            \
+	do {                                                                    \
+		if (GUESTCORE_HOST_HAS((s)->host, set_error))                   \
+			(s)->host->set_error((s)->host->handle, __VA_ARGS__);   \
+	} while (0)
+
+static void ec_close(struct guestcore_source *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->n_cpus; i++)
+		free(s->cpus[i].regs);
+	free(s->cpus);
+	free(s->ranges);
+	if (s->elf)
+		elf_end(s->elf);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->path);
+	free(s);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct guestcore_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Register notes, in the order their values are trusted. */
+static const struct {
+	const char *name;
+	uint32_t type;
+} reg_notes[] = {
+	{ "VBCPU", 0xb01 },
+	{ "QEMU", 0 },
+	{ "CORE", NT_PRSTATUS },
+};
+
+struct set_ctx {
+	struct guestcore_source *s;
+	struct cpu *cpu;
+};
+
+static void on_value(void *ud, const char *binding, uint64_t value, const void *bytes, size_t nbytes)
+{
+	struct set_ctx *c = ud;
+	struct reg *v;
+
+	if (strncmp(binding, "reg.", 4) != 0)
+		return;
+	if (bytes) {
+		if (strcmp(binding, "reg.xsave") == 0 && !c->cpu->xsave) {
+			c->cpu->xsave = bytes;
+			c->cpu->xsave_len = nbytes;
+		}
+		return;
+	}
+	for (size_t i = 0; i < c->cpu->n; i++)
+		if (strcmp(c->cpu->regs[i].name, binding) == 0)
+			return; /* a note trusted more already gave it */
+	v = realloc(c->cpu->regs, (c->cpu->n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	c->cpu->regs = v;
+	snprintf(v[c->cpu->n].name, sizeof(v[0].name), "%s", binding);
+	v[c->cpu->n].value = value;
+	c->cpu->n++;
+}
+
+static int read_registers(struct guestcore_source *s, const GElf_Phdr *ph, size_t phnum)
+{
+	uint64_t budget = EC_MAX_NOTE_BYTES;
+
+	if (!GUESTCORE_HOST_HAS(s->host, decode_note))
+		return 0;
+	for (size_t set = 0; set < sizeof(reg_notes) / sizeof(reg_notes[0]); set++) {
+		uint32_t index = 0;
+
+		for (size_t i = 0; i < phnum; i++) {
+			Elf_Data *data;
+			size_t off = 0, next, name_off, desc_off;
+			GElf_Nhdr nh;
+
+			if (ph[i].p_type != PT_NOTE || ph[i].p_filesz == 0)
+				continue;
+			if (ph[i].p_filesz > budget) {
+				FAIL(s, "core %s: its notes are larger than %u MiB", s->path, EC_MAX_NOTE_BYTES >> 20);
+				return -EFBIG;
+			}
+			data = elf_getdata_rawchunk(s->elf, (int64_t)ph[i].p_offset, ph[i].p_filesz, ELF_T_NHDR);
+			if (!data) {
+				FAIL(s, "core %s: its notes cannot be read: %s", s->path, elf_errmsg(-1));
+				return -EINVAL;
+			}
+			while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+				const char *name = (const char *)data->d_buf + name_off;
+				size_t nlen = strnlen(name, nh.n_namesz);
+
+				off = next;
+				if (nh.n_type != reg_notes[set].type || nlen != strlen(reg_notes[set].name) ||
+				    memcmp(name, reg_notes[set].name, nlen) != 0)
+					continue;
+				if (index >= EC_MAX_CPUS)
+					break;
+				if (index >= s->n_cpus) {
+					struct cpu *v = realloc(s->cpus, (index + 1) * sizeof(*v));
+					if (!v)
+						return -ENOMEM;
+					s->cpus = v;
+					memset(&s->cpus[s->n_cpus], 0, (index + 1 - s->n_cpus) * sizeof(*v));
+					s->n_cpus = index + 1;
+				}
+				{
+					struct set_ctx c = { s, &s->cpus[index] };
+					s->host->decode_note(s->host->handle, reg_notes[set].name, nh.n_type, s->machine,
+							     s->big_endian, (const char *)data->d_buf + desc_off, nh.n_descsz,
+							     on_value, &c);
+				}
+				index++;
+			}
+		}
+	}
+	return 0;
+}
+
+static int ec_open(const struct guestcore_host_api *host, const char *spec, struct guestcore_source **ret)
+{
+	struct guestcore_source *s = calloc(1, sizeof(*s));
+	GElf_Ehdr eh;
+	GElf_Phdr *ph = NULL;
+	size_t phnum = 0;
+	struct stat st;
+	int r = -EINVAL;
+
+	if (!s)
+		return -ENOMEM;
+	s->host = host;
+	s->fd = -1;
+	s->path = strdup(spec ? spec : "");
+	if (!s->path || !*s->path) {
+		FAIL(s, "elfcore needs a core file: elfcore:PATH");
+		goto fail;
+	}
+	s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0 || fstat(s->fd, &st) < 0) {
+		r = -errno;
+		FAIL(s, "core %s: %s", s->path, strerror(errno));
+		goto fail;
+	}
+	elf_version(EV_CURRENT);
+	s->elf = elf_begin(s->fd, ELF_C_READ_MMAP, NULL);
+	if (!s->elf || elf_kind(s->elf) != ELF_K_ELF || !gelf_getehdr(s->elf, &eh) || eh.e_type != ET_CORE) {
+		FAIL(s, "core %s is not an ELF core file: check it with 'guestcore validate'", s->path);
+		goto fail;
+	}
+	s->machine = eh.e_machine;
+	s->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	if (elf_getphdrnum(s->elf, &phnum) != 0 || phnum == 0 || phnum > (1u << 24) ||
+	    eh.e_phoff > (uint64_t)st.st_size ||
+	    phnum > ((uint64_t)st.st_size - eh.e_phoff) / (gelf_getclass(s->elf) == ELFCLASS64 ? 56 : 32)) {
+		FAIL(s, "core %s: its program headers cannot be read: check it with 'guestcore validate'", s->path);
+		goto fail;
+	}
+	ph = calloc(phnum, sizeof(*ph));
+	s->ranges = calloc(phnum, sizeof(*s->ranges));
+	if (!ph || !s->ranges) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	{
+		bool all_zero = true;
+		size_t loads = 0;
+		for (size_t i = 0; i < phnum; i++) {
+			struct guestcore_range *rg;
+			if (!gelf_getphdr(s->elf, (int)i, &ph[i])) {
+				FAIL(s, "core %s: program header %zu cannot be read", s->path, i);
+				goto fail;
+			}
+			if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+				continue;
+			loads++;
+			all_zero = all_zero && ph[i].p_paddr == 0;
+			if (ph[i].p_filesz && (ph[i].p_offset > (uint64_t)st.st_size ||
+					       ph[i].p_filesz > (uint64_t)st.st_size - ph[i].p_offset)) {
+				FAIL(s, "core %s: PT_LOAD at 0x%" PRIx64 " reaches past the end of the file: it is truncated",
+				     s->path, ph[i].p_paddr);
+				goto fail;
+			}
+			rg = &s->ranges[s->n_ranges++];
+			rg->size = sizeof(*rg);
+			rg->start = ph[i].p_paddr;
+			if (ph[i].p_filesz == 0) {
+				rg->kind = GUESTCORE_RANGE_MMIO;
+				rg->length = ph[i].p_memsz;
+				rg->fd = -1;
+			} else {
+				/* Bytes past p_filesz are not in the file: left out. */
+				rg->kind = (ph[i].p_flags & (PF_W | PF_X | PF_R)) == (PF_R | PF_X) ? GUESTCORE_RANGE_ROM
+												   : GUESTCORE_RANGE_RAM;
+				rg->length = ph[i].p_filesz;
+				rg->fd = s->fd;
+				rg->file_offset = ph[i].p_offset;
+			}
+		}
+		if (loads > 1 && all_zero) {
+			FAIL(s, "core %s is a process core (virtual addresses), not a guest core", s->path);
+			goto fail;
+		}
+	}
+	qsort(s->ranges, s->n_ranges, sizeof(*s->ranges), cmp_range);
+	for (size_t i = 1; i < s->n_ranges; i++)
+		if (s->ranges[i].start < s->ranges[i - 1].start + s->ranges[i - 1].length) {
+			FAIL(s, "core %s: PT_LOADs at 0x%" PRIx64 " and 0x%" PRIx64 " overlap", s->path,
+			     s->ranges[i - 1].start, s->ranges[i].start);
+			goto fail;
+		}
+	r = read_registers(s, ph, phnum);
+	if (r < 0)
+		goto fail;
+	snprintf(s->description, sizeof(s->description), "core %s, %zu segments", s->path, s->n_ranges);
+	free(ph);
+	*ret = s;
+	return 0;
+fail:
+	free(ph);
+	ec_close(s);
+	return r;
+}
+
+static int ec_describe(struct guestcore_source *s, struct guestcore_guest_info *info)
+{
+	info->e_machine = s->machine;
+	info->big_endian = s->big_endian;
+	info->cpu_count = s->n_cpus;
+	info->description = s->description;
+	return 0;
+}
+
+static int ec_get_range(struct guestcore_source *s, uint64_t i, struct guestcore_range *ret)
+{
+	uint32_t size = ret->size;
+
+	if (i >= s->n_ranges)
+		return -ENOENT;
+	memcpy(ret, &s->ranges[i], size < sizeof(*ret) ? size : sizeof(*ret));
+	ret->size = size;
+	return 0;
+}
+
+static int ec_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	for (size_t i = 0; i < s->n_ranges; i++) {
+		const struct guestcore_range *r = &s->ranges[i];
+		if (addr < r->start || addr - r->start >= r->length)
+			continue;
+		if (r->kind == GUESTCORE_RANGE_MMIO || len > r->length - (addr - r->start))
+			break;
+		while (len) {
+			ssize_t n = pread(s->fd, p, len, (off_t)(r->file_offset + (addr - r->start)));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return -EIO;
+			p += n;
+			addr += (uint64_t)n;
+			len -= (size_t)n;
+		}
+		return 0;
+	}
+	FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the core's segments", len, addr);
+	return -EINVAL;
+}
+
+static int ec_get_register(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
+{
+	if (cpu >= s->n_cpus)
+		return -ENOENT;
+	for (size_t i = 0; i < s->cpus[cpu].n; i++)
+		if (strcmp(s->cpus[cpu].regs[i].name, name) == 0) {
+			*ret = s->cpus[cpu].regs[i].value;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int ec_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const char *name, const void **ret,
+				 size_t *ret_len)
+{
+	if (cpu >= s->n_cpus || strcmp(name, "reg.xsave") != 0 || !s->cpus[cpu].xsave)
+		return -ENOENT;
+	*ret = s->cpus[cpu].xsave;
+	*ret_len = s->cpus[cpu].xsave_len;
+	return 0;
+}
+
+static const struct guestcore_memory_source_ops ec_ops = {
+	.size = sizeof(ec_ops),
+	.open = ec_open,
+	.close = ec_close,
+	.describe = ec_describe,
+	.get_range = ec_get_range,
+	.read = ec_read,
+	.get_register = ec_get_register,
+	.get_register_bytes = ec_get_register_bytes,
+};
+
+static const void *ec_interface(const char *name)
+{
+	return strcmp(name, GUESTCORE_IFACE_MEMORY_SOURCE) == 0 ? &ec_ops : NULL;
+}
+
+static const struct guestcore_plugin_descriptor ec_desc = {
+	.size = sizeof(ec_desc),
+	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.name = "elfcore",
+	.version = PACKAGE_VERSION,
+	.description = "an existing guest core (VirtualBox, QEMU, guestcore) as the source",
+	.capabilities = GUESTCORE_CAP_MEMORY_SOURCE,
+	.get_interface = ec_interface,
+};
+
+GUESTCORE_PLUGIN_DEFINE_ENTRY(host, ret_desc)
+{
+	(void)host;
+	*ret_desc = &ec_desc;
+	return 0;
+}

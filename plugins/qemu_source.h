@@ -1,0 +1,28 @@
+/* The QEMU memory source, shared by the plugin and its unit test (the
+ * parsers of 'info mtree -f' and 'info registers -a'). */
+#ifndef GUESTCORE_QEMU_SOURCE_H
+#define GUESTCORE_QEMU_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <guestcore/plugin.h>
+
+struct qs_range_sink {
+	void (*add)(struct qs_range_sink *sink, uint64_t start, uint64_t len, int rom, const char *name,
+		    bool has_offset, uint64_t offset);
+};
+
+struct qs_cpu_sink {
+	void (*set)(struct qs_cpu_sink *sink, int cpu, const char *name, uint64_t value);
+};
+
+/* RAM and ROM ranges of the system address space's flat view, ascending.
+ * -ENOENT when the text has no such view. */
+int qs_parse_mtree(const char *text, struct qs_range_sink *sink);
+/* Registers of every "CPU#N" block, by vocabulary name. */
+int qs_parse_registers(const char *text, struct qs_cpu_sink *sink);
+
+extern const struct guestcore_memory_source_ops qemu_source_ops;
+
+#endif
