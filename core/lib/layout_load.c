@@ -972,7 +972,8 @@ static bool check_duplicates(struct loader *L, struct guestcore_layouts *set, xm
 					  "note id '%s' is already used by %s:%u", a->id, b->file, b->line);
 				ok = false;
 			} else if (strcmp(a->note_name, b->note_name) == 0 && a->n_type == b->n_type &&
-				   a->e_machine == b->e_machine) {
+				   (a->e_machine == b->e_machine || !a->e_machine || !b->e_machine)) {
+				/* "any" overlaps every machine. */
 				report_at(L, a->line, locate_column(L, a->line, "note", "type"),
 					  "note '%s' repeats name \"%s\" and type 0x%x of '%s' (%s:%u) for the same machine",
 					  a->id, a->note_name, a->n_type, b->id, b->file, b->line);
