@@ -1,0 +1,48 @@
+#!/bin/sh
+# Benchmark (not a test): QEMU's dump-guest-memory against guestcore dump of
+# the same paused 1 GiB TCG guest, its memory filled with random data first,
+# both writing to the same file system, in one run.  Prints the time ratio
+# and guestcore's peak RSS.  Targets: guestcore <= 0.5x QEMU's time, peak
+# RSS under 32 MiB.
+#   sh bench/qemu-dump.sh [BUILDDIR] [WORKDIR]   (default _build/normal, and /dev/shm when it
+# has 3 GiB free, as QEMU's own figures are taken on tmpfs; else _build/bench-qemu)
+set -eu
+cd "$(dirname "$0")/.."
+build=${1:-_build/normal}
+default=_build/bench-qemu
+if [ -d /dev/shm ] && [ "$(df -k --output=avail /dev/shm | tail -1)" -gt 3145728 ]; then
+	default=/dev/shm/guestcore-bench
+fi
+work=$(mkdir -p "${2:-$default}" && cd "${2:-$default}" && pwd)
+echo "working in $work"
+G="$build/core/guestcore"
+Q="$build/tests/qemu/qmpcmd"
+[ -x "$G" ] && [ -x "$Q" ] || { echo "build first: make check in $build"; exit 1; }
+command -v qemu-system-x86_64 >/dev/null || { echo "needs qemu-system-x86"; exit 1; }
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 1; }
+sock="$work/qmp.sock"
+mem="$work/guest.mem"
+rm -f "$sock" "$work/qemu.core" "$work/gc.core"
+echo "filling 1 GiB of guest memory with random data"
+head -c 1073741824 /dev/urandom >"$mem"
+qemu-system-x86_64 -machine pc,accel=tcg,memory-backend=mem \
+	-object memory-backend-file,id=mem,size=1G,mem-path="$mem",share=on \
+	-smp 2 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off &
+qpid=$!
+trap '"$Q" "$sock" "{\"execute\":\"quit\"}" >/dev/null 2>&1 || kill $qpid; rm -f "$mem" "$work/qemu.core" "$work/gc.core"' EXIT
+while [ ! -S "$sock" ]; do sleep 0.05; done
+sleep 1
+"$Q" "$sock" '{"execute":"stop"}' >/dev/null
+now() { date +%s.%N; }
+t0=$(now)
+"$Q" "$sock" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$work/qemu.core\"}}" >/dev/null
+sync "$work/qemu.core"
+t1=$(now)
+/usr/bin/time -f %M -o "$work/rss" "$G" dump -s "qemu:qmp=$sock,mem=$mem" --notes qemu -o "$work/gc.core" >/dev/null
+t2=$(now)
+q=$(echo "$t1 - $t0" | bc -l)
+g=$(echo "$t2 - $t1" | bc -l)
+printf 'QEMU dump-guest-memory, 1 GiB:  %.3f s\n' "$q"
+printf 'guestcore dump, 1 GiB:          %.3f s\n' "$g"
+printf 'ratio guestcore/QEMU:           %.2f (target <= 0.50)\n' "$(echo "$g / $q" | bc -l)"
+printf 'guestcore peak RSS:             %d KiB (target < 32768)\n' "$(cat "$work/rss")"
