@@ -431,6 +431,16 @@ typedef void (*guestcore_finding_fn)(void *userdata, const struct guestcore_find
 GUESTCORE_API int guestcore_core_validate(const struct guestcore_core *core, int profile,
 					  guestcore_finding_fn report, void *userdata);
 
+/* Reaches every struct of the plugin ABI, so that the abidw baseline of
+ * libguestcore (sdk/abi/) covers all of them and abidiff sees any change.
+ * Returns how many of its arguments are not NULL; nothing else. */
+GUESTCORE_API int guestcore_plugin_abi_anchor(const struct guestcore_host_api *host,
+					      const struct guestcore_plugin_descriptor *descriptor,
+					      const struct guestcore_memory_source_ops *source,
+					      const struct guestcore_guest_info *guest,
+					      const struct guestcore_range *range,
+					      const struct guestcore_note_provider_ops *provider);
+
 /* Check a descriptor as the host does after the entry call: size, ABI
  * version against HOST_ABI, strings, capability bits.  0 when acceptable;
  * otherwise a negative errno and a sentence in MSG (which may be NULL).
