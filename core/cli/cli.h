@@ -41,9 +41,11 @@ const char *cli_schema_dir(void);
 /* Prints a layout diagnostic as FILE:LINE:COLUMN: error: MESSAGE. */
 void cli_layout_diag(void *userdata, const char *file, unsigned line, unsigned column,
 		     const char *message);
-/* Loads the bundled layouts, then each --schema-dir directory.  Returns an
- * exit status; *ret is set on GC_EXIT_OK. */
-int cli_open_layouts(struct cli *cli, struct guestcore_layouts **ret);
+/* Loads the bundled layouts (GUESTCORE_SCHEMA_DIR overrides where they are),
+ * each --schema-dir directory, then the layout files plugins ship beside
+ * themselves (of HOST, or of a host opened for the purpose when NULL).
+ * Returns an exit status; *ret is set on GC_EXIT_OK. */
+int cli_open_layouts(struct cli *cli, struct guestcore_host *host, struct guestcore_layouts **ret);
 
 int cmd_plugins(struct cli *cli, int argc, char **argv);
 int cmd_schema(struct cli *cli, int argc, char **argv);

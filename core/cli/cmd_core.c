@@ -62,7 +62,7 @@ static int open_core(struct cli *cli, const char *path, struct guestcore_layouts
 		     struct guestcore_core **ret_core)
 {
 	char msg[512];
-	int r = cli_open_layouts(cli, ret_layouts);
+	int r = cli_open_layouts(cli, NULL, ret_layouts);
 
 	if (r != GC_EXIT_OK)
 		return r;

@@ -259,7 +259,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 
 	r = cli_open_host(cli, &host);
 	if (r == GC_EXIT_OK)
-		r = cli_open_layouts(cli, &layouts);
+		r = cli_open_layouts(cli, host, &layouts);
 	if (r != GC_EXIT_OK) {
 		guestcore_host_free(host);
 		free(sets);

@@ -237,7 +237,7 @@ int cmd_schema(struct cli *cli, int argc, char **argv)
 		cli_error("schema: unknown action '%s': use list, show or check", action);
 		return GC_EXIT_USAGE;
 	}
-	r = cli_open_layouts(cli, &set);
+	r = cli_open_layouts(cli, NULL, &set);
 	if (r != GC_EXIT_OK)
 		return r;
 	if (strcmp(action, "list") == 0) {

@@ -124,6 +124,10 @@ int cli_open_host(struct cli *cli, struct guestcore_host **ret_host)
 
 const char *cli_schema_dir(void)
 {
+	const char *env = secure_getenv("GUESTCORE_SCHEMA_DIR");
+
+	if (env && *env)
+		return env;
 	return cli_running_uninstalled() ? GC_ABS_SRCDIR "/schemas" : guestcore_installed_schema_dir();
 }
 
@@ -139,8 +143,9 @@ void cli_layout_diag(void *userdata, const char *file, unsigned line, unsigned c
 		fprintf(stderr, "%s: error: %s\n", file, message);
 }
 
-int cli_open_layouts(struct cli *cli, struct guestcore_layouts **ret)
+int cli_open_layouts(struct cli *cli, struct guestcore_host *host, struct guestcore_layouts **ret)
 {
+	struct guestcore_host *own = NULL;
 	const char *dir = cli_schema_dir();
 	struct guestcore_layouts *set = NULL;
 	char xsd[4096];
@@ -176,6 +181,24 @@ int cli_open_layouts(struct cli *cli, struct guestcore_layouts **ret)
 			return GC_EXIT_FAILURE;
 		}
 	}
+	/* Layout files that plugins ship beside themselves. */
+	if (!host) {
+		r = cli_open_host(cli, &own);
+		if (r != GC_EXIT_OK) {
+			guestcore_layouts_free(set);
+			return r;
+		}
+		host = own;
+	}
+	for (size_t i = 0; i < guestcore_host_plugin_count(host); i++) {
+		struct guestcore_plugin *p = guestcore_host_plugin_at(host, i);
+		const char *f = guestcore_plugin_layout_file(p);
+
+		if (f && guestcore_layouts_load_file(set, f, cli_layout_diag, NULL) < 0)
+			cli_warning("plugin %s: its layout file %s is invalid and was not loaded: check it with "
+				    "'guestcore schema check %s'", guestcore_plugin_name(p), f, f);
+	}
+	guestcore_host_free(own);
 	*ret = set;
 	return GC_EXIT_OK;
 }

@@ -28,6 +28,7 @@ struct guestcore_host_handle {
 
 struct guestcore_plugin {
 	char *path;      /* as found */
+	char *layout_file; /* foo.xml beside foo.so, or NULL */
 	char *realpath;  /* for de-duplication; NULL when unknown */
 	void *dl;        /* dlopen handle, NULL once refused */
 	char *error;     /* why refused; NULL when loaded */
@@ -190,6 +191,7 @@ static void plugin_free(struct guestcore_plugin *p)
 		return;
 	plugin_unload(p);
 	free(p->path);
+	free(p->layout_file);
 	free(p->realpath);
 	free(p->error);
 	free(p->name);
@@ -437,6 +439,16 @@ static int plugin_load(struct guestcore_host *host, struct guestcore_plugin *p)
 		r = -EEXIST;
 		goto fail;
 	}
+	{
+		/* A plugin may ship its layouts beside it: foo.so -> foo.xml. */
+		size_t n = strlen(p->path);
+		char *x = n > 3 && strcmp(p->path + n - 3, ".so") == 0 ? gc_strdup_printf("%.*s.xml", (int)(n - 3), p->path)
+								       : NULL;
+		if (x && access(x, R_OK) == 0)
+			p->layout_file = x;
+		else
+			free(x);
+	}
 	host_log(host, p, GUESTCORE_LOG_DEBUG, "loaded %s", p->path);
 	return 0;
 
@@ -585,6 +597,11 @@ GUESTCORE_API uint32_t guestcore_plugin_abi(const struct guestcore_plugin *p)
 GUESTCORE_API uint64_t guestcore_plugin_capabilities(const struct guestcore_plugin *p)
 {
 	return p && p->have_desc ? p->desc.capabilities : 0;
+}
+
+GUESTCORE_API const char *guestcore_plugin_layout_file(const struct guestcore_plugin *p)
+{
+	return guestcore_plugin_loaded(p) ? p->layout_file : NULL;
 }
 
 GUESTCORE_API const void *guestcore_plugin_interface(const struct guestcore_plugin *p,

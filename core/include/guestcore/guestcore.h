@@ -102,6 +102,9 @@ GUESTCORE_API const char *guestcore_plugin_version(const struct guestcore_plugin
 GUESTCORE_API const char *guestcore_plugin_description(const struct guestcore_plugin *plugin);
 GUESTCORE_API uint32_t guestcore_plugin_abi(const struct guestcore_plugin *plugin);
 GUESTCORE_API uint64_t guestcore_plugin_capabilities(const struct guestcore_plugin *plugin);
+/* The layout file a plugin ships beside itself (foo.xml next to foo.so),
+ * or NULL when there is none. */
+GUESTCORE_API const char *guestcore_plugin_layout_file(const struct guestcore_plugin *plugin);
 /* The plugin's interface NAME (see get_interface), or NULL. */
 GUESTCORE_API const void *guestcore_plugin_interface(const struct guestcore_plugin *plugin,
 						     const char *name);
