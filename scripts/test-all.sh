@@ -32,6 +32,8 @@ build _build/normal
 (cd _build/normal && make -j"$jobs" check) || { report _build/normal; exit 1; }
 echo "== valgrind: unit tests"
 (cd _build/normal && make -s check-valgrind)
+echo "== installcheck: the SDK examples against an installed SDK"
+(cd _build/normal && make -s installcheck)
 echo "== distcheck"
 (cd _build/normal && make -j"$jobs" distcheck >distcheck.out 2>&1) || { tail -50 _build/normal/distcheck.out; exit 1; }
 grep -A1 'archives ready for distribution' _build/normal/distcheck.out || true

@@ -32,6 +32,10 @@ bool cli_add_plugin_dir(struct cli *cli, const char *dir);
 /* Builds the plugin host with the full search path and scans it.  Returns an
  * exit status; *ret_host is set on GC_EXIT_OK. */
 int cli_open_host(struct cli *cli, struct guestcore_host **ret_host);
+/* The same, with the plugin file FIRST loaded before the search path;
+ * *ret_first is its record (loaded or refused). */
+int cli_open_host_first(struct cli *cli, const char *first, struct guestcore_host **ret_host,
+			struct guestcore_plugin **ret_first);
 /* True when this binary runs from its build tree (uninstalled). */
 bool cli_running_uninstalled(void);
 
@@ -51,6 +55,7 @@ int cmd_plugins(struct cli *cli, int argc, char **argv);
 int cmd_schema(struct cli *cli, int argc, char **argv);
 int cmd_dump(struct cli *cli, int argc, char **argv);
 int cmd_convert(struct cli *cli, int argc, char **argv);
+int cmd_plugin_check(struct cli *cli, int argc, char **argv);
 int cmd_inspect(struct cli *cli, int argc, char **argv);
 int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_read(struct cli *cli, int argc, char **argv);

@@ -84,6 +84,12 @@ static void log_cb(void *userdata, enum guestcore_log_level level, const char *p
 
 int cli_open_host(struct cli *cli, struct guestcore_host **ret_host)
 {
+	return cli_open_host_first(cli, NULL, ret_host, NULL);
+}
+
+int cli_open_host_first(struct cli *cli, const char *first, struct guestcore_host **ret_host,
+			struct guestcore_plugin **ret_first)
+{
 	struct guestcore_host_opts opts = {
 		.sz = sizeof(opts),
 		.log = log_cb,
@@ -97,6 +103,13 @@ int cli_open_host(struct cli *cli, struct guestcore_host **ret_host)
 	if (r < 0) {
 		cli_error("cannot create the plugin host: %s", strerror(-r));
 		return GC_EXIT_FAILURE;
+	}
+	/* A plugin named on the command line comes before the search path. */
+	if (first) {
+		struct guestcore_plugin *p = NULL;
+		guestcore_host_load_file(host, first, &p);
+		if (ret_first)
+			*ret_first = p;
 	}
 	for (size_t i = 0; i < cli->n_plugin_dirs; i++) {
 		r = guestcore_host_add_dir(host, cli->plugin_dirs[i]);

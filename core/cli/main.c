@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "validate", cmd_validate, "check a core against its format and its readers" },
 	{ "read", cmd_read, "write guest-physical bytes of a core" },
 	{ "extract", cmd_extract, "write a core's memory as a raw image and map" },
+	{ "plugin-check", cmd_plugin_check, "exercise a plugin in a child process" },
 	{ "plugins", cmd_plugins, "list the plugins found and why any was refused" },
 	{ "schema", cmd_schema, "list, show and check note layouts" },
 };

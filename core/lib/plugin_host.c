@@ -604,6 +604,11 @@ GUESTCORE_API const char *guestcore_plugin_layout_file(const struct guestcore_pl
 	return guestcore_plugin_loaded(p) ? p->layout_file : NULL;
 }
 
+GUESTCORE_API const struct guestcore_host_api *guestcore_plugin_host_api(const struct guestcore_plugin *p)
+{
+	return guestcore_plugin_loaded(p) ? &p->api : NULL;
+}
+
 GUESTCORE_API const void *guestcore_plugin_interface(const struct guestcore_plugin *p,
 						     const char *name)
 {

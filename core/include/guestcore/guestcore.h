@@ -105,6 +105,10 @@ GUESTCORE_API uint64_t guestcore_plugin_capabilities(const struct guestcore_plug
 /* The layout file a plugin ships beside itself (foo.xml next to foo.so),
  * or NULL when there is none. */
 GUESTCORE_API const char *guestcore_plugin_layout_file(const struct guestcore_plugin *plugin);
+/* The host table the plugin was given: pass it to the plugin's interface
+ * functions when calling them directly (an embedding host, a checker).
+ * NULL when the plugin was refused. */
+GUESTCORE_API const struct guestcore_host_api *guestcore_plugin_host_api(const struct guestcore_plugin *plugin);
 /* The plugin's interface NAME (see get_interface), or NULL. */
 GUESTCORE_API const void *guestcore_plugin_interface(const struct guestcore_plugin *plugin,
 						     const char *name);

@@ -1,0 +1,383 @@
+/* guestcore plugin-check PLUGIN.so: exercise a plugin in a child process (a
+ * crash is reported with its signal and the step it happened in, and cannot
+ * take the checker down), call every callback it declares with valid and
+ * invalid arguments, and print one line per problem with the fix. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static FILE *report; /* the child's end of the pipe */
+static int problems;
+
+static void step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void step(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("step ", report);
+	va_start(ap, fmt);
+	vfprintf(report, fmt, ap);
+	va_end(ap);
+	fputc('\n', report);
+	fflush(report);
+}
+
+static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void problem(const char *fmt, ...)
+{
+	va_list ap;
+
+	problems++;
+	fputs("problem ", report);
+	va_start(ap, fmt);
+	vfprintf(report, fmt, ap);
+	va_end(ap);
+	fputc('\n', report);
+	fflush(report);
+}
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("note ", report);
+	va_start(ap, fmt);
+	vfprintf(report, fmt, ap);
+	va_end(ap);
+	fputc('\n', report);
+	fflush(report);
+}
+
+static void check_source(struct guestcore_plugin *p, const char *spec, bool spec_given)
+{
+	const struct guestcore_memory_source_ops *ops = guestcore_plugin_interface(p, GUESTCORE_IFACE_MEMORY_SOURCE);
+	struct guestcore_source *src = NULL;
+	struct guestcore_guest_info info = { .size = sizeof(info) };
+	uint64_t last_end = 0, n = 0;
+	unsigned char a[4096], b[4096];
+	int r;
+
+	if (!ops) {
+		problem("declares a memory source but get_interface(\"%s\") returns NULL: return the "
+			"guestcore_memory_source_ops table", GUESTCORE_IFACE_MEMORY_SOURCE);
+		return;
+	}
+	if (ops->size < offsetof(struct guestcore_memory_source_ops, get_register) + sizeof(void *)) {
+		problem("its memory-source table is %u bytes, smaller than ABI 1.0's: set size = sizeof(ops)", ops->size);
+		return;
+	}
+	if (!ops->open || !ops->close || !ops->describe || !ops->get_range || !ops->read) {
+		problem("its memory-source table lacks open, close, describe, get_range or read: set all five");
+		return;
+	}
+	if (!ops->pause != !ops->resume)
+		problem("it sets only one of pause and resume: set both, or neither for a guest that does not run");
+
+	step("open with a spec that makes no sense");
+	r = ops->open(guestcore_plugin_host_api(p), "\x01,,=no such thing=,/nonexistent/\x7f", &src);
+	if (r == 0 && src) {
+		step("close");
+		ops->close(src);
+	}
+	src = NULL;
+
+	step("open(\"%s\")", spec);
+	r = ops->open(guestcore_plugin_host_api(p), spec, &src);
+	if (r < 0 || !src) {
+		if (r >= 0)
+			problem("open returned %d but no source: return 0 only with *ret_source set", r);
+		else if (spec_given)
+			problem("open(\"%s\") failed: %s: check the spec, or fix open", spec, strerror(-r));
+		else
+			note("open(\"\") failed (%s): give --spec to check this source's reads", strerror(-r));
+		return;
+	}
+	if (ops->pause) {
+		step("pause");
+		if (ops->pause(src) < 0)
+			problem("pause failed: a source that cannot pause must leave pause and resume NULL");
+		step("resume");
+		if (ops->resume(src) < 0)
+			problem("resume failed after pause: the host calls resume on every path and needs it to work");
+	}
+	step("describe");
+	if (ops->describe(src, &info) < 0)
+		problem("describe failed on an open source");
+	if (info.e_machine == 0)
+		problem("describe left e_machine 0: set EM_X86_64, EM_386, ...");
+	if (info.cpu_count > 4096)
+		problem("describe claims %u vCPUs, more than guestcore accepts (4096)", info.cpu_count);
+	for (uint64_t i = 0; i < (1u << 20); i++) {
+		struct guestcore_range rg = { .size = sizeof(rg), .fd = -1 };
+
+		step("get_range(%" PRIu64 ")", i);
+		r = ops->get_range(src, i, &rg);
+		if (r == -ENOENT)
+			break;
+		if (r < 0) {
+			problem("get_range(%" PRIu64 ") failed with %s: return -ENOENT after the last range", i, strerror(-r));
+			break;
+		}
+		n++;
+		if (rg.length == 0 || rg.start + rg.length < rg.start)
+			problem("range %" PRIu64 " has length 0 or wraps around: give every range a length", i);
+		if (i > 0 && rg.start < last_end)
+			problem("range %" PRIu64 " at 0x%" PRIx64 " is not above the previous one (ending at 0x%" PRIx64 "): "
+				"list ranges ascending and apart", i, rg.start, last_end);
+		last_end = rg.start + rg.length;
+		if (rg.kind > GUESTCORE_RANGE_MMIO)
+			problem("range %" PRIu64 " has kind %u: use RAM, ROM or MMIO", i, rg.kind);
+		if (rg.kind == GUESTCORE_RANGE_MMIO || i >= 64)
+			continue;
+		if (rg.fd >= 0) {
+			struct stat st;
+			if (fcntl(rg.fd, F_GETFD) < 0)
+				problem("range %" PRIu64 " gives fd %d, which is not open: give -1 or a readable fd", i, rg.fd);
+			else if (fstat(rg.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+				 (uint64_t)st.st_size < rg.file_offset + rg.length)
+				problem("range %" PRIu64 " needs its file up to 0x%" PRIx64 " but the file has 0x%llx bytes", i,
+					rg.file_offset + rg.length, (unsigned long long)st.st_size);
+		}
+		{
+			size_t len = rg.length < sizeof(a) ? (size_t)rg.length : sizeof(a);
+			step("read range %" PRIu64, i);
+			int r1 = ops->read(src, rg.start, a, len);
+			int r2 = ops->read(src, rg.start, b, len);
+			if (r1 == 0 && r2 == 0 && memcmp(a, b, len) != 0)
+				problem("two reads of 0x%" PRIx64 " gave different bytes: reads must be repeatable (pause "
+					"the guest first)", rg.start);
+			if (r1 < 0 && r1 != -EIO)
+				problem("read of the first 0x%zx bytes of range %" PRIu64 " failed: %s", len, i, strerror(-r1));
+			if (r1 == 0 && rg.fd >= 0 && pread(rg.fd, b, len, (off_t)rg.file_offset) == (ssize_t)len &&
+			    memcmp(a, b, len) != 0)
+				problem("range %" PRIu64 ": read() and its fd disagree: the host copies from the fd, so both "
+					"must give the same bytes", i);
+			step("read past the end of range %" PRIu64, i);
+			r = ops->read(src, rg.start + rg.length - 1, a, 2);
+			if (r == 0)
+				problem("a read that runs past the end of range %" PRIu64 " succeeded: refuse reads outside "
+					"a range", i);
+		}
+	}
+	note("%" PRIu64 " ranges, %u vCPUs", n, info.cpu_count);
+	step("read outside every range");
+	if (ops->read(src, last_end + 0x100000, a, 16) == 0)
+		problem("a read at 0x%" PRIx64 ", outside every range, succeeded: refuse it", last_end + 0x100000);
+	if (ops->get_register) {
+		uint64_t v;
+		step("get_register");
+		if (ops->get_register(src, info.cpu_count, "reg.rip", &v) == 0)
+			problem("get_register for vCPU %u of %u succeeded: refuse vCPUs that do not exist", info.cpu_count,
+				info.cpu_count);
+		if (ops->get_register(src, 0, "reg.no_such_register", &v) == 0)
+			problem("get_register(\"reg.no_such_register\") succeeded: answer -ENOENT for names you do not "
+				"have");
+	}
+	step("close");
+	ops->close(src);
+}
+
+static void check_notes(struct cli *cli, struct guestcore_host *host, struct guestcore_plugin *p, const char *path)
+{
+	const struct guestcore_note_provider_ops *ops = guestcore_plugin_interface(p, GUESTCORE_IFACE_NOTE_PROVIDER);
+	struct guestcore_layouts *layouts = NULL;
+	static const uint16_t machines[] = { EM_X86_64, EM_386 };
+	char dir[] = "/tmp/guestcore-plugin-check-XXXXXX";
+
+	if (!ops) {
+		problem("declares a note provider but get_interface(\"%s\") returns NULL: return the "
+			"guestcore_note_provider_ops table", GUESTCORE_IFACE_NOTE_PROVIDER);
+		return;
+	}
+	if (ops->size < offsetof(struct guestcore_note_provider_ops, layouts) + sizeof(void *) || !ops->layouts) {
+		problem("its note-provider table lacks layouts(): set size and layouts");
+		return;
+	}
+	if (cli_open_layouts(cli, host, &layouts) != GC_EXIT_OK) {
+		problem("the layouts cannot be loaded: check them with 'guestcore schema check'");
+		return;
+	}
+	for (size_t m = 0; m < 2; m++) {
+		const char *const *ids;
+
+		step("layouts(%s)", machines[m] == EM_X86_64 ? "x86_64" : "i386");
+		ids = ops->layouts(guestcore_plugin_host_api(p), machines[m]);
+		for (size_t i = 0; ids && ids[i] && i < 1024; i++)
+			if (!guestcore_layouts_find(layouts, ids[i]))
+				problem("it writes layout '%s', which no layout file defines: ship it in %.*s.xml beside the "
+					"plugin", ids[i], (int)(strlen(path) - 3), path);
+	}
+	/* Notes fit their layouts: write a core with them and validate it. */
+	if (mkdtemp(dir)) {
+		char img[64], out[64], msg[512];
+		const char *sets[] = { guestcore_plugin_name(p), NULL };
+		struct guestcore_dump_opts o = { .sz = sizeof(o), .note_sets = sets };
+		char spec[80];
+		int fd, r;
+
+		snprintf(img, sizeof(img), "%s/guest.img", dir);
+		snprintf(out, sizeof(out), "%s/guest.core", dir);
+		snprintf(spec, sizeof(spec), "raw:%s", img);
+		fd = open(img, O_WRONLY | O_CREAT, 0600);
+		if (fd >= 0 && ftruncate(fd, 65536) == 0 && write(fd, "guest", 5) == 5) {
+			o.source = spec;
+			o.output = out;
+			step("dump with note set %s", sets[0]);
+			r = guestcore_dump(host, layouts, &o, NULL, msg, sizeof(msg));
+			if (r < 0 && strstr(msg, "no memory-source plugin named 'raw'"))
+				note("the raw source is not installed: notes not written");
+			else if (r < 0)
+				problem("a core with its notes could not be written: %s", msg);
+			else {
+				struct guestcore_core *core = NULL;
+				step("validate its notes");
+				if (guestcore_core_open(out, layouts, &core, msg, sizeof(msg)) == 0) {
+					int errors = guestcore_core_validate(core, GUESTCORE_PROFILE_AUTO, NULL, NULL);
+					if (errors)
+						problem("the core written with its notes has %d validation errors: run "
+							"'guestcore validate' on a dump made with --notes %s", errors, sets[0]);
+					guestcore_core_close(core);
+				}
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+		unlink(out);
+		unlink(img);
+		rmdir(dir);
+	}
+	guestcore_layouts_free(layouts);
+}
+
+static int child(struct cli *cli, const char *path, const char *spec, bool spec_given)
+{
+	struct guestcore_host *host = NULL;
+	struct guestcore_plugin *p = NULL;
+	uint64_t caps;
+
+	step("load");
+	if (cli_open_host_first(cli, path, &host, &p) != GC_EXIT_OK)
+		return 1;
+	if (!guestcore_plugin_loaded(p)) {
+		problem("%s", guestcore_plugin_error(p));
+		guestcore_host_free(host);
+		return 0;
+	}
+	caps = guestcore_plugin_capabilities(p);
+	note("%s %s, ABI %u.%u", guestcore_plugin_name(p), guestcore_plugin_version(p),
+	     GUESTCORE_PLUGIN_ABI_GET_MAJOR(guestcore_plugin_abi(p)), GUESTCORE_PLUGIN_ABI_GET_MINOR(guestcore_plugin_abi(p)));
+	step("get_interface(unknown)");
+	if (guestcore_plugin_interface(p, "guestcore.no-such-interface"))
+		problem("get_interface returns a table for an unknown name: return NULL for names you do not offer");
+	if (caps & GUESTCORE_CAP_MEMORY_SOURCE)
+		check_source(p, spec, spec_given);
+	if (caps & GUESTCORE_CAP_NOTE_PROVIDER)
+		check_notes(cli, host, p, path);
+	step("unload");
+	guestcore_host_free(host);
+	return 0;
+}
+
+int cmd_plugin_check(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "spec", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *spec = "", *path;
+	bool spec_given = false;
+	char line[1024], last_step[1024] = "start";
+	int fds[2], c, status, found = 0;
+	pid_t pid;
+	FILE *in;
+
+	while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+		if (c == 's') {
+			spec = optarg;
+			spec_given = true;
+		} else if (c == 'h') {
+			printf("Usage: guestcore plugin-check [--spec SPEC] PLUGIN.so\n"
+			       "Load PLUGIN.so in a child process and exercise it: its descriptor and\n"
+			       "interfaces; for a memory source, open (with SPEC), pause/resume, describe,\n"
+			       "every range (ascending, apart, in bounds), repeatable reads, refused reads\n"
+			       "outside the ranges, registers; for a note provider, that its layouts exist and\n"
+			       "that a core written with its notes validates.  One line per problem with\n"
+			       "the fix; a crash is reported with its signal and the step.\n"
+			       "Exit status: 0 clean, 1 problems or a crash, 2 usage error.\n");
+			return GC_EXIT_OK;
+		} else {
+			fprintf(stderr, "Try 'guestcore plugin-check --help' for more information.\n");
+			return GC_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_error("plugin-check: give one plugin file");
+		return GC_EXIT_USAGE;
+	}
+	path = argv[optind];
+	if (pipe(fds) < 0) {
+		cli_error("plugin-check: pipe: %s", strerror(errno));
+		return GC_EXIT_FAILURE;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		cli_error("plugin-check: fork: %s", strerror(errno));
+		return GC_EXIT_FAILURE;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		report = fdopen(fds[1], "w");
+		if (!report)
+			_exit(1);
+		alarm(120); /* a plugin that hangs is a problem too */
+		/* A crash is the plugin's, and the parent reports its signal:
+		 * no handler (a sanitizer's included) may turn it into an exit. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		_exit(child(cli, path, spec, spec_given));
+	}
+	close(fds[1]);
+	in = fdopen(fds[0], "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "step ", 5) == 0)
+			snprintf(last_step, sizeof(last_step), "%s", line + 5);
+		else if (strncmp(line, "problem ", 8) == 0) {
+			printf("%s: %s\n", path, line + 8);
+			found++;
+		} else if (strncmp(line, "note ", 5) == 0)
+			printf("%s: (%s)\n", path, line + 5);
+	}
+	if (in)
+		fclose(in);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status)) {
+		printf("%s: crashed with %s during %s: run it under gdb or valgrind and fix the crash\n", path,
+		       sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "a signal", last_step);
+		found++;
+	} else if (WEXITSTATUS(status) != 0) {
+		printf("%s: the check could not run (exit status %d)\n", path, WEXITSTATUS(status));
+		found++;
+	}
+	if (!found)
+		printf("%s: clean\n", path);
+	return found ? GC_EXIT_FAILURE : GC_EXIT_OK;
+}
