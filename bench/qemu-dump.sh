@@ -29,7 +29,7 @@ qemu-system-x86_64 -machine pc,accel=tcg,memory-backend=mem \
 	-object memory-backend-file,id=mem,size=1G,mem-path="$mem",share=on \
 	-smp 2 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off &
 qpid=$!
-trap '"$Q" "$sock" "{\"execute\":\"quit\"}" >/dev/null 2>&1 || kill $qpid; rm -f "$mem" "$work/qemu.core" "$work/gc.core"' EXIT
+trap '"$Q" "$sock" "{\"execute\":\"quit\"}" >/dev/null 2>&1 || kill $qpid 2>/dev/null; rm -f "$mem" "$work/qemu.core" "$work/gc.core"' EXIT
 while [ ! -S "$sock" ]; do sleep 0.05; done
 sleep 1
 "$Q" "$sock" '{"execute":"stop"}' >/dev/null

@@ -25,7 +25,11 @@ start_guest() {
 	sleep 1 # let SeaBIOS run
 }
 stop_guest() {
-	[ -n "$qpid" ] && { "$Q" "$sock" '{"execute":"quit"}' >/dev/null 2>&1 || kill $qpid; wait $qpid 2>/dev/null || true; }
+	if [ -n "$qpid" ]; then
+		# QEMU may close the socket before it answers quit.
+		"$Q" "$sock" '{"execute":"quit"}' >/dev/null 2>&1 || kill "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
 	qpid=
 }
 trap 'stop_guest; rm -rf "$T"' EXIT
