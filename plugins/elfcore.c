@@ -24,17 +24,13 @@
 
 #include <guestcore/plugin.h>
 
+#include "source_util.h"
+
 #define EC_MAX_CPUS 4096
 #define EC_MAX_NOTE_BYTES (64u << 20)
 
-struct reg {
-	char name[48];
-	uint64_t value;
-};
-
 struct cpu {
-	struct reg *regs;
-	size_t n;
+	struct su_regs regs;
 	const void *xsave;
 	size_t xsave_len;
 };
@@ -64,7 +60,7 @@ static void ec_close(struct guestcore_source *s)
 	if (!s)
 		return;
 	for (uint32_t i = 0; i < s->n_cpus; i++)
-		free(s->cpus[i].regs);
+		su_regs_free(&s->cpus[i].regs);
 	free(s->cpus);
 	free(s->ranges);
 	if (s->elf)
@@ -100,7 +96,6 @@ struct set_ctx {
 static void on_value(void *ud, const char *binding, uint64_t value, const void *bytes, size_t nbytes)
 {
 	struct set_ctx *c = ud;
-	struct reg *v;
 
 	if (strncmp(binding, "reg.", 4) != 0)
 		return;
@@ -111,16 +106,8 @@ static void on_value(void *ud, const char *binding, uint64_t value, const void *
 		}
 		return;
 	}
-	for (size_t i = 0; i < c->cpu->n; i++)
-		if (strcmp(c->cpu->regs[i].name, binding) == 0)
-			return; /* a note trusted more already gave it */
-	v = realloc(c->cpu->regs, (c->cpu->n + 1) * sizeof(*v));
-	if (!v)
-		return;
-	c->cpu->regs = v;
-	snprintf(v[c->cpu->n].name, sizeof(v[0].name), "%s", binding);
-	v[c->cpu->n].value = value;
-	c->cpu->n++;
+	/* A note trusted more may have given it already: keep that. */
+	su_regs_set(&c->cpu->regs, binding, value, false);
 }
 
 static int read_registers(struct guestcore_source *s, const GElf_Phdr *ph, size_t phnum)
@@ -294,51 +281,21 @@ static int ec_describe(struct guestcore_source *s, struct guestcore_guest_info *
 
 static int ec_get_range(struct guestcore_source *s, uint64_t i, struct guestcore_range *ret)
 {
-	uint32_t size = ret->size;
-
-	if (i >= s->n_ranges)
-		return -ENOENT;
-	memcpy(ret, &s->ranges[i], size < sizeof(*ret) ? size : sizeof(*ret));
-	ret->size = size;
-	return 0;
+	return su_range_copy(s->ranges, s->n_ranges, i, ret);
 }
 
 static int ec_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
 {
-	unsigned char *p = buf;
+	int r = su_range_read(s->ranges, s->n_ranges, addr, buf, len);
 
-	for (size_t i = 0; i < s->n_ranges; i++) {
-		const struct guestcore_range *r = &s->ranges[i];
-		if (addr < r->start || addr - r->start >= r->length)
-			continue;
-		if (r->kind == GUESTCORE_RANGE_MMIO || len > r->length - (addr - r->start))
-			break;
-		while (len) {
-			ssize_t n = pread(s->fd, p, len, (off_t)(r->file_offset + (addr - r->start)));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return -EIO;
-			p += n;
-			addr += (uint64_t)n;
-			len -= (size_t)n;
-		}
-		return 0;
-	}
-	FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the core's segments", len, addr);
-	return -EINVAL;
+	if (r == -EINVAL)
+		FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the core's segments", len, addr);
+	return r;
 }
 
 static int ec_get_register(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
 {
-	if (cpu >= s->n_cpus)
-		return -ENOENT;
-	for (size_t i = 0; i < s->cpus[cpu].n; i++)
-		if (strcmp(s->cpus[cpu].regs[i].name, name) == 0) {
-			*ret = s->cpus[cpu].regs[i].value;
-			return 0;
-		}
-	return -ENOENT;
+	return cpu < s->n_cpus ? su_regs_get(&s->cpus[cpu].regs, name, ret) : -ENOENT;
 }
 
 static int ec_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const char *name, const void **ret,

@@ -33,21 +33,13 @@
 #include <guestcore/plugin.h>
 
 #include "qemu_source.h"
+#include "source_util.h"
 
 #define QMP_TIMEOUT_MS 600000 /* pmemsave of a large range takes a while */
 #define QMP_MAX_LINE (64u << 20)
 #define QS_MAX_CPUS 4096
 #define QS_MAX_RANGES 4096
 
-struct qreg {
-	char name[40];
-	uint64_t value;
-};
-
-struct qcpu {
-	struct qreg *regs;
-	size_t n;
-};
 
 struct guestcore_source {
 	const struct guestcore_host_api *host;
@@ -64,7 +56,7 @@ struct guestcore_source {
 	struct guestcore_range ranges[QS_MAX_RANGES];
 	char *range_tmp[QS_MAX_RANGES]; /* pmemsave files, unlinked at close */
 	size_t n_ranges;
-	struct qcpu *cpus;
+	struct su_regs *cpus;
 	uint32_t n_cpus;
 	char description[700];
 };
@@ -197,26 +189,6 @@ static char *hmp(struct guestcore_source *s, const char *line)
 }
 
 /* ---- parsing ----------------------------------------------------------------------- */
-
-static int add_reg(struct guestcore_source *s, struct qcpu *c, const char *name, uint64_t v)
-{
-	struct qreg *r;
-
-	(void)s;
-	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->regs[i].name, name) == 0) {
-			c->regs[i].value = v;
-			return 0;
-		}
-	r = realloc(c->regs, (c->n + 1) * sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	c->regs = r;
-	snprintf(r[c->n].name, sizeof(r[0].name), "%s", name);
-	r[c->n].value = v;
-	c->n++;
-	return 0;
-}
 
 static const struct {
 	const char *qemu;
@@ -387,7 +359,7 @@ static void cpu_set(struct qs_cpu_sink *sk, int cpu, const char *name, uint64_t 
 	struct guestcore_source *s = c->s;
 
 	if ((uint32_t)cpu >= s->n_cpus) {
-		struct qcpu *n = realloc(s->cpus, ((size_t)cpu + 1) * sizeof(*n));
+		struct su_regs *n = realloc(s->cpus, ((size_t)cpu + 1) * sizeof(*n));
 		if (!n) {
 			c->err = -ENOMEM;
 			return;
@@ -396,7 +368,7 @@ static void cpu_set(struct qs_cpu_sink *sk, int cpu, const char *name, uint64_t 
 		s->cpus = n;
 		s->n_cpus = (uint32_t)cpu + 1;
 	}
-	if (add_reg(s, &s->cpus[cpu], name, v) < 0)
+	if (su_regs_set(&s->cpus[cpu], name, v, true) < 0)
 		c->err = -ENOMEM;
 }
 
@@ -567,7 +539,7 @@ static void qs_close(struct guestcore_source *s)
 		}
 	}
 	for (uint32_t i = 0; i < s->n_cpus; i++)
-		free(s->cpus[i].regs);
+		su_regs_free(&s->cpus[i]);
 	free(s->cpus);
 	if (s->mem_fd >= 0)
 		close(s->mem_fd);
@@ -691,51 +663,21 @@ static int qs_resume(struct guestcore_source *s)
 
 static int qs_get_range(struct guestcore_source *s, uint64_t i, struct guestcore_range *ret)
 {
-	uint32_t size = ret->size;
-
-	if (i >= s->n_ranges)
-		return -ENOENT;
-	memcpy(ret, &s->ranges[i], size < sizeof(*ret) ? size : sizeof(*ret));
-	ret->size = size;
-	return 0;
+	return su_range_copy(s->ranges, s->n_ranges, i, ret);
 }
 
 static int qs_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
 {
-	unsigned char *p = buf;
+	int r = su_range_read(s->ranges, s->n_ranges, addr, buf, len);
 
-	for (size_t i = 0; i < s->n_ranges; i++) {
-		const struct guestcore_range *r = &s->ranges[i];
-		if (addr < r->start || addr - r->start >= r->length)
-			continue;
-		if (len > r->length - (addr - r->start) || r->fd < 0)
-			break;
-		while (len) {
-			ssize_t n = pread(r->fd, p, len, (off_t)(r->file_offset + (addr - r->start)));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return -EIO;
-			p += n;
-			addr += (uint64_t)n;
-			len -= (size_t)n;
-		}
-		return 0;
-	}
-	FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the guest's ranges", len, addr);
-	return -EINVAL;
+	if (r == -EINVAL)
+		FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the guest's ranges", len, addr);
+	return r;
 }
 
 static int qs_get_register(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
 {
-	if (cpu >= s->n_cpus)
-		return -ENOENT;
-	for (size_t i = 0; i < s->cpus[cpu].n; i++)
-		if (strcmp(s->cpus[cpu].regs[i].name, name) == 0) {
-			*ret = s->cpus[cpu].regs[i].value;
-			return 0;
-		}
-	return -ENOENT;
+	return cpu < s->n_cpus ? su_regs_get(&s->cpus[cpu], name, ret) : -ENOENT;
 }
 
 const struct guestcore_memory_source_ops qemu_source_ops = {

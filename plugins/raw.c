@@ -28,18 +28,11 @@
 
 #include <guestcore/plugin.h>
 
+#include "source_util.h"
+
 #define RAW_MAX_CPUS 4096
 #define RAW_MAX_REGS 256
 
-struct reg {
-	char *name;
-	uint64_t value;
-};
-
-struct cpu {
-	struct reg *regs;
-	size_t n_regs;
-};
 
 struct guestcore_source {
 	const struct guestcore_host_api *host;
@@ -49,7 +42,7 @@ struct guestcore_source {
 	uint16_t e_machine;
 	struct guestcore_range *ranges;
 	size_t n_ranges;
-	struct cpu *cpus;
+	struct su_regs *cpus;
 	uint32_t n_cpus;
 	char description[512];
 };
@@ -66,11 +59,8 @@ static void raw_close(struct guestcore_source *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
-	for (uint32_t i = 0; i < s->n_cpus; i++) {
-		for (size_t k = 0; k < s->cpus[i].n_regs; k++)
-			free(s->cpus[i].regs[k].name);
-		free(s->cpus[i].regs);
-	}
+	for (uint32_t i = 0; i < s->n_cpus; i++)
+		su_regs_free(&s->cpus[i]);
 	free(s->cpus);
 	free(s->ranges);
 	free(s->path);
@@ -248,7 +238,7 @@ static int parse_cpus(struct guestcore_source *s, const char *path)
 	s->n_cpus = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(root, i);
-		struct cpu *c = &s->cpus[i];
+		struct su_regs *c = &s->cpus[i];
 
 		if (!json_object_is_type(o, json_type_object)) {
 			FAIL(s, "cpus %s: vCPU %zu is not a JSON object", path, i);
@@ -259,7 +249,7 @@ static int parse_cpus(struct guestcore_source *s, const char *path)
 			char name[80];
 			uint64_t v;
 
-			if (c->n_regs >= RAW_MAX_REGS) {
+			if (c->n >= RAW_MAX_REGS) {
 				FAIL(s, "cpus %s: vCPU %zu has more than %d registers", path, i, RAW_MAX_REGS);
 				json_object_put(root);
 				return -E2BIG;
@@ -277,19 +267,10 @@ static int parse_cpus(struct guestcore_source *s, const char *path)
 				json_object_put(root);
 				return -EINVAL;
 			}
-			struct reg *rv = reallocarray(c->regs, c->n_regs + 1, sizeof(*rv));
-			if (!rv) {
+			if (su_regs_set(c, name, v, true) < 0) {
 				json_object_put(root);
 				return -ENOMEM;
 			}
-			c->regs = rv;
-			c->regs[c->n_regs].name = strdup(name);
-			c->regs[c->n_regs].value = v;
-			if (!c->regs[c->n_regs].name) {
-				json_object_put(root);
-				return -ENOMEM;
-			}
-			c->n_regs++;
 		}
 	}
 	json_object_put(root);
@@ -385,66 +366,21 @@ static int raw_describe(struct guestcore_source *s, struct guestcore_guest_info 
 
 static int raw_get_range(struct guestcore_source *s, uint64_t i, struct guestcore_range *ret)
 {
-	uint32_t size = ret->size;
-
-	if (i >= s->n_ranges)
-		return -ENOENT;
-	memcpy(ret, &s->ranges[i], size < sizeof(*ret) ? size : sizeof(*ret));
-	ret->size = size;
-	return 0;
-}
-
-static const struct guestcore_range *find(const struct guestcore_source *s, uint64_t addr)
-{
-	size_t lo = 0, hi = s->n_ranges;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct guestcore_range *r = &s->ranges[mid];
-		if (addr < r->start)
-			hi = mid;
-		else if (addr >= r->start + r->length)
-			lo = mid + 1;
-		else
-			return r;
-	}
-	return NULL;
+	return su_range_copy(s->ranges, s->n_ranges, i, ret);
 }
 
 static int raw_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
 {
-	const struct guestcore_range *r = find(s, addr);
-	unsigned char *p = buf;
+	int r = su_range_read(s->ranges, s->n_ranges, addr, buf, len);
 
-	if (!r || r->kind == GUESTCORE_RANGE_MMIO || addr + len > r->start + r->length) {
+	if (r == -EINVAL)
 		FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the image's ranges", len, addr);
-		return -EINVAL;
-	}
-	while (len) {
-		ssize_t n = pread(s->fd, p, len, (off_t)(r->file_offset + (addr - r->start)));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EIO ? -EIO : -errno;
-		if (n == 0)
-			return -EIO; /* the image shrank */
-		p += n;
-		addr += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return r;
 }
 
 static int raw_get_register(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
 {
-	if (cpu >= s->n_cpus)
-		return -ENOENT;
-	for (size_t i = 0; i < s->cpus[cpu].n_regs; i++)
-		if (strcmp(s->cpus[cpu].regs[i].name, name) == 0) {
-			*ret = s->cpus[cpu].regs[i].value;
-			return 0;
-		}
-	return -ENOENT;
+	return cpu < s->n_cpus ? su_regs_get(&s->cpus[cpu], name, ret) : -ENOENT;
 }
 
 static const struct guestcore_memory_source_ops raw_ops = {

@@ -1,0 +1,119 @@
+/* Helpers the bundled memory sources share: a table of ranges served from
+ * files (sorted ascending), and a vCPU's registers by vocabulary name.
+ * Header-only, so each plugin stays one self-contained module. */
+#ifndef GUESTCORE_SOURCE_UTIL_H
+#define GUESTCORE_SOURCE_UTIL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <guestcore/plugin.h>
+
+struct su_reg {
+	char name[80];
+	uint64_t value;
+};
+
+struct su_regs {
+	struct su_reg *v;
+	size_t n;
+};
+
+/* Set NAME; an existing value is kept unless OVERWRITE. */
+static inline int su_regs_set(struct su_regs *r, const char *name, uint64_t value, bool overwrite)
+{
+	struct su_reg *v;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].name, name) == 0) {
+			if (overwrite)
+				r->v[i].value = value;
+			return 0;
+		}
+	v = realloc(r->v, (r->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r->v = v;
+	snprintf(v[r->n].name, sizeof(v[0].name), "%s", name);
+	v[r->n].value = value;
+	r->n++;
+	return 0;
+}
+
+static inline int su_regs_get(const struct su_regs *r, const char *name, uint64_t *ret)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].name, name) == 0) {
+			*ret = r->v[i].value;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static inline void su_regs_free(struct su_regs *r)
+{
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+/* get_range() for a table: copy at most the size the host declared. */
+static inline int su_range_copy(const struct guestcore_range *ranges, size_t n, uint64_t i,
+				struct guestcore_range *ret)
+{
+	uint32_t size = ret->size;
+
+	if (i >= n)
+		return -ENOENT;
+	memcpy(ret, &ranges[i], size < sizeof(*ret) ? size : sizeof(*ret));
+	ret->size = size;
+	return 0;
+}
+
+/* The range holding ADDR in an ascending table, or NULL. */
+static inline const struct guestcore_range *su_range_find(const struct guestcore_range *ranges, size_t n,
+							  uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (addr < ranges[mid].start)
+			hi = mid;
+		else if (addr - ranges[mid].start >= ranges[mid].length)
+			lo = mid + 1;
+		else
+			return &ranges[mid];
+	}
+	return NULL;
+}
+
+/* read() for a table of file-backed ranges: 0, -EIO when the file cannot
+ * give the bytes, -EINVAL when [ADDR, ADDR+LEN) is not inside one range
+ * with a file. */
+static inline int su_range_read(const struct guestcore_range *ranges, size_t n, uint64_t addr, void *buf,
+				size_t len)
+{
+	const struct guestcore_range *r = su_range_find(ranges, n, addr);
+	unsigned char *p = buf;
+
+	if (!r || r->fd < 0 || len > r->length - (addr - r->start))
+		return -EINVAL;
+	while (len) {
+		ssize_t got = pread(r->fd, p, len, (off_t)(r->file_offset + (addr - r->start)));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -EIO;
+		p += got;
+		addr += (uint64_t)got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
+#endif
