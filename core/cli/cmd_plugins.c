@@ -77,6 +77,8 @@ static int print_json(struct guestcore_host *host)
 			if (c & cap_names[k].bit)
 				json_object_array_add(caps, json_object_new_string(cap_names[k].name));
 		json_object_object_add(o, "capabilities", caps);
+		if (guestcore_plugin_layout_file(p))
+			json_object_object_add(o, "layouts", json_object_new_string(guestcore_plugin_layout_file(p)));
 		if (guestcore_plugin_error(p))
 			json_object_object_add(o, "error", json_object_new_string(guestcore_plugin_error(p)));
 		json_object_array_add(list, o);
@@ -109,9 +111,11 @@ static void print_text(struct guestcore_host *host)
 		printf("%-16s %-10s %-5s %-27s %s\n", name ? name : "-",
 		       name ? guestcore_plugin_version(p) : "-", abi,
 		       guestcore_plugin_loaded(p) ? caps : "-", guestcore_plugin_path(p));
-		if (guestcore_plugin_loaded(p))
+		if (guestcore_plugin_loaded(p)) {
 			printf("  %s\n", guestcore_plugin_description(p));
-		else
+			if (guestcore_plugin_layout_file(p))
+				printf("  layouts: %s\n", guestcore_plugin_layout_file(p));
+		} else
 			printf("  refused: %s\n", guestcore_plugin_error(p));
 	}
 }

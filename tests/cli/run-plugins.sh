@@ -47,4 +47,19 @@ cp "$TP/tp_good.so" "$T/dup/copy.so"
 run "$GUESTCORE" plugins -P "$T/good" -P "$T/dup"
 expect_rc 1 "duplicate plugin name"
 expect_in "$out" "is named 'good' like $T/good/good.so, which comes first in the search path" "shadowing is explained"
+# A plugin's own layouts beside it are found with it.
+mkdir "$T/own"
+cp "$TP/tp_good.so" "$T/own/good.so"
+cat >"$T/own/good.xml" <<'XML'
+<?xml version="1.0"?>
+<layouts family="goodtest">
+  <note id="goodtest.note" name="GOODTEST" type="0x7">
+    <field name="value" type="u32"/>
+  </note>
+</layouts>
+XML
+run "$GUESTCORE" plugins -P "$T/own"
+expect_in "$out" "layouts: $T/own/good.xml" "the layout file beside the plugin is listed"
+run "$GUESTCORE" -P "$T/own" schema list
+expect_in "$out" "goodtest.note" "its layouts join the bundled ones"
 finish

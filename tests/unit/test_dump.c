@@ -22,6 +22,7 @@
 #include <guestcore/guestcore.h>
 
 #include "cunit_main.h"
+#include "fixtures.h"
 
 static struct guestcore_host *host;
 static struct guestcore_layouts *layouts;
@@ -627,28 +628,14 @@ static void test_bad_outputs_and_sources(void)
 
 static int suite_init(void)
 {
-	if (!mkdtemp(dir) || elf_version(EV_CURRENT) == EV_NONE)
+	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -1;
-	if (guestcore_host_new(NULL, &host) < 0 || guestcore_host_add_dir(host, TEST_BUILDDIR "/plugins/.libs") < 0 ||
-	    guestcore_host_add_dir(host, TEST_PLUGIN_DIR) < 0)
-		return -1;
-	guestcore_host_scan(host);
-	if (!guestcore_host_find(host, "raw") || !guestcore_host_find(host, "test"))
-		return -1;
-	if (guestcore_layouts_new(TEST_SRCDIR "/schemas/note-layout.xsd", &layouts) < 0 ||
-	    guestcore_layouts_load_dir(layouts, TEST_SRCDIR "/schemas", NULL, NULL) != 0)
-		return -1;
-	return 0;
+	return gc_fixture_open(dir, &host, &layouts);
 }
 
 static int suite_clean(void)
 {
-	char cmd[600];
-
-	guestcore_layouts_free(layouts);
-	guestcore_host_free(host);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return gc_fixture_close(dir, host, layouts);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <guestcore/guestcore.h>
 
 #include "cunit_main.h"
+#include "fixtures.h"
 
 static struct guestcore_host *host;
 static struct guestcore_layouts *layouts;
@@ -339,14 +340,7 @@ static int suite_init(void)
 	static const char *const both[] = { "vbox", "qemu", NULL };
 	static const char *const qemu_first[] = { "qemu", "vbox", NULL };
 
-	if (!mkdtemp(dir))
-		return -1;
-	if (guestcore_host_new(NULL, &host) < 0 || guestcore_host_add_dir(host, TEST_BUILDDIR "/plugins/.libs") < 0 ||
-	    guestcore_host_add_dir(host, TEST_PLUGIN_DIR) < 0)
-		return -1;
-	guestcore_host_scan(host);
-	if (guestcore_layouts_new(TEST_SRCDIR "/schemas/note-layout.xsd", &layouts) < 0 ||
-	    guestcore_layouts_load_dir(layouts, TEST_SRCDIR "/schemas", NULL, NULL) != 0)
+	if (gc_fixture_open(dir, &host, &layouts) < 0)
 		return -1;
 	snprintf(clean, sizeof(clean), "%s/clean.core", dir);
 	snprintf(clean_qemu_first, sizeof(clean_qemu_first), "%s/qfirst.core", dir);
@@ -362,12 +356,7 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
-	char cmd[700];
-
-	guestcore_layouts_free(layouts);
-	guestcore_host_free(host);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return gc_fixture_close(dir, host, layouts);
 }
 
 int main(void)
