@@ -23,7 +23,9 @@ head -c 65536 /dev/urandom >"$t/guest/0.ram"
 printf 'BIOS' >"$t/guest/f0000.rom"
 printf '20000\n' >"$t/guest/a0000.mmio"
 head -c 8192 /dev/urandom >"$t/guest/100000.ram"
-"$G" -P "$dest$plugindir" -P "$t/dirsource" -P "$t/buildinfo" plugins
+# Listing only: under distcheck the same plugins are also installed in the
+# real prefix, and the copies found later are refused as duplicates.
+"$G" -P "$dest$plugindir" -P "$t/dirsource" -P "$t/buildinfo" plugins || true
 "$G" -P "$dest$plugindir" -P "$t/dirsource" -P "$t/buildinfo" dump -s "dirsource:$t/guest" --notes vbox,buildinfo -o "$t/guest.core"
 "$G" -P "$t/buildinfo" inspect "$t/guest.core" | grep -A6 'ACMEHV' | tee "$t/acme"
 grep -q 'build *"acme-hv 3.2.1 (example build)"' "$t/acme" || { echo "the ACMEHV note was not decoded by buildinfo.xml"; exit 1; }
