@@ -66,6 +66,8 @@ struct gc_dump {
 	uint64_t *range_offset;
 	uint64_t total, done;
 	unsigned char *buf;           /* GC_CHUNK bytes */
+	bool no_copy_file_range;      /* the kernel refused it for this output */
+	bool no_sendfile;
 
 	/* --digest: XXH3-128 per range with file data */
 	void *hash;                   /* XXH3_state_t */

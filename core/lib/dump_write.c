@@ -374,8 +374,6 @@ static int copy_buffered(struct gc_dump *d, uint64_t addr, uint64_t len, uint64_
  * buffer.  Returns 1 when the caller should fall back to copy_buffered. */
 static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
 {
-	static bool no_cfr, no_sendfile;
-
 	while (len) {
 		size_t n = len < 16 * (size_t)GC_CHUNK ? (size_t)len : 16 * (size_t)GC_CHUNK;
 		ssize_t got = -1;
@@ -383,23 +381,23 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 
 		if (cancelled(d))
 			return -ECANCELED;
-		if (!no_cfr) {
+		if (!d->no_copy_file_range) {
 			got = copy_file_range(in, &io, d->fd, &oo, n, 0);
 			if (got < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
 					errno == EBADF))
-				no_cfr = true;
+				d->no_copy_file_range = true;
 		}
-		if (got < 0 && no_cfr && !no_sendfile) {
+		if (got < 0 && d->no_copy_file_range && !d->no_sendfile) {
 			off_t so = (off_t)in_off;
 			if (lseek(d->fd, (off_t)out_off, SEEK_SET) < 0)
 				return io_error(d, errno, "guest memory");
 			got = sendfile(d->fd, in, &so, n);
 			if (got < 0 && (errno == EINVAL || errno == ENOSYS))
-				no_sendfile = true;
+				d->no_sendfile = true;
 		}
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0 && (errno == EIO || (no_cfr && no_sendfile))) {
+		if (got < 0 && (errno == EIO || (d->no_copy_file_range && d->no_sendfile))) {
 			/* Unreadable source bytes, or no kernel copy at all. */
 			int r = copy_buffered(d, addr, len, out_off);
 			return r < 0 ? r : 0;
