@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <guestcore/guestcore.h>
 
@@ -38,6 +39,8 @@ int cli_open_host_first(struct cli *cli, const char *first, struct guestcore_hos
 			struct guestcore_plugin **ret_first);
 /* True when this binary runs from its build tree (uninstalled). */
 bool cli_running_uninstalled(void);
+/* "x86_64", "i386", "aarch64", or NULL for any other e_machine. */
+const char *cli_machine_name(uint16_t e_machine);
 
 /* Directory of the layout files this binary uses: the source tree's
  * schemas/ when uninstalled, the installed one otherwise. */

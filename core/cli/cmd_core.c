@@ -18,15 +18,10 @@
 
 #include "cli.h"
 
+/* A core's machine: EM_NONE is none. */
 static const char *machine_name(uint16_t em)
 {
-	switch (em) {
-	case EM_X86_64: return "x86_64";
-	case EM_386: return "i386";
-	case EM_AARCH64: return "aarch64";
-	case EM_NONE: return "none";
-	}
-	return "other";
+	return em == EM_NONE ? "none" : cli_machine_name(em) ? cli_machine_name(em) : "other";
 }
 
 static const char *seg_type(uint32_t t)

@@ -294,7 +294,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			snprintf(disk, sizeof(disk), "?");
 		printf("%s: ELF%d %s core, %u vCPUs, %" PRIu64 " segments, %s of memory, %" PRIu64
 		       " notes, %s on disk\n", o.output, res.elf_class,
-		       res.e_machine == EM_X86_64 ? "x86_64" : res.e_machine == EM_386 ? "i386" : "guest",
+		       cli_machine_name(res.e_machine) ? cli_machine_name(res.e_machine) : "guest",
 		       res.cpu_count, res.ranges, mem, res.notes, disk);
 		if (r == GUESTCORE_DUMP_PARTIAL) {
 			cli_warning("%" PRIu64 " bytes in %" PRIu64 " ranges could not be read: they hold zeros and "

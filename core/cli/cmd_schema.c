@@ -13,15 +13,10 @@
 
 #include "cli.h"
 
+/* A layout's machine: 0 is any. */
 static const char *machine_name(uint16_t em)
 {
-	switch (em) {
-	case 0: return "any";
-	case EM_X86_64: return "x86_64";
-	case EM_386: return "i386";
-	case EM_AARCH64: return "aarch64";
-	}
-	return "?";
+	return em == 0 ? "any" : cli_machine_name(em) ? cli_machine_name(em) : "?";
 }
 
 static const char *repeat_name(uint32_t r)

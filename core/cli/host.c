@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <elf.h>
+
 #include "cli.h"
 
 void cli_error(const char *fmt, ...)
@@ -214,4 +216,14 @@ int cli_open_layouts(struct cli *cli, struct guestcore_host *host, struct guestc
 	guestcore_host_free(own);
 	*ret = set;
 	return GC_EXIT_OK;
+}
+
+const char *cli_machine_name(uint16_t e_machine)
+{
+	switch (e_machine) {
+	case EM_X86_64: return "x86_64";
+	case EM_386: return "i386";
+	case EM_AARCH64: return "aarch64";
+	}
+	return NULL;
 }

@@ -93,7 +93,6 @@ GC_HIDDEN void gc_notes_free(struct gc_dump *d);
 
 /* dump_write.c */
 GC_HIDDEN int gc_write_all(struct gc_dump *d);
-GC_HIDDEN void gc_put(unsigned char *p, unsigned size, uint64_t v, bool big_endian);
 GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what);
 
 #endif

@@ -33,12 +33,6 @@ void gc_dump_fail(struct gc_dump *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-void gc_put(unsigned char *p, unsigned size, uint64_t v, bool be)
-{
-	for (unsigned i = 0; i < size; i++)
-		p[i] = (unsigned char)(v >> (8 * (be ? size - 1 - i : i)));
-}
-
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) / a * a;

@@ -5,6 +5,8 @@
 #define GUESTCORE_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -27,6 +29,10 @@ static inline void gc_closep(int *fd)
 /* vsnprintf into a fresh string; NULL on allocation failure. */
 GC_HIDDEN char *gc_strdup_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 GC_HIDDEN char *gc_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* SIZE bytes of V at P in the core's byte order, and back: every encoder in
+ * the library (ELF headers, notes, layouts) goes through these. */
+GC_HIDDEN void gc_put(unsigned char *p, unsigned size, uint64_t v, bool big_endian);
+GC_HIDDEN uint64_t gc_get(const unsigned char *p, unsigned size, bool big_endian);
 /* snprintf that never overflows and tolerates a NULL or empty buffer. */
 GC_HIDDEN void gc_msg(char *buf, size_t bufsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

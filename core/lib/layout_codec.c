@@ -10,25 +10,6 @@
 
 #include "layout.h"
 
-static void put_int(unsigned char *p, uint64_t size, uint64_t v, bool be)
-{
-	for (uint64_t i = 0; i < size; i++) {
-		unsigned shift = (unsigned)(8 * (be ? size - 1 - i : i));
-		p[i] = (unsigned char)(v >> shift);
-	}
-}
-
-static uint64_t get_int(const unsigned char *p, uint64_t size, bool be)
-{
-	uint64_t v = 0;
-
-	for (uint64_t i = 0; i < size; i++) {
-		unsigned shift = (unsigned)(8 * (be ? size - 1 - i : i));
-		v |= (uint64_t)p[i] << shift;
-	}
-	return v;
-}
-
 static bool is_signed_type(uint32_t t)
 {
 	return t >= GUESTCORE_FIELD_S8 && t <= GUESTCORE_FIELD_S64;
@@ -202,7 +183,7 @@ GUESTCORE_API int guestcore_note_encode(const struct guestcore_note_layout *nl,
 			if (lf->const_str)
 				memcpy(p, lf->const_str, strnlen(lf->const_str, lf->size));
 			else
-				put_int(p, lf->size, lf->const_value, o.big_endian);
+				gc_put(p, (unsigned)lf->size, lf->const_value, o.big_endian);
 			continue;
 		case GUESTCORE_VALUE_SIZEOF:
 			ival = size;
@@ -241,7 +222,7 @@ GUESTCORE_API int guestcore_note_encode(const struct guestcore_note_layout *nl,
 			       lf->binding ? lf->binding : "size", lf->path, gc_type_name(lf->type), nl->id);
 			return -ERANGE;
 		}
-		put_int(p, lf->size, ival, o.big_endian);
+		gc_put(p, (unsigned)lf->size, ival, o.big_endian);
 	}
 	if (ret_size)
 		*ret_size = (size_t)size;
@@ -285,7 +266,7 @@ GUESTCORE_API int guestcore_note_decode(const struct guestcore_note_layout *nl, 
 	if (nl->size_leaf >= 0) {
 		const struct gc_leaf *sl = &nl->leaves[nl->size_leaf];
 		if (sl->offset + sl->size <= descsz) {
-			uint64_t declared = get_int(in + sl->offset, sl->size, big_endian);
+			uint64_t declared = gc_get(in + sl->offset, (unsigned)sl->size, big_endian);
 			if (declared < nl->min_size || declared > descsz) {
 				gc_msg(msg, msgsz, "note '%s' declares %" PRIu64 " bytes in '%s', but the layout needs "
 				       "%" PRIu64 " to %" PRIu64 " and the descriptor has %zu", nl->id, declared, sl->path,
@@ -334,7 +315,7 @@ GUESTCORE_API int guestcore_note_decode(const struct guestcore_note_layout *nl, 
 			continue;
 		fill_info(lf, &fi);
 		if (is_int_type(lf->type) || (lf->type == GUESTCORE_FIELD_RESERVED && lf->size <= 8)) {
-			v.u = get_int(in + lf->offset, lf->size, big_endian);
+			v.u = gc_get(in + lf->offset, (unsigned)lf->size, big_endian);
 			v.s = (int64_t)sign_extend(v.u, lf->size);
 			if (!is_signed_type(lf->type))
 				v.s = (int64_t)v.u;
@@ -403,7 +384,7 @@ int gc_note_patch(const struct guestcore_note_layout *nl, unsigned char *desc, u
 			return -EINVAL;
 		if (!value_fits(lf->type, lf->size, value))
 			return -ERANGE;
-		put_int(desc + lf->offset, lf->size, value, big_endian);
+		gc_put(desc + lf->offset, (unsigned)lf->size, value, big_endian);
 		return 0;
 	}
 	return -ENOENT;

@@ -37,3 +37,18 @@ void gc_msg(char *buf, size_t bufsz, const char *fmt, ...)
 	vsnprintf(buf, bufsz, fmt, ap);
 	va_end(ap);
 }
+
+void gc_put(unsigned char *p, unsigned size, uint64_t v, bool be)
+{
+	for (unsigned i = 0; i < size; i++)
+		p[i] = (unsigned char)(v >> (8 * (be ? size - 1 - i : i)));
+}
+
+uint64_t gc_get(const unsigned char *p, unsigned size, bool be)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * (be ? size - 1 - i : i));
+	return v;
+}

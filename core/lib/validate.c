@@ -171,13 +171,9 @@ static int const_visit(void *ud, const struct guestcore_field_info *fi, const st
 
 static uint64_t field_u64(const struct gc_rnote *n, uint64_t off, unsigned size, bool be)
 {
-	uint64_t v = 0;
-
 	if (off + size > n->descsz)
 		return 0;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)n->desc[off + i] << (8 * (be ? size - 1 - i : i));
-	return v;
+	return gc_get(n->desc + off, size, be);
 }
 
 static long long leaf_offset(const struct guestcore_note_layout *nl, const char *path)
