@@ -375,7 +375,7 @@ static void cpu_set(struct qs_cpu_sink *sk, int cpu, const char *name, uint64_t 
 struct range_sink {
 	struct qs_range_sink base;
 	struct guestcore_source *s;
-	const char *backend; /* the region name of the RAM in mem= */
+	char **names; /* the memory region of each range */
 	int err;
 };
 
@@ -392,6 +392,11 @@ static void range_add(struct qs_range_sink *sk, uint64_t start, uint64_t len, in
 		rs->err = -E2BIG;
 		return;
 	}
+	rs->names[s->n_ranges] = strdup(name);
+	if (!rs->names[s->n_ranges]) {
+		rs->err = -ENOMEM;
+		return;
+	}
 	r = &s->ranges[s->n_ranges++];
 	memset(r, 0, sizeof(*r));
 	r->size = sizeof(*r);
@@ -399,19 +404,38 @@ static void range_add(struct qs_range_sink *sk, uint64_t start, uint64_t len, in
 	r->length = len;
 	r->kind = rom ? GUESTCORE_RANGE_ROM : GUESTCORE_RANGE_RAM;
 	r->fd = -1;
-	if (s->mem_fd >= 0 && rs->backend && strcmp(name, rs->backend) == 0) {
-		if (!has_off)
-			off = 0;
+	r->file_offset = has_off ? off : 0; /* in the region's backend, if mem= is it */
+}
+
+/* The guest's RAM is its largest RAM region, and mem= its backend: the
+ * ranges of that region are read from the file at their offsets. */
+static int map_backend(struct guestcore_source *s, char **names)
+{
+	const char *backend = NULL;
+	uint64_t biggest = 0;
+
+	if (s->mem_fd < 0)
+		return 0;
+	for (size_t i = 0; i < s->n_ranges; i++)
+		if (s->ranges[i].kind == GUESTCORE_RANGE_RAM && s->ranges[i].length > biggest) {
+			biggest = s->ranges[i].length;
+			backend = names[i];
+		}
+	for (size_t i = 0; backend && i < s->n_ranges; i++) {
+		struct guestcore_range *r = &s->ranges[i];
+		uint64_t off = r->file_offset, len = r->length;
+
+		if (strcmp(names[i], backend) != 0)
+			continue;
 		if (off + len < off || off + len > s->mem_size) {
 			FAIL(s, "the memory map puts %s at backend offset 0x%" PRIx64 "+0x%" PRIx64 ", past the end of "
 				"%s (0x%" PRIx64 " bytes): mem= must be the guest's memory-backend-file",
-			     name, off, len, s->mem_path, s->mem_size);
-			rs->err = -EINVAL;
-			return;
+			     names[i], off, len, s->mem_path, s->mem_size);
+			return -EINVAL;
 		}
 		r->fd = s->mem_fd;
-		r->file_offset = off;
 	}
+	return 0;
 }
 
 static int fetch_with_pmemsave(struct guestcore_source *s, size_t i)
@@ -460,7 +484,6 @@ static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *
 		struct cpu_sink cs = { .base.set = cpu_set, .s = s };
 		json_object *target = NULL, *arch;
 		char *mtree, *regs;
-		uint64_t biggest = 0;
 		int r;
 
 		if (qmp(s, "query-target", NULL, &target) == 0 && json_object_object_get_ex(target, "arch", &arch))
@@ -469,35 +492,18 @@ static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *
 		mtree = hmp(s, "info mtree -f");
 		if (!mtree)
 			return -EIO;
-		/* The guest's RAM is its largest RAM region: find its name. */
-		{
-			const char *q = mtree;
-			char name[128];
-			unsigned long long a, b;
-			int prio;
-			char type[32], nm[128];
-			bool sys = false;
-			name[0] = '\0';
-			while (*q) {
-				const char *e = strchr(q, '\n');
-				char line[1024];
-				size_t n = e ? (size_t)(e - q) : strlen(q);
-				snprintf(line, sizeof(line), "%.*s", (int)(n < 1023 ? n : 1023), q);
-				q += n + (e ? 1 : 0);
-				if (strstr(line, " AS \"memory\""))
-					sys = true;
-				else if (sys && strncmp(line, "FlatView #", 10) == 0)
-					break;
-				if (sys && sscanf(line, " %llx-%llx (prio %d, %31[^)]): %127s", &a, &b, &prio, type, nm) == 5 &&
-				    strcmp(type, "ram") == 0 && b - a + 1 > biggest) {
-					biggest = b - a + 1;
-					snprintf(name, sizeof(name), "%s", nm);
-				}
-			}
-			rs.backend = name[0] ? name : NULL;
-			r = qs_parse_mtree(mtree, &rs.base);
+		rs.names = calloc(QS_MAX_RANGES, sizeof(*rs.names));
+		if (!rs.names) {
+			free(mtree);
+			return -ENOMEM;
 		}
+		r = qs_parse_mtree(mtree, &rs.base);
 		free(mtree);
+		if (r == 0 && rs.err == 0)
+			rs.err = map_backend(s, rs.names);
+		for (size_t i = 0; i < s->n_ranges; i++)
+			free(rs.names[i]);
+		free(rs.names);
 		if (r < 0 || rs.err < 0) {
 			if (!rs.err)
 				FAIL(s, "'info mtree -f' from %s has no flat view of the system address space", s->socket_path);
