@@ -389,12 +389,43 @@ int gc_notes_build(struct gc_dump *d)
 	return 0;
 }
 
+/* Header, name and DESC of one note at *OFF; *OFF moves past it. */
+static int write_note(struct gc_dump *d, const struct guestcore_note_layout *nl, const unsigned char *desc,
+		      uint64_t desc_size, uint64_t *off)
+{
+	uint64_t size = gc_note_file_size(nl, desc_size);
+	unsigned char *out = malloc(size);
+	int r;
+
+	if (!out)
+		return -ENOMEM;
+	note_emit(d, nl, desc, desc_size, out);
+	r = gc_pwrite_all(d, out, size, *off, "notes");
+	free(out);
+	if (r == 0)
+		*off += size;
+	return r;
+}
+
+/* Encode one of the host's late instances and write it at *OFF. */
+static int write_late(struct gc_dump *d, struct guestcore_note_builder *nb, uint64_t *off)
+{
+	unsigned char *desc;
+	uint64_t size;
+	int r = nb_encode(nb, &desc, &size);
+
+	if (r < 0)
+		return r;
+	r = write_note(d, nb->layout, desc, size, off);
+	free(desc);
+	return r;
+}
+
 /* Encode the GUESTCORE notes and write every note.  *RET_NOTES_SIZE: bytes of
  * notes actually present. */
 int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 {
 	uint64_t off = d->notes_offset;
-	unsigned char *out;
 	int r;
 
 	for (size_t i = 0; i < d->n_notes; i++) {
@@ -406,59 +437,25 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 			if (r < 0)
 				return r;
 		}
-		out = malloc(n->size);
-		if (!out)
-			return -ENOMEM;
-		note_emit(d, n->layout, n->desc, n->desc_size, out);
-		r = gc_pwrite_all(d, out, n->size, off, "notes");
-		free(out);
+		r = write_note(d, n->layout, n->desc, n->desc_size, &off);
 		if (r < 0)
 			return r;
-		off += n->size;
 	}
 	for (size_t i = 0; i < d->n_unread; i++) {
 		struct guestcore_note_builder nb = { .d = d, .layout = d->gc_unreadable, .span = &d->unread[i], .load = -1 };
-		unsigned char *desc;
-		uint64_t size;
 
-		r = nb_encode(&nb, &desc, &size);
+		r = write_late(d, &nb, &off);
 		if (r < 0)
 			return r;
-		out = malloc(d->unreadable_note_size);
-		if (!out) {
-			free(desc);
-			return -ENOMEM;
-		}
-		note_emit(d, d->gc_unreadable, desc, size, out);
-		free(desc);
-		r = gc_pwrite_all(d, out, d->unreadable_note_size, off, "notes");
-		free(out);
-		if (r < 0)
-			return r;
-		off += d->unreadable_note_size;
 	}
 	for (size_t i = 0; d->gc_digest && i < d->n_ranges; i++) {
 		struct guestcore_note_builder nb = { .d = d, .layout = d->gc_digest, .load = (long)i };
-		unsigned char *desc;
-		uint64_t size;
 
 		if (d->ranges[i].kind == GUESTCORE_RANGE_MMIO)
 			continue;
-		r = nb_encode(&nb, &desc, &size);
+		r = write_late(d, &nb, &off);
 		if (r < 0)
 			return r;
-		out = malloc(d->digest_note_size);
-		if (!out) {
-			free(desc);
-			return -ENOMEM;
-		}
-		note_emit(d, d->gc_digest, desc, size, out);
-		free(desc);
-		r = gc_pwrite_all(d, out, d->digest_note_size, off, "notes");
-		free(out);
-		if (r < 0)
-			return r;
-		off += d->digest_note_size;
 	}
 	*ret_notes_size = off - d->notes_offset;
 	return 0;
