@@ -22,15 +22,7 @@ for name in qemu-elf64 linux-process vbox7 vbox2010; do
 			(cd "$T" && "$GUESTCORE" inspect "$name.core") >"$T/$name.$cmd" 2>&1
 		fi
 		set -e
-		if [ "${GUESTCORE_UPDATE_GOLDEN:-}" = 1 ]; then
-			cp "$T/$name.$cmd" "$golden/$name.$cmd"
-			ok "$name.$cmd rewritten"
-		elif diff -u "$golden/$name.$cmd" "$T/$name.$cmd" >"$T/diff"; then
-			ok "$cmd of $name matches tests/golden/$name.$cmd"
-		else
-			not_ok "$cmd of $name differs from tests/golden/$name.$cmd"
-			head -40 "$T/diff"
-		fi
+		expect_golden "$T/$name.$cmd" "$golden/$name.$cmd" "$cmd of $name matches tests/golden/$name.$cmd"
 	done
 done
 

@@ -29,6 +29,19 @@ expect_in() { # haystack needle description
 expect_not_in() {
 	case $1 in *"$2"*) not_ok "$3: '$2' unexpectedly in:"; echo "$1" ;; *) ok "$3" ;; esac
 }
+# expect_golden ACTUAL EXPECTED DESCRIPTION: ACTUAL equals the committed
+# EXPECTED file; GUESTCORE_UPDATE_GOLDEN=1 rewrites EXPECTED instead.
+expect_golden() {
+	if [ "${GUESTCORE_UPDATE_GOLDEN:-}" = 1 ]; then
+		cp "$1" "$2"
+		ok "$2 rewritten"
+	elif diff -u "$2" "$1" >"$T/golden.diff"; then
+		ok "$3"
+	else
+		not_ok "$3: differs from $2"
+		head -40 "$T/golden.diff"
+	fi
+}
 finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
