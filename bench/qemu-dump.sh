@@ -34,15 +34,28 @@ while [ ! -S "$sock" ]; do sleep 0.05; done
 sleep 1
 "$Q" "$sock" '{"execute":"stop"}' >/dev/null
 now() { date +%s.%N; }
-t0=$(now)
-"$Q" "$sock" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$work/qemu.core\"}}" >/dev/null
-sync "$work/qemu.core"
-t1=$(now)
-/usr/bin/time -f %M -o "$work/rss" "$G" dump -s "qemu:qmp=$sock,mem=$mem" --notes qemu -o "$work/gc.core" >/dev/null
-t2=$(now)
-q=$(echo "$t1 - $t0" | bc -l)
-g=$(echo "$t2 - $t1" | bc -l)
-printf 'QEMU dump-guest-memory, 1 GiB:  %.3f s\n' "$q"
-printf 'guestcore dump, 1 GiB:          %.3f s\n' "$g"
+median() { sort -n | sed -n 2p; }
+# Three runs of each, alternating; the medians are compared.
+: >"$work/q.times"
+: >"$work/g.times"
+: >"$work/g.rss"
+for i in 1 2 3; do
+	rm -f "$work/qemu.core" "$work/gc.core"
+	t0=$(now)
+	"$Q" "$sock" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$work/qemu.core\"}}" >/dev/null
+	sync "$work/qemu.core"
+	t1=$(now)
+	rm -f "$work/qemu.core"
+	t2=$(now)
+	/usr/bin/time -f %M -o "$work/rss" "$G" dump -s "qemu:qmp=$sock,mem=$mem" --notes qemu -o "$work/gc.core" >/dev/null
+	t3=$(now)
+	echo "$t1 - $t0" | bc -l >>"$work/q.times"
+	echo "$t3 - $t2" | bc -l >>"$work/g.times"
+	cat "$work/rss" >>"$work/g.rss"
+done
+q=$(median <"$work/q.times")
+g=$(median <"$work/g.times")
+printf 'QEMU dump-guest-memory, 1 GiB (median of 3):  %.3f s\n' "$q"
+printf 'guestcore dump, 1 GiB (median of 3):          %.3f s\n' "$g"
 printf 'ratio guestcore/QEMU:           %.2f (target <= 0.50)\n' "$(echo "$g / $q" | bc -l)"
-printf 'guestcore peak RSS:             %d KiB (target < 32768)\n' "$(cat "$work/rss")"
+printf 'guestcore peak RSS:             %d KiB (target < 32768)\n' "$(sort -n "$work/g.rss" | tail -1)"
