@@ -68,6 +68,13 @@ struct gc_dump {
 	unsigned char *buf;           /* GC_CHUNK bytes */
 	bool no_copy_file_range;      /* the kernel refused it for this output */
 	bool no_sendfile;
+	bool no_parallel;             /* the output cannot be mapped: one thread copies */
+	bool presized;                /* the output already reaches file_size */
+	/* The last data extent SEEK_DATA/SEEK_HOLE found, [ext_data, ext_hole) of
+	 * ext_fd: tmpfs answers SEEK_HOLE by walking every page up to the hole
+	 * (15 ms a GiB here), and a guest's ranges often share one backend file. */
+	int ext_fd;
+	uint64_t ext_data, ext_hole;
 
 	/* --digest: XXH3-128 per range with file data */
 	void *hash;                   /* XXH3_state_t */

@@ -11,12 +11,18 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -365,8 +371,8 @@ static int copy_buffered(struct gc_dump *d, uint64_t addr, uint64_t len, uint64_
 }
 
 /* Zero-copy from the source's file: copy_file_range, then sendfile, then the
- * buffer.  Returns 1 when the caller should fall back to copy_buffered. */
-static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
+ * buffer (which also reads unreadable pages as zeros, one page at a time). */
+static int copy_fd_serial(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
 {
 	while (len) {
 		size_t n = len < 16 * (size_t)GC_CHUNK ? (size_t)len : 16 * (size_t)GC_CHUNK;
@@ -413,6 +419,146 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 	return 0;
 }
 
+/* ---- parallel copy ---------------------------------------------------------------
+ * Writing a large extent is mostly the output file system allocating pages, and
+ * the write path takes the file's lock, so a second copy_file_range into the
+ * same file waits for the first.  Page faults on a shared mapping of the file
+ * do not take that lock: helper threads claim chunks of the extent and pread()
+ * them into a mapping of their chunk of the output, while this thread goes on
+ * with copy_file_range on the chunks it claims (bench/qemu-dump.sh measures
+ * it).  pread() copies into the mapping inside the kernel, so a fault there
+ * (a full disk) is a short read, never a SIGBUS.  A helper that fails hands
+ * its chunk back and stops; this thread then copies that chunk the serial way,
+ * which reports a full disk, or reads unreadable pages as zeros, as usual. */
+
+#define GC_PAR_CHUNK (2u << 20)        /* bytes a thread claims at a time */
+#define GC_PAR_MIN (8u << 20)          /* smaller extents are copied by this thread alone */
+#define GC_PAR_HELPERS 3
+
+struct par_copy {
+	struct gc_dump *d;
+	int in, out;
+	uint64_t in_off, out_off, len;
+	atomic_uint_fast64_t next;   /* offset in the extent of the next unclaimed chunk */
+	atomic_uint_fast64_t copied; /* bytes the helpers copied, not yet counted in d->done */
+	atomic_bool stop;
+};
+
+struct par_helper {
+	struct par_copy *p;
+	pthread_t thread;
+	uint64_t failed_at, failed_len; /* the chunk handed back; failed_len 0: none */
+	bool map_failed;                /* mmap refused: no helpers for this output */
+};
+
+static void *par_helper_run(void *arg)
+{
+	struct par_helper *h = arg;
+	struct par_copy *p = h->p;
+
+	while (!atomic_load(&p->stop) && !cancelled(p->d)) {
+		uint64_t at = atomic_fetch_add(&p->next, GC_PAR_CHUNK);
+		uint64_t n, out, delta, got = 0;
+		unsigned char *m;
+
+		if (at >= p->len)
+			break;
+		n = p->len - at < GC_PAR_CHUNK ? p->len - at : GC_PAR_CHUNK;
+		out = p->out_off + at;
+		delta = out % GC_PAGE;
+		m = mmap(NULL, n + delta, PROT_READ | PROT_WRITE, MAP_SHARED, p->out, (off_t)(out - delta));
+		if (m == MAP_FAILED) {
+			h->map_failed = true;
+		} else {
+			while (got < n) {
+				ssize_t r = pread(p->in, m + delta + got, n - got, (off_t)(p->in_off + at + got));
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0)
+					break;
+				got += (uint64_t)r;
+			}
+			munmap(m, n + delta);
+		}
+		if (got < n) {
+			h->failed_at = at;
+			h->failed_len = n;
+			break;
+		}
+		atomic_fetch_add(&p->copied, n);
+	}
+	return NULL;
+}
+
+/* How many helpers to start: one fewer than the CPUs this process may run on. */
+static int par_helpers(const struct gc_dump *d, uint64_t len)
+{
+	cpu_set_t set;
+	int n;
+
+	if (d->no_parallel || len < GC_PAR_MIN || sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 0;
+	n = CPU_COUNT(&set) - 1;
+	return n < 0 ? 0 : n > GC_PAR_HELPERS ? GC_PAR_HELPERS : n;
+}
+
+static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
+{
+	struct par_copy p = { .d = d, .in = in, .out = d->fd, .in_off = in_off, .out_off = out_off, .len = len };
+	struct par_helper h[GC_PAR_HELPERS];
+	sigset_t all, old;
+	int want = par_helpers(d, len), started = 0, r = 0;
+
+	if (want == 0)
+		return copy_fd_serial(d, in, in_off, len, out_off, addr);
+	/* The helpers map the output: it must reach the end of the layout. */
+	if (!d->presized) {
+		if (ftruncate(d->fd, (off_t)d->file_size) < 0)
+			return io_error(d, errno, "the file's end");
+		d->presized = true;
+	}
+	atomic_init(&p.next, 0);
+	atomic_init(&p.copied, 0);
+	atomic_init(&p.stop, false);
+	/* Signals stay with the caller's thread: the helpers block them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int i = 0; i < want; i++) {
+		h[started] = (struct par_helper){ .p = &p };
+		if (pthread_create(&h[started].thread, NULL, par_helper_run, &h[started]) == 0)
+			started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	for (;;) {
+		uint64_t at = atomic_fetch_add(&p.next, GC_PAR_CHUNK);
+		uint64_t n;
+
+		if (at >= len)
+			break;
+		n = len - at < GC_PAR_CHUNK ? len - at : GC_PAR_CHUNK;
+		r = copy_fd_serial(d, in, in_off + at, n, out_off + at, addr + at);
+		d->done += atomic_exchange(&p.copied, 0);
+		if (r < 0)
+			break;
+	}
+	atomic_store(&p.stop, true);
+	for (int i = 0; i < started; i++)
+		pthread_join(h[i].thread, NULL);
+	d->done += atomic_exchange(&p.copied, 0);
+	progress(d);
+	for (int i = 0; i < started && r >= 0; i++) {
+		if (h[i].map_failed)
+			d->no_parallel = true;
+		if (h[i].failed_len)
+			r = copy_fd_serial(d, in, in_off + h[i].failed_at, h[i].failed_len, out_off + h[i].failed_at,
+					   addr + h[i].failed_at);
+	}
+	if (r >= 0 && cancelled(d))
+		r = -ECANCELED;
+	return r;
+}
+
 /* Feed LEN zero bytes (a hole) to the digest. */
 static void hash_zeros(struct gc_dump *d, uint64_t len)
 {
@@ -452,11 +598,23 @@ static int copy_range_data(struct gc_dump *d, size_t i)
 		return copy_buffered(d, rg->start, rg->length, off);
 	/* Walk the source file's data extents; holes stay holes. */
 	while (pos < rg->length) {
-		off_t data = lseek(rg->fd, (off_t)(rg->file_offset + pos), SEEK_DATA);
-		off_t hole;
+		uint64_t at = rg->file_offset + pos;
+		off_t data, hole;
 		uint64_t dstart, dend;
 		int r;
 
+		if (rg->fd == d->ext_fd && at >= d->ext_data && at < d->ext_hole) {
+			data = (off_t)at; /* inside the extent found last */
+			hole = (off_t)d->ext_hole;
+		} else {
+			data = lseek(rg->fd, (off_t)at, SEEK_DATA);
+			hole = data < 0 ? -1 : lseek(rg->fd, data, SEEK_HOLE);
+			if (hole > data) {
+				d->ext_fd = rg->fd;
+				d->ext_data = (uint64_t)data;
+				d->ext_hole = (uint64_t)hole;
+			}
+		}
 		if (data < 0 && errno == ENXIO) {
 			hash_zeros(d, rg->length - pos);
 			d->done += rg->length - pos; /* the rest is a hole */
@@ -468,7 +626,6 @@ static int copy_range_data(struct gc_dump *d, size_t i)
 			dstart = pos;
 			dend = rg->length;
 		} else {
-			hole = lseek(rg->fd, data, SEEK_HOLE);
 			dstart = (uint64_t)data - rg->file_offset;
 			dend = hole < 0 ? rg->length : (uint64_t)hole - rg->file_offset;
 			if (dend > rg->length)
@@ -620,7 +777,7 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 				 struct guestcore_dump_result *ret, char *msg, size_t msgsz)
 {
 	char fallback[8];
-	struct gc_dump d = { .fd = -1 };
+	struct gc_dump d = { .fd = -1, .ext_fd = -1 };
 	const struct guestcore_layouts *saved_layouts;
 	const char *sde;
 	int r;

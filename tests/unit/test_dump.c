@@ -352,6 +352,20 @@ static void write_file(const char *p, const void *data, size_t n, off_t at)
 	close(fd);
 }
 
+/* 64 KiB blocks of segment PH that differ from IMG_FD's bytes at FOFF. */
+static size_t segment_differs(const struct core *c, const GElf_Phdr *ph, int img_fd, uint64_t foff)
+{
+	static unsigned char a[1 << 16], b[1 << 16];
+	size_t bad = 0;
+
+	for (uint64_t off = 0; off < ph->p_filesz; off += sizeof(a)) {
+		CU_ASSERT_FATAL(pread(c->fd, a, sizeof(a), (off_t)(ph->p_offset + off)) == sizeof(a));
+		CU_ASSERT_FATAL(pread(img_fd, b, sizeof(b), (off_t)(foff + off)) == sizeof(b));
+		bad += memcmp(a, b, sizeof(a)) != 0;
+	}
+	return bad;
+}
+
 static void test_round_trip_raw_zero_copy_and_sparse(void)
 {
 	static unsigned char data[1 << 20];
@@ -379,7 +393,6 @@ static void test_round_trip_raw_zero_copy_and_sparse(void)
 	CU_ASSERT_EQUAL(c.phnum, 5);
 	{
 		int ifd = open(img, O_RDONLY);
-		static unsigned char a[1 << 16], b[1 << 16];
 		static const uint64_t foff[] = { 0, 0, 0x300000, 0x400000 };
 		size_t bad = 0;
 
@@ -392,11 +405,7 @@ static void test_round_trip_raw_zero_copy_and_sparse(void)
 				continue;
 			}
 			CU_ASSERT_EQUAL(ph.p_flags, i == 3 ? (PF_R | PF_X) : (PF_R | PF_W | PF_X));
-			for (uint64_t off = 0; off < ph.p_filesz; off += sizeof(a)) {
-				CU_ASSERT_FATAL(pread(c.fd, a, sizeof(a), (off_t)(ph.p_offset + off)) == sizeof(a));
-				CU_ASSERT_FATAL(pread(ifd, b, sizeof(b), (off_t)(foff[i - 1] + off)) == sizeof(b));
-				bad += memcmp(a, b, sizeof(a)) != 0;
-			}
+			bad += segment_differs(&c, &ph, ifd, foff[i - 1]);
 		}
 		close(ifd);
 		CU_ASSERT_EQUAL(bad, 0);
@@ -405,6 +414,94 @@ static void test_round_trip_raw_zero_copy_and_sparse(void)
 	/* The 1 MiB hole of high RAM stays a hole. */
 	CU_ASSERT_FATAL(stat(path("raw.core"), &st) == 0);
 	CU_ASSERT((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size - 0x100000);
+}
+
+/* Ranges that share one source file's data extents, in an order that is not
+ * the file's: each range copies its own bytes, and a hole inside a range that
+ * starts in an extent already walked stays a hole. */
+static void test_ranges_sharing_extents(void)
+{
+	static unsigned char data[0x200000];
+	const char *img = path("shared.img"), *map = path("shared.map");
+	char src[1200];
+	struct core c;
+	struct stat st;
+	/* The file: data [0, 0x200000), hole, data [0x300000, 0x310000), hole to 0x400000. */
+	static const char mapt[] = "0 0x100000 ram 0x100000\n"
+				   "0x100000 0x100000 ram 0\n"
+				   "0x200000 0x200000 ram 0x180000\n";
+	static const uint64_t foff[] = { 0x100000, 0, 0x180000 };
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 13 + (i >> 12) + 1);
+	unlink(img);
+	write_file(img, data, sizeof(data), 0);
+	write_file(img, data, 0x10000, 0x300000);
+	CU_ASSERT_FATAL(truncate(img, 0x400000) == 0);
+	write_file(map, mapt, sizeof(mapt) - 1, 0);
+	snprintf(src, sizeof(src), "raw:%s,map=%s", img, map);
+	CU_ASSERT_EQUAL_FATAL(dump(src, NULL, path("shared.core"), false, false, NULL), 0);
+	CU_ASSERT_FATAL(core_open(&c, path("shared.core")));
+	CU_ASSERT_EQUAL_FATAL(c.phnum, 4);
+	{
+		int ifd = open(img, O_RDONLY);
+		size_t bad = 0;
+
+		for (size_t i = 1; i < c.phnum; i++) {
+			GElf_Phdr ph;
+			gelf_getphdr(c.elf, (int)i, &ph);
+			CU_ASSERT_EQUAL(ph.p_filesz, i == 3 ? 0x200000 : 0x100000);
+			bad += segment_differs(&c, &ph, ifd, foff[i - 1]);
+		}
+		close(ifd);
+		CU_ASSERT_EQUAL(bad, 0);
+	}
+	core_close(&c);
+	/* 0x100000 + 0x100000 + 0x80000 + 0x10000 bytes of data; the 0x170000 bytes
+	 * of holes in the third range stay holes. */
+	CU_ASSERT_FATAL(stat(path("shared.core"), &st) == 0);
+	CU_ASSERT((uint64_t)st.st_blocks * 512 < 0x290000 + 0x40000);
+	unlink(path("shared.core"));
+}
+
+/* A range large enough for helper threads (with two or more CPUs): every
+ * chunk, whichever thread claimed it, lands at its place, and the data
+ * starting at an odd page of the source is not shifted. */
+static void test_large_range_threaded_copy(void)
+{
+	const size_t size = 24u << 20, skew = 0x3000;
+	unsigned char *data = malloc(size), *back = malloc(size);
+	const char *img = path("large.img"), *map = path("large.map");
+	char src[1200], mapt[64];
+	struct core c;
+	GElf_Phdr ph;
+	uint32_t x = 2463534242u; /* xorshift: no period a chunk could hide in */
+
+	CU_ASSERT_FATAL(data && back);
+	for (size_t i = 0; i < size; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data[i] = (unsigned char)x;
+	}
+	unlink(img);
+	write_file(img, data, size, (off_t)skew);
+	snprintf(mapt, sizeof(mapt), "0 %#zx ram %#zx\n", size, skew);
+	unlink(map);
+	write_file(map, mapt, strlen(mapt), 0);
+	snprintf(src, sizeof(src), "raw:%s,map=%s", img, map);
+	CU_ASSERT_EQUAL_FATAL(dump(src, NULL, path("large.core"), false, false, NULL), 0);
+	CU_ASSERT_FATAL(core_open(&c, path("large.core")));
+	CU_ASSERT_FATAL(gelf_getphdr(c.elf, 1, &ph) != NULL);
+	CU_ASSERT_EQUAL(ph.p_filesz, size);
+	CU_ASSERT_FATAL(pread(c.fd, back, size, (off_t)ph.p_offset) == (ssize_t)size);
+	CU_ASSERT_EQUAL(memcmp(back, data, size), 0);
+	core_close(&c);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+	unlink(path("large.core"));
+	unlink(img);
+	free(data);
+	free(back);
 }
 
 static void test_copy_read_makes_zero_pages_holes(void)
@@ -643,6 +740,8 @@ int main(void)
 	static CU_TestInfo tests[] = {
 		{ "round trip: pattern source, vbox+qemu notes byte-exact", test_round_trip_test_source },
 		{ "round trip: raw image, zero-copy, holes kept", test_round_trip_raw_zero_copy_and_sparse },
+		{ "ranges sharing a file's extents: bytes right, holes kept", test_ranges_sharing_extents },
+		{ "a 24 MiB range copied by several threads: bytes right", test_large_range_threaded_copy },
 		{ "copy=read: all-zero pages become holes", test_copy_read_makes_zero_pages_holes },
 		{ "70000 ranges: PN_XNUM, every segment read back", test_pn_xnum },
 		{ "i386 guest below 4 GiB: ELF32", test_elf32_for_i386 },

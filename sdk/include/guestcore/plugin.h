@@ -185,7 +185,9 @@ struct guestcore_range {
 	uint64_t length;      /* bytes */
 	/* When fd >= 0, the range's bytes are the file's at file_offset: the host
 	 * may copy them without passing them through user space, and finds data
-	 * and holes with SEEK_DATA/SEEK_HOLE.  The plugin owns the fd. */
+	 * and holes with SEEK_DATA/SEEK_HOLE.  The plugin owns the fd; the host
+	 * reads it with positioned reads, from several threads at once, and
+	 * moves its offset (SEEK_DATA): do not rely on the offset during a dump. */
 	int32_t fd;
 	uint32_t reserved0;
 	uint64_t file_offset;
