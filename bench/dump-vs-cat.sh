@@ -12,6 +12,12 @@ build=${1:-_build/normal}
 work=${2:-_build/bench}
 G="$build/core/guestcore"
 [ -x "$G" ] || { echo "build first: sh scripts/test-all.sh (or make in $build)"; exit 1; }
+# The program itself, as installed, rather than libtool's wrapper script.
+if [ -x "$build/core/.libs/guestcore" ]; then
+	G="$build/core/.libs/guestcore"
+	LD_LIBRARY_PATH="$(cd "$build/core/.libs" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+	export LD_LIBRARY_PATH
+fi
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 1; }
 mkdir -p "$work"
 img="$work/ram.img"
