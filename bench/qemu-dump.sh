@@ -3,7 +3,8 @@
 # the same paused 1 GiB TCG guest, its memory filled with random data first,
 # both writing to the same file system, in one run.  Prints the time ratio
 # and guestcore's peak RSS.  Targets: guestcore <= 0.5x QEMU's time, peak
-# RSS under 32 MiB.
+# RSS under 32 MiB.  Also times guestcore kept to one CPU (taskset -c 0),
+# which shows what the helper threads bring.
 #   sh bench/qemu-dump.sh [BUILDDIR] [WORKDIR]   (default _build/normal, and /dev/shm when it
 # has 3 GiB free, as QEMU's own figures are taken on tmpfs; else _build/bench-qemu)
 set -eu
@@ -49,6 +50,7 @@ median() { sort -n | sed -n "$(((runs + 1) / 2))p"; }
 : >"$work/q.times"
 : >"$work/g.times"
 : >"$work/g.rss"
+: >"$work/g1.times"
 for i in $(seq $runs); do
 	rm -f "$work/qemu.core" "$work/gc.core"
 	t0=$(now)
@@ -62,7 +64,16 @@ for i in $(seq $runs); do
 	echo "$t1 - $t0" | bc -l >>"$work/q.times"
 	echo "$t3 - $t2" | bc -l >>"$work/g.times"
 	cat "$work/rss" >>"$work/g.rss"
-	printf 'run %d: QEMU %.3f s, guestcore %.3f s\n' "$i" "$(echo "$t1 - $t0" | bc -l)" "$(echo "$t3 - $t2" | bc -l)"
+	# The same dump kept to one CPU (no helper threads), for reference.
+	rm -f "$work/gc.core"
+	t4=$(now)
+	if command -v taskset >/dev/null; then
+		taskset -c 0 "$G" dump -s "qemu:qmp=$sock,mem=$mem" --notes qemu -o "$work/gc.core" >/dev/null
+	fi
+	t5=$(now)
+	echo "$t5 - $t4" | bc -l >>"$work/g1.times"
+	printf 'run %d: QEMU %.3f s, guestcore %.3f s, guestcore on one CPU %.3f s\n' "$i" \
+		"$(echo "$t1 - $t0" | bc -l)" "$(echo "$t3 - $t2" | bc -l)" "$(echo "$t5 - $t4" | bc -l)"
 done
 q=$(median <"$work/q.times")
 g=$(median <"$work/g.times")
@@ -70,4 +81,5 @@ printf 'QEMU dump-guest-memory, 1 GiB (median of %d):  %.3f s\n' "$runs" "$q"
 printf 'guestcore dump, 1 GiB (median of %d):          %.3f s\n' "$runs" "$g"
 printf 'ratio guestcore/QEMU:           %.2f (target <= 0.50)\n' "$(echo "$g / $q" | bc -l)"
 printf 'ratio of the fastest runs:      %.2f\n' "$(echo "$(sort -n "$work/g.times" | head -1) / $(sort -n "$work/q.times" | head -1)" | bc -l)"
+printf 'guestcore on one CPU (median):  %.3f s, ratio %.2f\n' "$(median <"$work/g1.times")" "$(echo "$(median <"$work/g1.times") / $q" | bc -l)"
 printf 'guestcore peak RSS:             %d KiB (target < 32768)\n' "$(sort -n "$work/g.rss" | tail -1)"
