@@ -20,6 +20,8 @@
 
 #include <guestcore/plugin.h>
 
+#include "tp_pattern.h"
+
 struct guestcore_source {
 	const struct guestcore_host_api *host;
 	uint64_t ranges, size, gap, mmio, bad, bad_len, fail, slow_ms;
@@ -27,14 +29,6 @@ struct guestcore_source {
 	uint16_t machine;
 	char state[512];
 };
-
-/* The test's view of guest memory: shared with the unit tests. */
-static unsigned char pattern(uint64_t addr)
-{
-	if (((addr >> 12) & 3) == 3)
-		return 0;
-	return (unsigned char)((addr * 2654435761u) >> 13) ^ (unsigned char)(addr >> 20);
-}
 
 static void note_state(struct guestcore_source *s, const char *what)
 {
@@ -147,19 +141,14 @@ static int ts_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t 
 	if (s->bad_len && addr < s->bad + s->bad_len && addr + len > s->bad)
 		return -EIO;
 	for (size_t i = 0; i < len; i++)
-		p[i] = pattern(addr + i);
+		p[i] = tp_pattern(addr + i);
 	return 0;
 }
 
 static int ts_reg(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
 {
-	uint64_t h = 1469598103934665603ull ^ cpu;
+	uint64_t h = tp_reg(cpu, name);
 
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	if (strstr(name, ".sel") || strstr(name, ".limit") || strstr(name, ".attr") ||
-	    strstr(name, ".desc_flags") || strstr(name, "_cs") || strstr(name, "xsave_size"))
-		h &= 0xffff;
 	if (s->machine == EM_386)
 		h &= 0xffffffffu; /* a 32-bit guest's registers */
 	*ret = h;

@@ -23,32 +23,12 @@
 
 #include "cunit_main.h"
 #include "fixtures.h"
+#include "../plugins/tp_pattern.h"
 
 static struct guestcore_host *host;
 static struct guestcore_layouts *layouts;
 static char dir[] = "/tmp/gc-test-dump-XXXXXX";
 static char msg[1024];
-
-/* The test source's memory and registers (tests/plugins/tp_source.c),
- * computed again here as the oracle. */
-static unsigned char pattern(uint64_t addr)
-{
-	if (((addr >> 12) & 3) == 3)
-		return 0;
-	return (unsigned char)((addr * 2654435761u) >> 13) ^ (unsigned char)(addr >> 20);
-}
-
-static uint64_t reg(uint32_t cpu, const char *name)
-{
-	uint64_t h = 1469598103934665603ull ^ cpu;
-
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	if (strstr(name, ".sel") || strstr(name, ".limit") || strstr(name, ".attr") ||
-	    strstr(name, ".desc_flags") || strstr(name, "_cs") || strstr(name, "xsave_size"))
-		h &= 0xffff;
-	return h;
-}
 
 static const char *path(const char *name)
 {
@@ -136,7 +116,7 @@ static size_t check_loads_pattern(struct core *c, size_t *ret_mmio)
 			if (pread(c->fd, buf, n, (off_t)(ph.p_offset + off)) != (ssize_t)n)
 				return bad + 1;
 			for (size_t k = 0; k < n; k++)
-				if (buf[k] != pattern(ph.p_paddr + off + k))
+				if (buf[k] != tp_pattern(ph.p_paddr + off + k))
 					bad++;
 		}
 	}
@@ -213,13 +193,13 @@ static void ref_sel(struct ref_sel *s, uint32_t cpu, const char *seg)
 
 	memset(s, 0, sizeof(*s));
 	snprintf(b, sizeof(b), "reg.%s.base", seg);
-	s->uBase = reg(cpu, b);
+	s->uBase = tp_reg(cpu, b);
 	snprintf(b, sizeof(b), "reg.%s.limit", seg);
-	s->uLimit = (uint32_t)reg(cpu, b);
+	s->uLimit = (uint32_t)tp_reg(cpu, b);
 	snprintf(b, sizeof(b), "reg.%s.attr", seg);
-	s->uAttr = (uint32_t)reg(cpu, b);
+	s->uAttr = (uint32_t)tp_reg(cpu, b);
 	snprintf(b, sizeof(b), "reg.%s.sel", seg);
-	s->uSel = (uint16_t)reg(cpu, b);
+	s->uSel = (uint16_t)tp_reg(cpu, b);
 }
 
 static void pack_vbcpu(struct ref_vbcpu *r, uint32_t cpu)
@@ -234,39 +214,39 @@ static void pack_vbcpu(struct ref_vbcpu *r, uint32_t cpu)
 	memset(r, 0, sizeof(*r));
 	for (int i = 0; i < 14; i++) {
 		snprintf(b, sizeof(b), "reg.%s", gpr[i]);
-		r->gpr[i] = reg(cpu, b);
+		r->gpr[i] = tp_reg(cpu, b);
 	}
-	r->rip = reg(cpu, "reg.rip");
-	r->rsp = reg(cpu, "reg.rsp");
-	r->rbp = reg(cpu, "reg.rbp");
-	r->rflags = reg(cpu, "reg.rflags");
+	r->rip = tp_reg(cpu, "reg.rip");
+	r->rsp = tp_reg(cpu, "reg.rsp");
+	r->rbp = tp_reg(cpu, "reg.rbp");
+	r->rflags = tp_reg(cpu, "reg.rflags");
 	for (int i = 0; i < 6; i++)
 		ref_sel(&r->seg[i], cpu, segs[i]);
-	r->cr0 = reg(cpu, "reg.cr0");
-	r->cr2 = reg(cpu, "reg.cr2");
-	r->cr3 = reg(cpu, "reg.cr3");
-	r->cr4 = reg(cpu, "reg.cr4");
+	r->cr0 = tp_reg(cpu, "reg.cr0");
+	r->cr2 = tp_reg(cpu, "reg.cr2");
+	r->cr3 = tp_reg(cpu, "reg.cr3");
+	r->cr4 = tp_reg(cpu, "reg.cr4");
 	for (int i = 0; i < 8; i++) {
 		snprintf(b, sizeof(b), "reg.dr%d", i);
-		r->dr[i] = reg(cpu, b);
+		r->dr[i] = tp_reg(cpu, b);
 	}
-	r->gdtr.uAddr = reg(cpu, "reg.gdtr.base");
-	r->gdtr.cb = (uint32_t)reg(cpu, "reg.gdtr.limit");
-	r->idtr.uAddr = reg(cpu, "reg.idtr.base");
-	r->idtr.cb = (uint32_t)reg(cpu, "reg.idtr.limit");
+	r->gdtr.uAddr = tp_reg(cpu, "reg.gdtr.base");
+	r->gdtr.cb = (uint32_t)tp_reg(cpu, "reg.gdtr.limit");
+	r->idtr.uAddr = tp_reg(cpu, "reg.idtr.base");
+	r->idtr.cb = (uint32_t)tp_reg(cpu, "reg.idtr.limit");
 	ref_sel(&r->ldtr, cpu, "ldtr");
 	ref_sel(&r->tr, cpu, "tr");
-	r->sysenter[0] = reg(cpu, "reg.sysenter_cs");
-	r->sysenter[1] = reg(cpu, "reg.sysenter_eip");
-	r->sysenter[2] = reg(cpu, "reg.sysenter_esp");
+	r->sysenter[0] = tp_reg(cpu, "reg.sysenter_cs");
+	r->sysenter[1] = tp_reg(cpu, "reg.sysenter_eip");
+	r->sysenter[2] = tp_reg(cpu, "reg.sysenter_esp");
 	for (int i = 0; i < 8; i++) {
 		snprintf(b, sizeof(b), "reg.%s", msrs[i]);
-		r->msr[i] = reg(cpu, b);
+		r->msr[i] = tp_reg(cpu, b);
 	}
-	r->tsc_aux = reg(cpu, "reg.tsc_aux");
-	r->xcr[0] = reg(cpu, "reg.xcr0");
-	r->xcr[1] = reg(cpu, "reg.xcr1");
-	r->cbExt = (uint32_t)reg(cpu, "reg.xsave_size");
+	r->tsc_aux = tp_reg(cpu, "reg.tsc_aux");
+	r->xcr[0] = tp_reg(cpu, "reg.xcr0");
+	r->xcr[1] = tp_reg(cpu, "reg.xcr1");
+	r->cbExt = (uint32_t)tp_reg(cpu, "reg.xsave_size");
 }
 
 static void test_round_trip_test_source(void)
@@ -328,14 +308,14 @@ static void test_round_trip_test_source(void)
 		CU_ASSERT_EQUAL(notes[3 + cpu].type, NT_PRSTATUS);
 		CU_ASSERT_EQUAL(notes[3 + cpu].descsz, 336);
 		CU_ASSERT_EQUAL(le(notes[3 + cpu].desc + 32, 4), cpu + 1);
-		CU_ASSERT_EQUAL(le(notes[3 + cpu].desc + 240, 8), reg(cpu, "reg.rip"));
+		CU_ASSERT_EQUAL(le(notes[3 + cpu].desc + 240, 8), tp_reg(cpu, "reg.rip"));
 		/* QEMUCPUState, 440 bytes as QEMU 7.2 writes it. */
 		CU_ASSERT_EQUAL(notes[5 + cpu].descsz, 440);
 		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc, 4), 1);
 		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 4, 4), 440);
-		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 136, 8), reg(cpu, "reg.rip"));
-		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 152 + 8, 4), reg(cpu, "reg.cs.desc_flags"));
-		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 432, 8), reg(cpu, "reg.kernel_gs_base"));
+		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 136, 8), tp_reg(cpu, "reg.rip"));
+		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 152 + 8, 4), tp_reg(cpu, "reg.cs.desc_flags"));
+		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 432, 8), tp_reg(cpu, "reg.kernel_gs_base"));
 	}
 	CU_ASSERT_EQUAL(notes[7].type, 0x47430001);
 	CU_ASSERT_EQUAL(le(notes[7].desc, 4), 0x47434f52);
@@ -604,7 +584,7 @@ static void test_unreadable_pages(void)
 	CU_ASSERT_FATAL(pread(fd, page, sizeof(page), (off_t)(ph.p_offset + 0x23000)) == sizeof(page));
 	CU_ASSERT_EQUAL(memcmp(page, zero, sizeof(page)), 0);
 	CU_ASSERT_FATAL(pread(fd, page, sizeof(page), (off_t)(ph.p_offset + 0x24000)) == sizeof(page));
-	CU_ASSERT_EQUAL(page[1], pattern(0x24001));
+	CU_ASSERT_EQUAL(page[1], tp_pattern(0x24001));
 	n = read_notes(&c, notes, 8);
 	CU_ASSERT_EQUAL_FATAL(n, 3); /* VBCORE (no vCPUs), GUESTCORE info, GUESTCORE unreadable */
 	CU_ASSERT_STRING_EQUAL(notes[n - 1].name, "GUESTCORE");
