@@ -10,14 +10,8 @@ set -eu
 cd "$(dirname "$0")/.."
 build=${1:-_build/normal}
 work=${2:-_build/bench}
-G="$build/core/guestcore"
-[ -x "$G" ] || { echo "build first: sh scripts/test-all.sh (or make in $build)"; exit 1; }
-# The program itself, as installed, rather than libtool's wrapper script.
-if [ -x "$build/core/.libs/guestcore" ]; then
-	G="$build/core/.libs/guestcore"
-	LD_LIBRARY_PATH="$(cd "$build/core/.libs" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	export LD_LIBRARY_PATH
-fi
+. bench/common.sh
+bench_guestcore "$build"
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 1; }
 mkdir -p "$work"
 img="$work/ram.img"
@@ -26,9 +20,6 @@ if [ ! -f "$img" ] || [ "$(stat -c %s "$img")" -ne 2147483648 ]; then
 	head -c 2147483648 /dev/urandom >"$img"
 fi
 cat "$img" >/dev/null # warm the page cache for both sides alike
-
-now() { date +%s.%N; }
-median() { sort -n | sed -n 2p; }
 
 : >"$work/cat.times"
 : >"$work/dump.times"

@@ -16,16 +16,10 @@ if [ -d /dev/shm ] && [ "$(df -k --output=avail /dev/shm | tail -1)" -gt 3145728
 fi
 work=$(mkdir -p "${2:-$default}" && cd "${2:-$default}" && pwd)
 echo "working in $work"
-G="$build/core/guestcore"
+. bench/common.sh
+bench_guestcore "$build"
 Q="$build/tests/qemu/qmpcmd"
-[ -x "$G" ] && [ -x "$Q" ] || { echo "build first: make check in $build"; exit 1; }
-# The program itself, as installed, rather than libtool's wrapper script
-# (which starts a shell and sed first: about 20 ms a run here).
-if [ -x "$build/core/.libs/guestcore" ]; then
-	G="$build/core/.libs/guestcore"
-	LD_LIBRARY_PATH="$(cd "$build/core/.libs" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	export LD_LIBRARY_PATH
-fi
+[ -x "$Q" ] || { echo "build first: make check in $build"; exit 1; }
 runs=${RUNS:-5}
 command -v qemu-system-x86_64 >/dev/null || { echo "needs qemu-system-x86"; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 1; }
@@ -42,8 +36,6 @@ trap '"$Q" "$sock" "{\"execute\":\"quit\"}" >/dev/null 2>&1 || kill $qpid 2>/dev
 while [ ! -S "$sock" ]; do sleep 0.05; done
 sleep 1
 "$Q" "$sock" '{"execute":"stop"}' >/dev/null
-now() { date +%s.%N; }
-median() { sort -n | sed -n "$(((runs + 1) / 2))p"; }
 # $runs runs of each (RUNS=5 by default), alternating; the medians are
 # compared.  Single runs swing widely on a VM that hands freed memory back to
 # its host: a writer that runs into such memory waits for the host.
