@@ -444,9 +444,20 @@ static void test_ranges_sharing_extents(void)
 	unlink(path("shared.core"));
 }
 
+static volatile int cancel_flag;
+
+static void cancel_after_first(void *ud, uint64_t done, uint64_t total)
+{
+	(void)ud;
+	(void)total;
+	if (done > 0)
+		cancel_flag = 1;
+}
+
 /* A range large enough for helper threads (with two or more CPUs): every
  * chunk, whichever thread claimed it, lands at its place, and the data
- * starting at an odd page of the source is not shifted. */
+ * starting at an odd page of the source is not shifted; an interrupt
+ * mid-copy leaves no output and no temporary file. */
 static void test_large_range_threaded_copy(void)
 {
 	const size_t size = 24u << 20, skew = 0x3000;
@@ -479,6 +490,17 @@ static void test_large_range_threaded_copy(void)
 	core_close(&c);
 	CU_ASSERT_EQUAL(leftovers(), 0);
 	unlink(path("large.core"));
+	{
+		/* Interrupted after the first chunk: the helpers stop, nothing is left. */
+		struct guestcore_dump_opts o = { .sz = sizeof(o), .source = src, .output = path("large-cancel.core"),
+						 .progress = cancel_after_first, .cancel = &cancel_flag };
+
+		cancel_flag = 0;
+		CU_ASSERT_EQUAL(guestcore_dump(host, layouts, &o, NULL, msg, sizeof(msg)), -ECANCELED);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "interrupted"));
+		CU_ASSERT_EQUAL(access(o.output, F_OK), -1);
+		CU_ASSERT_EQUAL(leftovers(), 0);
+	}
 	unlink(img);
 	free(data);
 	free(back);
@@ -652,16 +674,6 @@ static void test_existing_output_needs_force(void)
 	CU_ASSERT_FATAL(stat(path("exists.core"), &st) == 0);
 	CU_ASSERT(st.st_size > 0x10000);
 	CU_ASSERT_EQUAL(leftovers(), 0);
-}
-
-static volatile int cancel_flag;
-
-static void cancel_after_first(void *ud, uint64_t done, uint64_t total)
-{
-	(void)ud;
-	(void)total;
-	if (done > 0)
-		cancel_flag = 1;
 }
 
 static void test_cancel_cleans_up_and_resumes(void)
