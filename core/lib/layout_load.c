@@ -30,6 +30,7 @@ struct loader {
 	guestcore_diag_fn diag;
 	void *userdata;
 	unsigned errors;
+	bool doctype;          /* a DOCTYPE was met: the document is refused */
 	struct gc_layout_file *file;
 	struct guestcore_layouts *set;
 };
@@ -274,16 +275,18 @@ static void pstruct_clear(struct pstruct *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Structs are held by pointer: members of later structs point at earlier
+ * ones, so adding a struct must never move those already parsed. */
 struct pfile {
-	struct pstruct *structs;
+	struct pstruct **structs;
 	size_t n_structs;
 };
 
 static const struct pstruct *find_struct(const struct pfile *pf, const char *name)
 {
-	for (size_t i = 0; i < pf->n_structs; i++)
-		if (strcmp(pf->structs[i].name, name) == 0)
-			return &pf->structs[i];
+	for (size_t i = 0; name && i < pf->n_structs; i++)
+		if (pf->structs[i]->name && strcmp(pf->structs[i]->name, name) == 0)
+			return pf->structs[i];
 	return NULL;
 }
 
@@ -911,6 +914,22 @@ static int read_file(const char *path, char **ret_buf, size_t *ret_len)
 	return 0;
 }
 
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct loader *L = ctxt->_private;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	if (!L->doctype) {
+		L->doctype = true;
+		report_at(L, ctxt->input ? (unsigned)ctxt->input->line : 0, 1,
+			  "a DOCTYPE declaration is not allowed in a layout file: remove it (entities are never expanded)");
+	}
+	xmlStopParser(ctxt);
+}
+
 /* Parse without DTDs, entities or network.  A DOCTYPE is refused before the
  * parser sees it: layouts have no use for one, and refusing it closes the
  * door on external entities and entity expansion on every libxml2. */
@@ -932,10 +951,21 @@ static xmlDocPtr parse_xml(struct loader *L, const char *text, size_t len)
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt)
 		return NULL;
+	/* The text search above sees only ASCII-compatible encodings: a UTF-16
+	 * or EBCDIC file's DOCTYPE is stopped here, as the parser meets it and
+	 * before any declaration of its subset is read. */
+	ctxt->_private = L;
+	ctxt->sax->internalSubset = refuse_doctype;
+	ctxt->sax->externalSubset = refuse_doctype;
+	ctxt->sax->entityDecl = NULL;
 	xmlSetStructuredErrorFunc(L, xml_error_cb);
 	doc = xmlCtxtReadMemory(ctxt, text, (int)len, L->path, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (doc && L->doctype) {
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
 	if (!doc && L->errors == 0)
 		report_at(L, 0, 0, "not well-formed XML");
 	xmlFreeParserCtxt(ctxt);
@@ -957,28 +987,94 @@ static int validate(struct guestcore_layouts *set, struct loader *L, xmlDocPtr d
 	return r == 0 ? 0 : -EINVAL;
 }
 
-static bool check_duplicates(struct loader *L, struct guestcore_layouts *set, xmlDocPtr doc)
+/* Notes of the set and of the file being loaded, sorted to find duplicates
+ * in O(n log n): a layout file may hold tens of thousands of notes. */
+struct note_ref {
+	const struct guestcore_note_layout *nl;
+	size_t index; /* in set->all, then the file's notes after them */
+};
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	const struct note_ref *x = a, *y = b;
+	int c = strcmp(x->nl->id, y->nl->id);
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int cmp_by_name_type(const void *a, const void *b)
+{
+	const struct note_ref *x = a, *y = b;
+	int c = strcmp(x->nl->note_name, y->nl->note_name);
+
+	if (c)
+		return c;
+	if (x->nl->n_type != y->nl->n_type)
+		return x->nl->n_type < y->nl->n_type ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+static bool check_duplicates(struct loader *L, struct guestcore_layouts *set)
 {
 	struct gc_layout_file *f = L->file;
+	size_t n = set->n_all + f->n_notes;
+	_cleanup_free_ struct note_ref *v = NULL;
+	_cleanup_free_ const struct guestcore_note_layout **same_id = NULL, **same_nt = NULL;
 	bool ok = true;
-	(void)doc;
 
-	for (size_t i = 0; i < f->n_notes; i++) {
-		const struct guestcore_note_layout *a = f->notes[i];
-		for (size_t j = 0; j < set->n_all + i; j++) {
-			const struct guestcore_note_layout *b = j < set->n_all ? set->all[j] : f->notes[j - set->n_all];
-			if (strcmp(a->id, b->id) == 0) {
-				report_at(L, a->line, locate_column(L, a->line, "note", "id"),
-					  "note id '%s' is already used by %s:%u", a->id, b->file, b->line);
-				ok = false;
-			} else if (strcmp(a->note_name, b->note_name) == 0 && a->n_type == b->n_type &&
-				   (a->e_machine == b->e_machine || !a->e_machine || !b->e_machine)) {
-				/* "any" overlaps every machine. */
-				report_at(L, a->line, locate_column(L, a->line, "note", "type"),
-					  "note '%s' repeats name \"%s\" and type 0x%x of '%s' (%s:%u) for the same machine",
-					  a->id, a->note_name, a->n_type, b->id, b->file, b->line);
-				ok = false;
+	if (f->n_notes == 0)
+		return true;
+	v = calloc(n, sizeof(*v));
+	same_id = calloc(f->n_notes, sizeof(*same_id));
+	same_nt = calloc(f->n_notes, sizeof(*same_nt));
+	if (!v || !same_id || !same_nt)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		v[i].nl = i < set->n_all ? set->all[i] : f->notes[i - set->n_all];
+		v[i].index = i;
+	}
+	/* The first note of each run of equal ids is the one a later one repeats. */
+	qsort(v, n, sizeof(*v), cmp_by_id);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		if (strcmp(v[i].nl->id, v[first].nl->id) != 0)
+			first = i;
+		else if (v[i].index >= set->n_all)
+			same_id[v[i].index - set->n_all] = v[first].nl;
+	}
+	/* Equal name and type: a clash when the machines overlap ("any"
+	 * overlaps every machine).  A run holds at most one note per machine
+	 * unless it already clashes, so looking back stops early. */
+	qsort(v, n, sizeof(*v), cmp_by_name_type);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		const struct guestcore_note_layout *a = v[i].nl;
+
+		if (strcmp(a->note_name, v[first].nl->note_name) != 0 || a->n_type != v[first].nl->n_type) {
+			first = i;
+			continue;
+		}
+		if (v[i].index < set->n_all)
+			continue;
+		for (size_t j = first; j < i; j++) {
+			const struct guestcore_note_layout *b = v[j].nl;
+			if (a->e_machine == b->e_machine || !a->e_machine || !b->e_machine) {
+				same_nt[v[i].index - set->n_all] = b;
+				break;
 			}
+		}
+	}
+	/* Report in file order. */
+	for (size_t i = 0; i < f->n_notes; i++) {
+		const struct guestcore_note_layout *a = f->notes[i], *b;
+
+		if ((b = same_id[i])) {
+			report_at(L, a->line, locate_column(L, a->line, "note", "id"),
+				  "note id '%s' is already used by %s:%u", a->id, b->file, b->line);
+			ok = false;
+		} else if ((b = same_nt[i])) {
+			report_at(L, a->line, locate_column(L, a->line, "note", "type"),
+				  "note '%s' repeats name \"%s\" and type 0x%x of '%s' (%s:%u) for the same machine",
+				  a->id, a->note_name, a->n_type, b->id, b->file, b->line);
+			ok = false;
 		}
 	}
 	return ok;
@@ -996,22 +1092,25 @@ static int load_doc(struct loader *L, struct guestcore_layouts *set, xmlDocPtr d
 			if (!parse_enum(L, n, is_elem(n, "flags")))
 				ok = false;
 		} else if (is_elem(n, "struct")) {
-			struct pstruct *v = reallocarray(pf.structs, pf.n_structs + 1, sizeof(*v));
+			struct pstruct **v = reallocarray(pf.structs, pf.n_structs + 1, sizeof(*v));
 			struct pstruct *ps;
 			if (!v) {
 				ok = false;
 				break;
 			}
 			pf.structs = v;
-			ps = &pf.structs[pf.n_structs];
-			memset(ps, 0, sizeof(*ps));
+			ps = calloc(1, sizeof(*ps));
+			if (!ps) {
+				ok = false;
+				break;
+			}
 			ps->name = prop(n, "name");
 			ps->node = n;
 			if (find_struct(&pf, ps->name)) {
 				report(L, n, "name", "struct '%s' is defined twice in this file", ps->name);
 				ok = false;
 			}
-			pf.n_structs++;
+			pf.structs[pf.n_structs++] = ps;
 			if (!parse_members(L, &pf, n, ps, true, "struct"))
 				ok = false;
 		} else if (is_elem(n, "note")) {
@@ -1019,11 +1118,13 @@ static int load_doc(struct loader *L, struct guestcore_layouts *set, xmlDocPtr d
 				ok = false;
 		}
 	}
-	for (size_t i = 0; i < pf.n_structs; i++)
-		pstruct_clear(&pf.structs[i]);
+	for (size_t i = 0; i < pf.n_structs; i++) {
+		pstruct_clear(pf.structs[i]);
+		free(pf.structs[i]);
+	}
 	free(pf.structs);
 	if (ok)
-		ok = check_duplicates(L, set, doc);
+		ok = check_duplicates(L, set);
 	return ok && L->errors == 0 ? 0 : -EINVAL;
 }
 

@@ -85,6 +85,20 @@ run "$GUESTCORE" --schema-dir "$T/extra" schema list
 expect_rc 0 "--schema-dir adds layouts"
 expect_in "$out" "acme.build" "third-party layout listed"
 
+# The fuzzer's grammar seeds must load, or fuzzing never gets past the checks.
+run "$GUESTCORE" schema check "$top_srcdir"/tests/fuzz/corpus/layout/grammar-*.xml
+expect_rc 0 "the layout fuzzer's grammar seeds load"
+expect_in "$out" "fz.cpu (304 bytes)" "the nested seed's note"
+expect_in "$out" "fz2.n (172 bytes)" "the arrays seed's note"
+
+# Three structs, each holding the one before, loaded where every command
+# loads layouts from (a -S directory): no crash, the note is listed.
+mkdir "$T/nest"
+cp "$top_srcdir/tests/fuzz/corpus/layout/grammar-arrays.xml" "$T/nest/"
+run "$GUESTCORE" -S "$T/nest" schema list
+expect_rc 0 "nested structs in a -S directory"
+expect_in "$out" "fz2.n" "nested layout listed"
+
 run "$GUESTCORE" schema
 expect_rc 2 "schema without an action"
 run "$GUESTCORE" schema frob

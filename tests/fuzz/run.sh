@@ -28,7 +28,10 @@ for target in core layout; do
 	$CC $flags -I"$work" -o "$work/fuzz_$target" tests/fuzz/fuzz_$target.c $lib_src $libs
 	mkdir -p "$work/corpus-$target"
 	echo "== fuzz_$target: ${secs}s from tests/fuzz/corpus/$target"
-	if ! "$work/fuzz_$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
+	dict=
+	[ -f "tests/fuzz/$target.dict" ] && dict="-dict=tests/fuzz/$target.dict"
+	# shellcheck disable=SC2086
+	if ! "$work/fuzz_$target" $dict -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
 		-print_final_stats=1 -artifact_prefix="$work/$target-" "$work/corpus-$target" \
 		"tests/fuzz/corpus/$target" >"$work/fuzz_$target.log" 2>&1; then
 		echo "fuzz_$target found a problem:"

@@ -698,6 +698,97 @@ static void test_error_external_entity_reads_nothing(void)
 		     "<layouts family=\"&b;\"/>\n", "2:1:", "DOCTYPE");
 }
 
+/* A DOCTYPE in a UTF-16 file is refused too: the parser meets it, not a
+ * byte search, and its entities are never expanded. */
+static void test_error_doctype_utf16(void)
+{
+	const char *text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n"
+			   "<!DOCTYPE l [<!ENTITY e \"EXPANDED\">]>\n"
+			   "<layouts family=\"t\" doc=\"&e;\">\n<note id=\"t.a\" name=\"T\" type=\"1\">\n"
+			   "  <field name=\"a\" type=\"u8\"/>\n</note>\n</layouts>\n";
+	char u16[4096], path[600];
+	size_t n = 0;
+	struct guestcore_layouts *set = NULL;
+	int fd;
+
+	u16[n++] = (char)0xff; /* byte-order mark, little-endian */
+	u16[n++] = (char)0xfe;
+	for (const char *p = text; *p; p++) {
+		u16[n++] = *p;
+		u16[n++] = 0;
+	}
+	snprintf(path, sizeof(path), "%s/utf16.xml", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, u16, n) == (ssize_t)n);
+	close(fd);
+	CU_ASSERT_FATAL(guestcore_layouts_new(SCHEMAS "/note-layout.xsd", &set) == 0);
+	diag_buf[0] = '\0';
+	CU_ASSERT_EQUAL(guestcore_layouts_load_file(set, path, diag_cb, NULL), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(diag_buf, "2:1: a DOCTYPE declaration is not allowed"));
+	CU_ASSERT_PTR_NULL(strstr(diag_buf, "EXPANDED"));
+	CU_ASSERT_EQUAL(guestcore_layouts_count(set), 0);
+	guestcore_layouts_free(set);
+}
+
+/* Structs that hold structs that hold structs, and arrays of them: each
+ * member refers to a struct parsed before it, which must stay where it was
+ * while later structs are added (it once moved: use after free). */
+static void test_nested_structs(void)
+{
+	char text[4096], path[600];
+	struct guestcore_layouts *set = NULL;
+	const struct guestcore_note_layout *nl;
+	struct guestcore_layout_info li = { .sz = sizeof(li) };
+	int fd, found = 0;
+
+	snprintf(text, sizeof(text), HEAD
+		 "<enum name=\"E\"><value name=\"one\" value=\"1\"/></enum>\n"
+		 "<flags name=\"F\"><bit name=\"b0\" bit=\"0\"/></flags>\n"
+		 "<struct name=\"A\"><field name=\"x\" type=\"u32\" bind=\".base\"/><field name=\"e\" type=\"u16\" enum=\"E\"/>"
+		 "<field name=\"f\" type=\"u16\" flags=\"F\"/></struct>\n"
+		 "<struct name=\"B\"><field name=\"a\" struct=\"A\" bind=\".cs\"/><field name=\"as\" struct=\"A\" count=\"2\"/></struct>\n"
+		 "<struct name=\"C\"><field name=\"b\" struct=\"B\" bind=\"reg\"/><pad size=\"8\"/></struct>\n"
+		 "<struct name=\"D\"><field name=\"c\" struct=\"C\" count=\"3\"/></struct>\n"
+		 "<note id=\"t.nest\" name=\"T\" type=\"1\">\n"
+		 "  <field name=\"len\" type=\"u32\" size-of=\"C\"/>\n"
+		 "  <field name=\"d\" struct=\"D\" count=\"2\"/>\n"
+		 "  <field name=\"c\" struct=\"C\"/>\n</note>\n</layouts>\n");
+	snprintf(path, sizeof(path), "%s/nested.xml", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	CU_ASSERT_FATAL(guestcore_layouts_new(SCHEMAS "/note-layout.xsd", &set) == 0);
+	diag_buf[0] = '\0';
+	CU_ASSERT_EQUAL(guestcore_layouts_load_file(set, path, diag_cb, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(diag_buf, "");
+	nl = guestcore_layouts_find(set, "t.nest");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nl);
+	guestcore_note_layout_info(nl, &li);
+	/* A is 8 bytes, B 24, C 32, D 96: 4 + 2 * 96 + 32. */
+	CU_ASSERT_EQUAL(li.size, 4 + 2 * 96 + 32);
+	for (size_t i = 0; i < li.field_count; i++) {
+		struct guestcore_field_info fi = { .sz = sizeof(fi) };
+		guestcore_note_layout_field(nl, i, &fi);
+		if (strcmp(fi.path, "d[1].c[2].b.as[1].f") == 0) {
+			CU_ASSERT_EQUAL(fi.offset, 4 + 96 + 2 * 32 + 8 + 8 + 6);
+			found++;
+		}
+		if (strcmp(fi.path, "c.b.a.x") == 0) {
+			CU_ASSERT_EQUAL(fi.offset, 4 + 2 * 96);
+			CU_ASSERT_STRING_EQUAL(fi.binding ? fi.binding : "", "reg.cs.base");
+			found++;
+		}
+		if (strcmp(fi.path, "len") == 0) {
+			CU_ASSERT_EQUAL(fi.const_value, 32);
+			found++;
+		}
+	}
+	CU_ASSERT_EQUAL(found, 3);
+	guestcore_layouts_free(set);
+}
+
 static void test_unreadable_file(void)
 {
 	struct guestcore_layouts *set = NULL;
@@ -757,6 +848,8 @@ int main(void)
 		{ "error: constant out of range", test_error_const_range },
 		{ "error: external entity reads nothing", test_error_external_entity_reads_nothing },
 		{ "error: unreadable files", test_unreadable_file },
+		{ "error: DOCTYPE in UTF-16", test_error_doctype_utf16 },
+		{ "structs nested three deep and arrays of them", test_nested_structs },
 		CU_TEST_INFO_NULL,
 	};
 
