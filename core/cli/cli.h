@@ -14,6 +14,8 @@ enum {
 	GC_EXIT_FAILURE = 1,
 	GC_EXIT_USAGE = 2,
 	GC_EXIT_PARTIAL = 3,
+	GC_EXIT_NOT_RESUMED = 4,        /* the core is complete; the guest stays paused */
+	GC_EXIT_FAILED_NOT_RESUMED = 5, /* the command failed and the guest stays paused */
 };
 
 struct cli {
@@ -26,6 +28,15 @@ struct cli {
 };
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Set (to the signal's number) by SIGINT, SIGTERM or SIGHUP while
+ * cli_catch_signals(true) is in force. */
+extern volatile int cli_interrupted;
+/* Catch SIGINT, SIGTERM and SIGHUP into cli_interrupted (true), or restore
+ * what was there (false).  After the first of them, SIGALRM interrupts the
+ * process every 200 ms so that no blocking call can outlast the request
+ * (a plugin's poll() sees EINTR even when the signal came just before it). */
+void cli_catch_signals(bool on);
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Adds DIR as a --plugin-path; returns false on allocation failure. */

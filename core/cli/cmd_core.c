@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "outfile.h"
 
 /* A core's machine: EM_NONE is none. */
 static const char *machine_name(uint16_t em)
@@ -449,68 +450,42 @@ int cmd_validate(struct cli *cli, int argc, char **argv)
 
 /* ---- read and extract -------------------------------------------------------------- */
 
-/* An output written beside its final name and renamed into place. */
-struct atomic_out {
-	char *final;
-	char *tmp;
-	int fd;
-};
-
-static int out_open(struct atomic_out *o, const char *path, bool force)
+/* Open OUT for PATH (outfile.c: never a non-regular file, never the core
+ * being read, which is INPUT_FD); one line on failure. */
+static bool out_open(struct gc_outfile *out, const char *cmd, const char *path, bool force, int input_fd)
 {
-	char *d1 = strdup(path), *d2 = strdup(path);
-	struct stat st;
+	char msg[600];
 
-	o->fd = -1;
-	o->final = (char *)path;
-	if (!force && lstat(path, &st) == 0) {
-		cli_error("%s exists: use --force to replace it", path);
-		free(d1);
-		free(d2);
-		return -EEXIST;
+	if (gc_outfile_open(out, path, force, &input_fd, 1, "the core being read", msg, sizeof(msg)) < 0) {
+		cli_error("%s: %s", cmd, msg);
+		return false;
 	}
-	if (!d1 || !d2 || asprintf(&o->tmp, "%s/.%s.guestcore-XXXXXX", dirname(d1), basename(d2)) < 0) {
-		free(d1);
-		free(d2);
-		return -ENOMEM;
-	}
-	free(d1);
-	free(d2);
-	o->fd = mkostemp(o->tmp, O_CLOEXEC);
-	if (o->fd < 0) {
-		int e = errno;
-		cli_error("cannot create a file beside %s: %s", path, strerror(e));
-		free(o->tmp);
-		o->tmp = NULL;
-		return -e;
-	}
-	return 0;
+	return true;
 }
 
-static int out_finish(struct atomic_out *o, bool ok, bool force)
+/* Commit OUT when OK, else drop it; false when it is not in place. */
+static bool out_finish(struct gc_outfile *out, const char *cmd, bool ok)
 {
-	int r = 0;
+	char msg[600];
 
-	if (o->fd >= 0 && ok && (fsync(o->fd) < 0 || close(o->fd) < 0)) {
-		cli_error("cannot write %s: %s", o->final, strerror(errno));
-		ok = false;
-	} else if (o->fd >= 0 && !ok)
-		close(o->fd);
-	o->fd = -1;
-	if (ok) {
-		if (force ? rename(o->tmp, o->final) < 0
-			  : renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->final, RENAME_NOREPLACE) < 0) {
-			cli_error("cannot move the result to %s: %s", o->final, strerror(errno));
-			ok = false;
-		}
-	}
 	if (!ok) {
-		unlink(o->tmp);
-		r = -EIO;
+		gc_outfile_abort(out);
+		return false;
 	}
-	free(o->tmp);
-	o->tmp = NULL;
-	return r;
+	if (gc_outfile_commit(out, msg, sizeof(msg)) < 0) {
+		cli_error("%s: %s", cmd, msg);
+		return false;
+	}
+	return true;
+}
+
+/* An interrupt ends read and extract with nothing written. */
+static bool interrupted(const char *cmd, const char *output)
+{
+	if (!cli_interrupted)
+		return false;
+	cli_error("%s: interrupted: %s left unchanged", cmd, output ? output : "nothing more written");
+	return true;
 }
 
 static bool write_all(int fd, const void *p, size_t n, off_t off, bool positional)
@@ -530,6 +505,65 @@ static bool write_all(int fd, const void *p, size_t n, off_t off, bool positiona
 	return true;
 }
 
+/* Guest-physical spans with file data, ascending. */
+struct span {
+	uint64_t start, end;
+	uint64_t reach; /* the largest end of this span and those before it */
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* The PT_LOAD spans of CORE that have bytes in the file, sorted; their count,
+ * or (size_t)-1 when out of memory. */
+static size_t data_spans(const struct guestcore_core *core, struct span **ret)
+{
+	struct guestcore_core_info info = { .sz = sizeof(info) };
+	size_t n = 0;
+
+	guestcore_core_info(core, &info);
+	*ret = calloc(info.segments ? info.segments : 1, sizeof(**ret));
+	if (!*ret)
+		return (size_t)-1;
+	for (size_t i = 0; i < info.segments; i++) {
+		struct guestcore_segment sg = { .sz = sizeof(sg) };
+		guestcore_core_segment(core, i, &sg);
+		if (sg.type == PT_LOAD && sg.filesz && sg.paddr + sg.filesz > sg.paddr) {
+			(*ret)[n].start = sg.paddr;
+			(*ret)[n++].end = sg.paddr + sg.filesz;
+		}
+	}
+	qsort(*ret, n, sizeof(**ret), span_cmp);
+	for (size_t i = 0; i < n; i++)
+		(*ret)[i].reach = i && (*ret)[i - 1].reach > (*ret)[i].end ? (*ret)[i - 1].reach : (*ret)[i].end;
+	return n;
+}
+
+/* How many of the LEN bytes at ADDR no span holds, up to the next span. */
+static uint64_t hole_bytes(const struct span *v, size_t n, uint64_t addr, uint64_t len)
+{
+	size_t lo = 0, hi = n;
+
+	/* LO: the first span that starts after ADDR.  Spans may overlap in a
+	 * hostile core: any before LO that reaches past ADDR holds it. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && v[lo - 1].reach > addr)
+		return 0;
+	if (lo < n && v[lo].start - addr < len)
+		return v[lo].start - addr;
+	return len;
+}
+
 int cmd_read(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -543,7 +577,9 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	uint64_t addr = 0, len = 0;
 	bool have_addr = false, have_len = false, holes = false, force = false, ok = true;
 	const char *output = NULL;
-	struct atomic_out out = { .fd = -1 };
+	struct gc_outfile out = GC_OUTFILE_INIT;
+	struct span *data = NULL;
+	size_t n_data = 0;
 	unsigned char *buf;
 	char msg[512];
 	int c, r, fd = STDOUT_FILENO;
@@ -592,39 +628,64 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	r = open_core(cli, argv[optind], &layouts, &core);
 	if (r != GC_EXIT_OK)
 		return r;
-	/* Check the whole range first: a failure writes nothing. */
 	buf = malloc(1 << 20);
-	if (!buf) {
+	if (!buf || (n_data = data_spans(core, &data)) == (size_t)-1) {
+		free(buf);
 		guestcore_core_close(core);
 		guestcore_layouts_free(layouts);
 		return GC_EXIT_FAILURE;
 	}
 	if (output) {
-		if (out_open(&out, output, force) < 0) {
+		int in = open(argv[optind], O_PATH | O_CLOEXEC);
+		bool opened = out_open(&out, "read", output, force, in);
+		if (in >= 0)
+			close(in);
+		if (!opened) {
 			free(buf);
+			free(data);
 			guestcore_core_close(core);
 			guestcore_layouts_free(layouts);
 			return GC_EXIT_FAILURE;
 		}
 		fd = out.fd;
 	}
+	cli_catch_signals(true);
 	for (uint64_t done = 0; ok && done < len;) {
 		size_t n = len - done < (1u << 20) ? (size_t)(len - done) : (1u << 20);
+		uint64_t skip;
+
+		if (interrupted("read", output)) {
+			ok = false;
+			break;
+		}
+		/* Into a file, bytes no segment holds become a hole at once. */
+		skip = output && holes ? hole_bytes(data, n_data, addr + done, len - done) : 0;
+		if (skip) {
+			done += skip;
+			continue;
+		}
 		r = guestcore_core_read_phys(core, addr + done, buf, n, holes, msg, sizeof(msg));
 		if (r < 0) {
 			cli_error("read: %s", msg);
 			ok = false;
 			break;
 		}
-		if (!write_all(fd, buf, n, (off_t)done, false)) {
-			cli_error("read: cannot write the bytes: %s", strerror(errno));
+		if (!write_all(fd, buf, n, (off_t)done, output != NULL)) {
+			cli_error("read: cannot write the bytes%s%s: %s", output ? " to " : "", output ? output : "",
+				  strerror(errno));
 			ok = false;
 		}
 		done += n;
 	}
-	if (output && out_finish(&out, ok, force) < 0)
+	if (ok && output && ftruncate(fd, (off_t)len) < 0) {
+		cli_error("read: cannot write %s: %s", output, strerror(errno));
+		ok = false;
+	}
+	cli_catch_signals(false);
+	if (output && !out_finish(&out, "read", ok))
 		ok = false;
 	free(buf);
+	free(data);
 	guestcore_core_close(core);
 	guestcore_layouts_free(layouts);
 	return ok ? GC_EXIT_OK : GC_EXIT_FAILURE;
@@ -650,8 +711,9 @@ int cmd_extract(struct cli *cli, int argc, char **argv)
 	struct guestcore_core_info info = { .sz = sizeof(info) };
 	const char *output = NULL, *map = NULL;
 	char *map_default = NULL, msg[512];
-	struct atomic_out raw = { .fd = -1 }, mo = { .fd = -1 };
+	struct gc_outfile raw = GC_OUTFILE_INIT, mo = GC_OUTFILE_INIT;
 	bool force = false, ok = true;
+	int in = -1;
 	unsigned char *buf;
 	uint64_t off = 0;
 	FILE *mf;
@@ -696,11 +758,17 @@ int cmd_extract(struct cli *cli, int argc, char **argv)
 	}
 	guestcore_core_info(core, &info);
 	buf = malloc(1 << 20);
-	if (!buf || out_open(&raw, output, force) < 0 || out_open(&mo, map, force) < 0 ||
+	in = open(argv[optind], O_PATH | O_CLOEXEC);
+	if (strcmp(output, map) == 0) {
+		cli_error("extract: the map and the image are both %s: give --map another name", output);
+		ok = false;
+	}
+	if (!ok || !buf || !out_open(&raw, "extract", output, force, in) || !out_open(&mo, "extract", map, force, in) ||
 	    !(mf = fdopen(dup(mo.fd), "w"))) {
 		ok = false;
 		goto done;
 	}
+	cli_catch_signals(true);
 	fprintf(mf, "# guest memory of %s, extracted by guestcore %s\n# START SIZE KIND FILE_OFFSET\n",
 		argv[optind], guestcore_version());
 	for (size_t i = 0; ok && i < info.segments; i++) {
@@ -717,6 +785,10 @@ int cmd_extract(struct cli *cli, int argc, char **argv)
 		fprintf(mf, "0x%" PRIx64 " 0x%" PRIx64 " %s 0x%" PRIx64 "\n", s.paddr, s.memsz, seg_kind(&s), off);
 		for (uint64_t done = 0; ok && done < s.filesz;) {
 			size_t n = s.filesz - done < (1u << 20) ? (size_t)(s.filesz - done) : (1u << 20);
+			if (interrupted("extract", output)) {
+				ok = false;
+				break;
+			}
 			r = guestcore_core_read_phys(core, s.paddr + done, buf, n, false, msg, sizeof(msg));
 			if (r < 0) {
 				cli_error("extract: %s", msg);
@@ -735,10 +807,14 @@ int cmd_extract(struct cli *cli, int argc, char **argv)
 	}
 	if (fclose(mf) != 0)
 		ok = false;
+	cli_catch_signals(false);
 done:
-	if (raw.tmp && out_finish(&raw, ok, force) < 0)
+	if (in >= 0)
+		close(in);
+	/* Both or neither: the map first, so that a failure there leaves no image. */
+	if (!out_finish(&mo, "extract", ok))
 		ok = false;
-	if (mo.tmp && out_finish(&mo, ok, force) < 0)
+	if (!out_finish(&raw, "extract", ok))
 		ok = false;
 	free(buf);
 	free(map_default);

@@ -5,6 +5,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -16,12 +17,33 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 
-static volatile int cancel_flag;
-
-static void on_signal(int sig)
+/* The output must be a regular file or nothing, and none of the files the
+ * source spec names (raw:IMAGE,map=MAP,cpus=CPUS; elfcore:CORE; ...): every
+ * comma-separated item, or its value after '=', that names an existing
+ * file.  The library checks the source's open files again. */
+static bool check_output(const struct guestcore_dump_opts *o)
 {
-	cancel_flag = sig;
+	const char *colon = strchr(o->source, ':');
+	char *spec = strdup(colon ? colon + 1 : ""), *save = NULL, msg[600];
+	int fds[32], n = 0, r;
+
+	if (!spec)
+		return false;
+	for (char *t = strtok_r(spec, ",", &save); t && n < 32; t = strtok_r(NULL, ",", &save)) {
+		const char *v = strchr(t, '=') ? strchr(t, '=') + 1 : t;
+		int fd = *v ? open(v, O_PATH | O_CLOEXEC) : -1;
+		if (fd >= 0)
+			fds[n++] = fd;
+	}
+	r = gc_outfile_check(o->output, o->force, fds, (size_t)n, "a file the source reads", msg, sizeof(msg));
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	free(spec);
+	if (r < 0)
+		cli_error("dump: %s", msg);
+	return r == 0;
 }
 
 enum progress_mode { PROGRESS_AUTO, PROGRESS_BAR, PROGRESS_JSON, PROGRESS_NONE };
@@ -156,8 +178,6 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	struct progress prog = { .mode = PROGRESS_AUTO };
 	struct guestcore_host *host = NULL;
 	struct guestcore_layouts *layouts = NULL;
-	struct sigaction sa = { .sa_handler = on_signal }, old[3];
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	const char **sets = NULL;
 	char msg[1024];
 	int c, r;
@@ -257,6 +277,11 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		prog.last = prog.start;
 	}
 
+	/* Refuse a bad output before any plugin runs or a guest is paused. */
+	if (!check_output(&o)) {
+		free(sets);
+		return GC_EXIT_FAILURE;
+	}
 	r = cli_open_host(cli, &host);
 	if (r == GC_EXIT_OK)
 		r = cli_open_layouts(cli, host, &layouts);
@@ -268,15 +293,11 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 
 	/* Interrupts stop the dump; the library cleans up and resumes the guest.
 	 * A file size limit must fail a write (EFBIG), not kill us. */
-	cancel_flag = 0;
-	o.cancel = &cancel_flag;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
+	o.cancel = &cli_interrupted;
+	cli_catch_signals(true);
 	signal(SIGXFSZ, SIG_IGN);
 	r = guestcore_dump(host, layouts, &o, &res, msg, sizeof(msg));
-	for (size_t i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
+	cli_catch_signals(false);
 	if (prog.drew)
 		fputc('\n', stderr);
 

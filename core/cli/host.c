@@ -1,14 +1,17 @@
-/* Plugin search path of the command-line tool: --plugin-path, then
+/* What every command of the tool shares: messages, interrupts
+ * (cli_catch_signals), the plugin search path (--plugin-path, then
  * GUESTCORE_PLUGIN_PATH, then the installed plugin directory, or the build
- * tree's plugins when the tool runs uninstalled. */
+ * tree's plugins when the tool runs uninstalled) and the layouts. */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <elf.h>
@@ -24,6 +27,43 @@ void cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+volatile int cli_interrupted;
+static struct sigaction saved_actions[4];
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
+
+static void on_alarm(int sig)
+{
+	(void)sig; /* only there to interrupt a blocking call */
+}
+
+static void on_interrupt(int sig)
+{
+	struct itimerval tick = { .it_interval = { 0, 200000 }, .it_value = { 0, 200000 } };
+
+	if (!cli_interrupted)
+		setitimer(ITIMER_REAL, &tick, NULL);
+	cli_interrupted = sig;
+}
+
+void cli_catch_signals(bool on)
+{
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+	if (on) {
+		cli_interrupted = 0;
+		for (size_t i = 0; i < 4; i++) {
+			/* No SA_RESTART: a blocking read or poll returns EINTR. */
+			struct sigaction sa = { .sa_handler = caught[i] == SIGALRM ? on_alarm : on_interrupt };
+			sigemptyset(&sa.sa_mask);
+			sigaction(caught[i], &sa, &saved_actions[i]);
+		}
+	} else {
+		setitimer(ITIMER_REAL, &off, NULL);
+		for (size_t i = 0; i < 4; i++)
+			sigaction(caught[i], &saved_actions[i], NULL);
+	}
 }
 
 void cli_warning(const char *fmt, ...)

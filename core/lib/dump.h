@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "layout.h"
+#include "outfile.h"
 
 #define GC_PAGE 4096u
 #define GC_CHUNK (1u << 20)           /* bytes per read or copy step */
@@ -59,8 +60,8 @@ struct gc_dump {
 	/* the output */
 	int elf_class;
 	bool big_endian;
-	int fd;
-	char *tmp_path;
+	int fd;                       /* out.fd while the file is open */
+	struct gc_outfile out;
 	uint64_t n_phdrs;
 	uint64_t notes_offset, notes_reserved, data_offset, file_size;
 	uint64_t *range_offset;

@@ -1,15 +1,14 @@
 /* guestcore_dump(): compute the whole layout (headers, notes, every segment's
- * offset), then stream memory into a temporary file beside the output, holes
+ * offset), then stream memory into an unnamed file in the output's directory, holes
  * skipped, zero-copy where the source allows; write notes and headers last;
- * fsync and rename.  On any failure the output is untouched, the temporary
- * file is gone and the guest is resumed. */
+ * fsync and link into place (outfile.c).  On any failure the output is
+ * untouched, the unnamed file is gone and the guest is resumed. */
 #include "config.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -315,6 +314,54 @@ static int write_sparse(struct gc_dump *d, const unsigned char *buf, size_t len,
 	return 0;
 }
 
+/* Longest readable head (FROM_END false) or tail of the LEN bytes at ADDR,
+ * by bisection: a read of a head or tail succeeds only when all of it can
+ * be read.  A negative errno other than -EIO ends it. */
+static int64_t readable_part(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len, bool from_end)
+{
+	size_t lo = 0, hi = len; /* lo bytes are readable; hi bytes are not */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = from_end ? d->src->read(d->source, addr + len - mid, buf + len - mid, mid)
+				 : d->src->read(d->source, addr, buf, mid);
+		if (r == 0)
+			lo = mid;
+		else if (r == -EIO)
+			hi = mid;
+		else
+			return r;
+	}
+	return (int64_t)lo;
+}
+
+/* A page that failed with -EIO: keep its readable head and tail, zero and
+ * record only the bytes between them. */
+static int salvage_page(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len)
+{
+	int64_t head = 0, tail = 0;
+	int r = d->src->read(d->source, addr, buf, 1);
+
+	if (r != 0 && r != -EIO)
+		return r;
+	if (r == 0)
+		head = readable_part(d, addr, buf, len, false);
+	if (head < 0)
+		return (int)head;
+	if ((size_t)head < len - 1) {
+		r = d->src->read(d->source, addr + len - 1, buf + len - 1, 1);
+		if (r != 0 && r != -EIO)
+			return r;
+		if (r == 0)
+			tail = readable_part(d, addr + (uint64_t)head, buf + head, len - (size_t)head, true);
+		if (tail < 0)
+			return (int)tail;
+	}
+	memset(buf + head, 0, len - (size_t)head - (size_t)tail);
+	record_unreadable(d, addr + (uint64_t)head, len - (size_t)head - (size_t)tail);
+	return 0;
+}
+
 /* Read [ADDR, ADDR+LEN) through the source, page by page on -EIO. */
 static int read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len)
 {
@@ -332,11 +379,8 @@ static int read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size
 	for (size_t i = 0; i < len; i += GC_PAGE) {
 		size_t n = len - i < GC_PAGE ? len - i : GC_PAGE;
 		r = d->src->read(d->source, addr + i, buf + i, n);
-		if (r == -EIO) {
-			memset(buf + i, 0, n);
-			record_unreadable(d, addr + i, n);
-			continue;
-		}
+		if (r == -EIO)
+			r = salvage_page(d, addr + i, buf + i, n);
 		if (r < 0) {
 			gc_dump_fail(d, "source read at 0x%" PRIx64 " failed: %s", addr + i, strerror(-r));
 			return r;
@@ -616,10 +660,24 @@ static int copy_range_data(struct gc_dump *d, size_t i)
 			}
 		}
 		if (data < 0 && errno == ENXIO) {
-			hash_zeros(d, rg->length - pos);
-			d->done += rg->length - pos; /* the rest is a hole */
+			/* No data past AT: a hole up to the file's end.  Past the end
+			 * (the file shrank under us) the bytes are gone: read them
+			 * through the source, which records them as unreadable. */
+			struct stat st;
+			uint64_t eof = fstat(rg->fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
+			uint64_t hole_end = eof <= rg->file_offset ? 0 : eof - rg->file_offset;
+
+			if (hole_end > rg->length)
+				hole_end = rg->length;
+			if (hole_end > pos) {
+				hash_zeros(d, hole_end - pos);
+				d->done += hole_end - pos;
+				pos = hole_end;
+			}
 			progress(d);
-			return 0;
+			if (pos >= rg->length)
+				return 0;
+			return copy_buffered(d, rg->start + pos, rg->length - pos, off + pos);
 		}
 		if (data < 0) {
 			/* No SEEK_DATA on this file: copy it all. */
@@ -654,79 +712,40 @@ static int copy_range_data(struct gc_dump *d, size_t i)
 
 static int open_temp(struct gc_dump *d)
 {
-	_cleanup_free_ char *dup1 = strdup(d->o.output), *dup2 = strdup(d->o.output);
-	struct stat st;
+	char msg[600];
+	int *inputs = calloc(d->n_ranges ? d->n_ranges : 1, sizeof(*inputs));
+	int r;
 
-	if (!dup1 || !dup2)
+	if (!inputs)
 		return -ENOMEM;
-	if (!d->o.force && lstat(d->o.output, &st) == 0) {
-		gc_dump_fail(d, "%s exists: use --force to replace it", d->o.output);
-		return -EEXIST;
+	/* The output may not be a file the source reads. */
+	for (size_t i = 0; i < d->n_ranges; i++)
+		inputs[i] = d->ranges[i].fd;
+	r = gc_outfile_open(&d->out, d->o.output, d->o.force, inputs, d->n_ranges, "the source's memory",
+			    msg, sizeof(msg));
+	free(inputs);
+	if (r < 0) {
+		gc_dump_fail(d, "%s", msg);
+		return r;
 	}
-	if (stat(d->o.output, &st) == 0 && S_ISDIR(st.st_mode)) {
-		gc_dump_fail(d, "%s is a directory: give -o a file name", d->o.output);
-		return -EISDIR;
-	}
-	d->tmp_path = gc_strdup_printf("%s/.%s.guestcore-XXXXXX", dirname(dup1), basename(dup2));
-	if (!d->tmp_path)
-		return -ENOMEM;
-	d->fd = mkostemp(d->tmp_path, O_CLOEXEC);
-	if (d->fd < 0) {
-		int e = errno;
-		free(d->tmp_path);
-		d->tmp_path = NULL;
-		gc_dump_fail(d, "cannot create a file beside %s: %s: choose a writable directory with -o", d->o.output,
-			     strerror(e));
-		return -e;
-	}
+	d->fd = d->out.fd;
 	return 0;
 }
 
 static int finish_output(struct gc_dump *d)
 {
-	_cleanup_free_ char *dup = strdup(d->o.output);
-	int dfd;
+	char msg[600];
+	int r;
 
-	if (!dup)
-		return -ENOMEM;
 	if (ftruncate(d->fd, (off_t)d->file_size) < 0)
 		return io_error(d, errno, "the file's end");
-	if (fsync(d->fd) < 0)
-		return io_error(d, errno, "the file to disk");
-	if (close(d->fd) < 0) {
-		d->fd = -1;
-		return io_error(d, errno, "the file");
-	}
+	r = gc_outfile_commit(&d->out, msg, sizeof(msg));
 	d->fd = -1;
-	if (d->o.force) {
-		if (rename(d->tmp_path, d->o.output) < 0) {
-			int e = errno;
-			gc_dump_fail(d, "cannot rename the finished core to %s: %s", d->o.output, strerror(e));
-			return -e;
-		}
-	} else if (renameat2(AT_FDCWD, d->tmp_path, AT_FDCWD, d->o.output, RENAME_NOREPLACE) < 0) {
-		int e = errno;
-		if (e == EEXIST)
-			gc_dump_fail(d, "%s appeared during the dump: use --force to replace it", d->o.output);
-		else if (e == EINVAL || e == ENOSYS) {
-			/* No RENAME_NOREPLACE here: link, which also never replaces. */
-			if (link(d->tmp_path, d->o.output) == 0) {
-				unlink(d->tmp_path);
-				goto synced;
-			}
-			e = errno;
-			gc_dump_fail(d, "cannot move the finished core to %s: %s", d->o.output, strerror(e));
-		} else
-			gc_dump_fail(d, "cannot move the finished core to %s: %s", d->o.output, strerror(e));
-		return -e;
-	}
-synced:
-	free(d->tmp_path);
-	d->tmp_path = NULL;
-	dfd = open(dirname(dup), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if (r < 0) {
+		if (r == -ENOSPC || r == -EDQUOT || r == -EIO)
+			return io_error(d, -r, "the file to disk");
+		gc_dump_fail(d, "%s", msg);
+		return r;
 	}
 	return 0;
 }
@@ -777,7 +796,7 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 				 struct guestcore_dump_result *ret, char *msg, size_t msgsz)
 {
 	char fallback[8];
-	struct gc_dump d = { .fd = -1, .ext_fd = -1 };
+	struct gc_dump d = { .fd = -1, .ext_fd = -1, .out = GC_OUTFILE_INIT };
 	const struct guestcore_layouts *saved_layouts;
 	const char *sde;
 	int r;
@@ -823,12 +842,8 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 out:
 	/* Resume the guest first, on every path. */
 	gc_source_close(&d);
-	if (d.fd >= 0)
-		close(d.fd);
-	if (d.tmp_path) {
-		unlink(d.tmp_path);
-		free(d.tmp_path);
-	}
+	gc_outfile_abort(&d.out);
+	d.fd = -1;
 	if (r == -ENOMEM)
 		gc_dump_fail(&d, "out of memory");
 	if (r < 0 && !msg[0])

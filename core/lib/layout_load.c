@@ -879,7 +879,7 @@ static bool parse_note(struct loader *L, const struct pfile *pf, xmlNodePtr n)
 
 static int read_file(const char *path, char **ret_buf, size_t *ret_len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	char *buf;
 	size_t got = 0;

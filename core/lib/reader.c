@@ -289,7 +289,7 @@ GUESTCORE_API int guestcore_core_open(const char *path, const struct guestcore_l
 
 	if (!path || !ret)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block us */
 	if (fd < 0) {
 		r = -errno;
 		gc_msg(msg, msgsz, "%s", strerror(errno));

@@ -110,7 +110,7 @@ expect_in "$err" "exists.core exists: use --force to replace it" "the remedy is 
 # --- an unwritable directory
 run $G dump -s "test:ranges=1,size=0x10000" -o /proc/guestcore-test.core
 expect_rc 1 "an unwritable output directory"
-expect_in "$err" "cannot create a file beside /proc/guestcore-test.core" "the directory problem is named"
+expect_in "$err" "cannot create /proc/guestcore-test.core" "the directory problem is named"
 
 # --- full disk: the file size limit
 run sh -c "ulimit -f 512; exec $G dump -s 'test:ranges=1,size=0x200000' -o '$T/exists.core' --force"

@@ -20,7 +20,7 @@ libs="$(pkg-config --libs libelf libxml-2.0 libxxhash) -ldl"
 : >"$work/config.h"
 lib_src="core/lib/util.c core/lib/version.c core/lib/plugin_descriptor.c core/lib/plugin_host.c
  core/lib/layout_vocab.c core/lib/layout_load.c core/lib/layout_codec.c core/lib/dump_source.c
- core/lib/dump_notes.c core/lib/dump_write.c core/lib/reader.c core/lib/validate.c"
+ core/lib/dump_notes.c core/lib/dump_write.c core/lib/outfile.c core/lib/reader.c core/lib/validate.c"
 status=0
 for target in core layout; do
 	echo "== fuzz_$target: building"

@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
@@ -694,13 +697,76 @@ static void test_cancel_cleans_up_and_resumes(void)
 	CU_ASSERT_EQUAL(leftovers(), 0);
 }
 
+/* Only a regular file is ever replaced, --force or not; never a file the
+ * source reads; a directory is named as one before any word on --force. */
+static void test_output_never_replaces_special_files(void)
+{
+	struct stat st;
+	char img[600], src[700];
+	int fd;
+
+	/* A character device must stay one: a private node (another /dev/null)
+	 * where the suite runs as root, so that a broken check harms nothing. */
+	if (mknod(path("null"), S_IFCHR | 0600, makedev(1, 3)) == 0) {
+		CU_ASSERT(dump("test:ranges=1,size=0x1000", NULL, path("null"), true, false, NULL) < 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "null is a character device"));
+		CU_ASSERT(stat(path("null"), &st) == 0 && S_ISCHR(st.st_mode));
+		CU_ASSERT(dump("test:ranges=1,size=0x1000", NULL, path("null"), false, false, NULL) < 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "null is a character device"));
+		unlink(path("null"));
+	} else {
+		printf("(not root: no device node made) ");
+	}
+	/* A FIFO. */
+	CU_ASSERT_FATAL(mkfifo(path("fifo"), 0600) == 0);
+	CU_ASSERT(dump("test:ranges=1,size=0x1000", NULL, path("fifo"), true, false, NULL) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "is a FIFO"));
+	CU_ASSERT(stat(path("fifo"), &st) == 0 && S_ISFIFO(st.st_mode));
+	unlink(path("fifo"));
+	/* A socket. */
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path("sock"));
+		CU_ASSERT_FATAL(s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+		CU_ASSERT(dump("test:ranges=1,size=0x1000", NULL, path("sock"), true, false, NULL) < 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "is a socket"));
+		CU_ASSERT(stat(path("sock"), &st) == 0 && S_ISSOCK(st.st_mode));
+		close(s);
+		unlink(path("sock"));
+	}
+	/* A directory, with or without --force: named as one. */
+	CU_ASSERT_FATAL(mkdir(path("adir"), 0700) == 0);
+	CU_ASSERT_EQUAL(dump("test:ranges=1,size=0x1000", NULL, path("adir"), false, false, NULL), -EISDIR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "is a directory"));
+	CU_ASSERT_PTR_NULL(strstr(msg, "--force"));
+	rmdir(path("adir"));
+	/* The source's own image, even with --force: the library checks the
+	 * ranges' open files (a hard link is the same file by another name). */
+	snprintf(img, sizeof(img), "%s", path("self.img"));
+	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(ftruncate(fd, 0x10000) == 0);
+	CU_ASSERT_FATAL(pwrite(fd, "data", 4, 0x2000) == 4);
+	close(fd);
+	CU_ASSERT_FATAL(link(img, path("self.link")) == 0);
+	snprintf(src, sizeof(src), "raw:%s", img);
+	CU_ASSERT_EQUAL(dump(src, NULL, path("self.link"), true, false, NULL), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "is the same file as the source's memory"));
+	CU_ASSERT(stat(img, &st) == 0 && st.st_size == 0x10000 && st.st_nlink == 2);
+	unlink(path("self.link"));
+	unlink(img);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
 static void test_bad_outputs_and_sources(void)
 {
 	CU_ASSERT(dump("test:ranges=1,size=0x1000", NULL, "/proc/gc-test.core", false, false, NULL) < 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "cannot create a file beside /proc/gc-test.core"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "cannot create /proc/gc-test.core"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "choose a writable directory"));
 	CU_ASSERT_EQUAL(dump("test:ranges=1,size=0x1000", NULL, path("no/such/dir/x.core"), false, false, NULL),
 			-ENOENT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "choose a writable directory"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "does not exist"));
 	CU_ASSERT_EQUAL(dump("nosuch:thing", NULL, path("x.core"), false, false, NULL), -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no memory-source plugin named 'nosuch'"));
 	CU_ASSERT_EQUAL(dump("no-colon", NULL, path("x.core"), false, false, NULL), -EINVAL);
@@ -742,6 +808,7 @@ int main(void)
 		{ "existing output needs --force", test_existing_output_needs_force },
 		{ "cancel: cleaned up, guest resumed", test_cancel_cleans_up_and_resumes },
 		{ "bad outputs and sources", test_bad_outputs_and_sources },
+		{ "special files and the source are never replaced", test_output_never_replaces_special_files },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -9,10 +9,9 @@
  * CPUFILE: a JSON array, one object per vCPU, keys from the register
  * vocabulary ("rip" or "reg.rip"), values numbers or "0x..." strings.
  * The ranges are file-backed: the host copies them zero-copy and finds holes
- * with SEEK_DATA/SEEK_HOLE. */
+ * with SEEK_DATA/SEEK_HOLE.  The two files are parsed in rawfiles.c. */
 #include "config.h"
 
-#include <ctype.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,14 +23,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 
 #include <guestcore/plugin.h>
 
+#include "rawfiles.h"
 #include "source_util.h"
 
-#define RAW_MAX_CPUS 4096
-#define RAW_MAX_REGS 256
+#define RAW_MAX_RANGES (1u << 22)
 
 
 struct guestcore_source {
@@ -67,21 +65,13 @@ static void raw_close(struct guestcore_source *s)
 	free(s);
 }
 
-static bool parse_hex(const char *t, uint64_t *ret)
-{
-	char *end;
-
-	if (!t || !*t || *t == '-')
-		return false;
-	errno = 0;
-	*ret = strtoull(t, &end, 16);
-	return errno == 0 && *end == '\0';
-}
-
 static int add_range(struct guestcore_source *s, uint64_t start, uint64_t len, uint32_t kind, uint64_t off)
 {
-	struct guestcore_range *v = reallocarray(s->ranges, s->n_ranges + 1, sizeof(*v));
+	struct guestcore_range *v;
 
+	if (s->n_ranges >= RAW_MAX_RANGES)
+		return -E2BIG;
+	v = reallocarray(s->ranges, s->n_ranges + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	s->ranges = v;
@@ -99,85 +89,29 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+struct map_sink {
+	struct rf_map_sink base;
+	struct guestcore_source *s;
+};
+
+static int map_add(struct rf_map_sink *sink, uint64_t start, uint64_t len, uint32_t kind, uint64_t off)
+{
+	return add_range(((struct map_sink *)sink)->s, start, len, kind, off);
+}
+
 static int parse_map(struct guestcore_source *s, const char *map)
 {
-	FILE *f = fopen(map, "re");
-	char line[1024];
-	unsigned lineno = 0;
-	int r = 0;
+	struct map_sink sink = { .base.add = map_add, .s = s };
+	char err[600], *text = NULL;
+	size_t len;
+	int r = rf_read_file("map", map, &text, &len, err, sizeof(err));
 
-	if (!f) {
-		r = -errno;
-		FAIL(s, "map %s: %s", map, strerror(errno));
+	if (r == 0)
+		r = rf_parse_map(map, text, len, s->file_size, s->path, &sink.base, err, sizeof(err));
+	free(text);
+	if (r < 0) {
+		FAIL(s, "%s", err);
 		return r;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *tok[5] = { 0 }, *save = NULL, *hash;
-		int n = 0;
-		uint64_t start, len, off;
-		uint32_t kind;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			FAIL(s, "map %s:%u: line longer than %zu bytes", map, lineno, sizeof(line) - 1);
-			r = -EINVAL;
-			break;
-		}
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		for (char *t = strtok_r(line, " \t\r\n", &save); t && n < 5; t = strtok_r(NULL, " \t\r\n", &save))
-			tok[n++] = t;
-		if (n == 0)
-			continue;
-		if (n < 3 || n > 4) {
-			FAIL(s, "map %s:%u: expected START SIZE KIND [FILE_OFFSET]", map, lineno);
-			r = -EINVAL;
-			break;
-		}
-		if (!parse_hex(tok[0], &start) || !parse_hex(tok[1], &len) || len == 0 || start + len < start) {
-			FAIL(s, "map %s:%u: START and SIZE must be hexadecimal numbers, SIZE not zero", map, lineno);
-			r = -EINVAL;
-			break;
-		}
-		if (strcmp(tok[2], "ram") == 0)
-			kind = GUESTCORE_RANGE_RAM;
-		else if (strcmp(tok[2], "rom") == 0)
-			kind = GUESTCORE_RANGE_ROM;
-		else if (strcmp(tok[2], "mmio") == 0)
-			kind = GUESTCORE_RANGE_MMIO;
-		else {
-			FAIL(s, "map %s:%u: kind '%s' is not ram, rom or mmio", map, lineno, tok[2]);
-			r = -EINVAL;
-			break;
-		}
-		off = start;
-		if (n == 4 && !parse_hex(tok[3], &off)) {
-			FAIL(s, "map %s:%u: FILE_OFFSET must be a hexadecimal number", map, lineno);
-			r = -EINVAL;
-			break;
-		}
-		if (kind != GUESTCORE_RANGE_MMIO && (off + len < off || off + len > s->file_size)) {
-			FAIL(s, "map %s:%u: range 0x%" PRIx64 "+0x%" PRIx64 " needs image bytes up to 0x%" PRIx64
-				", but %s has 0x%" PRIx64 ": fix the map or the image", map, lineno, start, len,
-			     off + len, s->path, s->file_size);
-			r = -EINVAL;
-			break;
-		}
-		r = add_range(s, start, len, kind, off);
-		if (r < 0)
-			break;
-	}
-	if (r == 0 && ferror(f)) {
-		FAIL(s, "map %s: read error", map);
-		r = -EIO;
-	}
-	fclose(f);
-	if (r < 0)
-		return r;
-	if (s->n_ranges == 0) {
-		FAIL(s, "map %s lists no range", map);
-		return -EINVAL;
 	}
 	qsort(s->ranges, s->n_ranges, sizeof(*s->ranges), cmp_range);
 	for (size_t i = 1; i < s->n_ranges; i++)
@@ -189,92 +123,47 @@ static int parse_map(struct guestcore_source *s, const char *map)
 	return 0;
 }
 
-static int json_u64(json_object *v, uint64_t *ret)
+struct cpu_sink {
+	struct rf_cpu_sink base;
+	struct guestcore_source *s;
+};
+
+static int cpus_count(struct rf_cpu_sink *sink, size_t n)
 {
-	if (json_object_is_type(v, json_type_int)) {
-		errno = 0;
-		if (json_object_get_int64(v) < 0) {
-			*ret = (uint64_t)json_object_get_int64(v);
-			return 0;
-		}
-		*ret = json_object_get_uint64(v);
-		return errno ? -ERANGE : 0;
-	}
-	if (json_object_is_type(v, json_type_string)) {
-		const char *t = json_object_get_string(v);
-		char *end;
-		errno = 0;
-		*ret = strtoull(t, &end, 0);
-		return errno || !*t || *end || *t == '-' ? -EINVAL : 0;
-	}
-	return -EINVAL;
+	struct guestcore_source *s = ((struct cpu_sink *)sink)->s;
+
+	s->cpus = calloc(n ? n : 1, sizeof(*s->cpus));
+	if (!s->cpus)
+		return -ENOMEM;
+	s->n_cpus = (uint32_t)n;
+	return 0;
+}
+
+static int cpus_set(struct rf_cpu_sink *sink, size_t cpu, const char *name, uint64_t v)
+{
+	return su_regs_set(&((struct cpu_sink *)sink)->s->cpus[cpu], name, v, true);
+}
+
+static bool cpus_known(struct rf_cpu_sink *sink, const char *name)
+{
+	const struct guestcore_host_api *host = ((struct cpu_sink *)sink)->s->host;
+
+	return !GUESTCORE_HOST_HAS(host, binding_known) || host->binding_known(host->handle, name);
 }
 
 static int parse_cpus(struct guestcore_source *s, const char *path)
 {
-	json_object *root = json_object_from_file(path);
-	size_t n;
+	struct cpu_sink sink = { .base = { .cpus = cpus_count, .set = cpus_set, .known = cpus_known }, .s = s };
+	char err[600] = "", *text = NULL;
+	size_t len;
+	int r = rf_read_file("cpus", path, &text, &len, err, sizeof(err));
 
-	if (!root) {
-		FAIL(s, "cpus %s: %s", path, json_util_get_last_err() ? json_util_get_last_err() : "not valid JSON");
-		return -EINVAL;
-	}
-	if (!json_object_is_type(root, json_type_array)) {
-		FAIL(s, "cpus %s: expected a JSON array with one object per vCPU", path);
-		json_object_put(root);
-		return -EINVAL;
-	}
-	n = json_object_array_length(root);
-	if (n > RAW_MAX_CPUS) {
-		FAIL(s, "cpus %s: %zu vCPUs, more than %d", path, n, RAW_MAX_CPUS);
-		json_object_put(root);
-		return -E2BIG;
-	}
-	s->cpus = calloc(n ? n : 1, sizeof(*s->cpus));
-	if (!s->cpus) {
-		json_object_put(root);
-		return -ENOMEM;
-	}
-	s->n_cpus = (uint32_t)n;
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(root, i);
-		struct su_regs *c = &s->cpus[i];
-
-		if (!json_object_is_type(o, json_type_object)) {
-			FAIL(s, "cpus %s: vCPU %zu is not a JSON object", path, i);
-			json_object_put(root);
-			return -EINVAL;
-		}
-		json_object_object_foreach(o, key, val) {
-			char name[80];
-			uint64_t v;
-
-			if (c->n >= RAW_MAX_REGS) {
-				FAIL(s, "cpus %s: vCPU %zu has more than %d registers", path, i, RAW_MAX_REGS);
-				json_object_put(root);
-				return -E2BIG;
-			}
-			snprintf(name, sizeof(name), "%s%s", strncmp(key, "reg.", 4) == 0 ? "" : "reg.", key);
-			if (GUESTCORE_HOST_HAS(s->host, binding_known) &&
-			    !s->host->binding_known(s->host->handle, name)) {
-				FAIL(s, "cpus %s: vCPU %zu: '%s' is not a register of the vocabulary (schemas/README.md)",
-				     path, i, key);
-				json_object_put(root);
-				return -EINVAL;
-			}
-			if (json_u64(val, &v) < 0) {
-				FAIL(s, "cpus %s: vCPU %zu: '%s' must be a number or a \"0x...\" string", path, i, key);
-				json_object_put(root);
-				return -EINVAL;
-			}
-			if (su_regs_set(c, name, v, true) < 0) {
-				json_object_put(root);
-				return -ENOMEM;
-			}
-		}
-	}
-	json_object_put(root);
-	return 0;
+	if (r == 0)
+		r = rf_parse_cpus(path, text, len, &sink.base, err, sizeof(err));
+	free(text);
+	if (r < 0)
+		FAIL(s, "%s", err[0] ? err : strerror(-r));
+	return r;
 }
 
 static int raw_open(const struct guestcore_host_api *host, const char *spec, struct guestcore_source **ret)
@@ -316,7 +205,7 @@ static int raw_open(const struct guestcore_host_api *host, const char *spec, str
 	}
 	if (r < 0 || !s->path)
 		goto fail;
-	s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	s->fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block the open */
 	if (s->fd < 0 || fstat(s->fd, &st) < 0) {
 		r = -errno;
 		FAIL(s, "image %s: %s", s->path, strerror(errno));
