@@ -72,23 +72,30 @@ static int open_core(struct cli *cli, const char *path, struct guestcore_layouts
 	return GC_EXIT_OK;
 }
 
+/* A number with an optional K, M, G or T suffix (powers of 1024); false
+ * when it is not one or does not fit 64 bits. */
 static bool parse_num(const char *s, uint64_t *ret)
 {
+	static const char suffixes[] = "KMGT";
+	const char *sfx;
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno)
+	if (errno || end == s)
 		return false;
-	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
-	else if (*end == 'M')
-		v <<= 20, end++;
-	else if (*end == 'G')
-		v <<= 30, end++;
+	if (*end == 'k')
+		end = (char *)"K";
+	if (*end && (sfx = strchr(suffixes, *end)) && !end[1]) {
+		unsigned shift = 10u * (unsigned)(sfx - suffixes + 1);
+		if (v > (UINT64_MAX >> shift))
+			return false;
+		v <<= shift;
+		end++;
+	}
 	if (*end)
 		return false;
 	*ret = v;
@@ -613,7 +620,8 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 			printf("Usage: guestcore read CORE --phys ADDR --length N [-o FILE] [--allow-holes] [--force]\n"
 			       "Write guest-physical bytes [ADDR, ADDR+N) to FILE or standard output, across\n"
 			       "segments.  Bytes with no data in the core (MMIO, gaps) are an error unless\n"
-			       "--allow-holes, which reads them as zeros.  N takes K, M and G suffixes.\n"
+			       "--allow-holes, which reads them as zeros (holes in FILE).  N takes K, M, G\n"
+			       "and T suffixes.\n"
 			       "Exit status: 0 success, 1 failure, 2 CORE cannot be read or usage error.\n");
 			return GC_EXIT_OK;
 		default:
