@@ -303,7 +303,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 
 	if (r < 0) {
 		cli_error("dump: %s", msg);
-		r = GC_EXIT_FAILURE;
+		r = res.not_resumed ? GC_EXIT_FAILED_NOT_RESUMED : GC_EXIT_FAILURE;
 	} else {
 		char mem[32], disk[32];
 		struct stat st;
@@ -317,16 +317,19 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		       " notes, %s on disk\n", o.output, res.elf_class,
 		       cli_machine_name(res.e_machine) ? cli_machine_name(res.e_machine) : "guest",
 		       res.cpu_count, res.ranges, mem, res.notes, disk);
-		if (r == GUESTCORE_DUMP_PARTIAL) {
+		if (res.unreadable_ranges)
 			cli_warning("%" PRIu64 " bytes in %" PRIu64 " ranges could not be read: they hold zeros and "
 				    "are listed in the GUESTCORE notes (--strict makes this a failure)",
 				    res.unreadable_bytes, res.unreadable_ranges);
-			r = GC_EXIT_PARTIAL;
-		} else {
-			r = GC_EXIT_OK;
-		}
-		if (fflush(stdout) != 0)
+		if (fflush(stdout) != 0) {
 			r = GC_EXIT_FAILURE;
+		} else if (r == GUESTCORE_DUMP_NOT_RESUMED) {
+			/* The core is complete; the guest is not running. */
+			cli_error("dump: %s", msg);
+			r = GC_EXIT_NOT_RESUMED;
+		} else {
+			r = r == GUESTCORE_DUMP_PARTIAL ? GC_EXIT_PARTIAL : GC_EXIT_OK;
+		}
 	}
 	guestcore_layouts_free(layouts);
 	guestcore_host_free(host);

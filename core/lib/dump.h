@@ -40,6 +40,8 @@ struct gc_dump {
 	const struct guestcore_memory_source_ops *src;
 	struct guestcore_source *source;
 	bool paused;
+	bool not_resumed;             /* resume() failed: the guest stays paused */
+	char resume_msg[1024];
 	struct guestcore_guest_info info;
 	char *description;
 	struct guestcore_range *ranges;

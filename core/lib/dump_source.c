@@ -130,10 +130,19 @@ void gc_source_close(struct gc_dump *d)
 	if (!d->source)
 		return;
 	if (d->paused && d->src->resume) {
+		int r;
+
 		gc_plugin_clear_error(d->src_plugin);
-		if (d->src->resume(d->source) < 0 && !d->msg[0])
-			gc_dump_fail(d, "the guest could not be resumed: %s: resume it by hand",
-				     plugin_error(d, -EIO));
+		r = d->src->resume(d->source);
+		if (r < 0) {
+			/* Never lost behind another message: kept apart, and the
+			 * return value says it (GUESTCORE_DUMP_NOT_RESUMED). */
+			const char *e = gc_plugin_last_error(d->src_plugin);
+			d->not_resumed = true;
+			snprintf(d->resume_msg, sizeof(d->resume_msg), "the guest could not be resumed: %s%s",
+				 e && *e ? e : strerror(-r),
+				 e && strstr(e, "by hand") ? "" : "; it stays paused: resume it by hand");
+		}
 	}
 	d->paused = false;
 	d->src->close(d->source);

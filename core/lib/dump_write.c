@@ -848,6 +848,15 @@ out:
 		gc_dump_fail(&d, "out of memory");
 	if (r < 0 && !msg[0])
 		gc_dump_fail(&d, "dump failed: %s", strerror(-r));
+	if (d.not_resumed) {
+		size_t used = strlen(msg);
+		if (r < 0 && used)
+			snprintf(msg + used, msgsz - used, "; and %s", d.resume_msg);
+		else
+			snprintf(msg, msgsz, "the core is complete, but %s", d.resume_msg);
+	}
+	if (r < 0 && ret && ret->sz >= offsetof(struct guestcore_dump_result, not_resumed) + sizeof(bool))
+		ret->not_resumed = d.not_resumed;
 	if (r >= 0 && ret && ret->sz) {
 		struct guestcore_dump_result full = {
 			.sz = sizeof(full),
@@ -859,6 +868,7 @@ out:
 			.unreadable_bytes = d.unread_bytes,
 			.file_size = d.file_size,
 			.notes = d.n_notes + d.n_unread + d.n_digest_notes,
+			.not_resumed = d.not_resumed,
 		};
 		for (size_t i = 0; i < d.n_ranges; i++)
 			if (d.ranges[i].kind != GUESTCORE_RANGE_MMIO)
@@ -877,5 +887,7 @@ out:
 		XXH3_freeState(d.hash);
 	if (r < 0)
 		return r;
+	if (d.not_resumed)
+		return GUESTCORE_DUMP_NOT_RESUMED;
 	return d.unread_count ? GUESTCORE_DUMP_PARTIAL : 0;
 }

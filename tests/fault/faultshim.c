@@ -10,9 +10,11 @@
  *                          truncates the file to GC_FAULT_AT (a source that
  *                          changes under the dumper)
  *
- * and, for any file, GC_FAULT_WRITE_DELAY_MS makes every write, pwrite and
- * copy_file_range sleep first (a slow output, to interrupt a command in the
- * middle).  Nothing here runs unless the suite sets these variables. */
+ * GC_FAULT_READ_DELAY_MS makes every pread of that file sleep first (a slow
+ * source), and, for any file, GC_FAULT_WRITE_DELAY_MS makes every write,
+ * pwrite and copy_file_range sleep first (a slow output): both to interrupt
+ * a command in the middle.  Nothing here runs unless the suite sets these
+ * variables. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -49,9 +51,9 @@ static int mode_is(const char *m)
 	return v && strcmp(v, m) == 0;
 }
 
-static void write_delay(void)
+static void delay(const char *name)
 {
-	uint64_t ms = env_u64("GC_FAULT_WRITE_DELAY_MS", 0);
+	uint64_t ms = env_u64(name, 0);
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
 	if (ms)
@@ -81,6 +83,8 @@ ssize_t pread64(int fd, void *buf, size_t len, off_t off)
 {
 	ssize_t n = allowed(fd, off, len);
 
+	if (getenv("GC_FAULT_READ_DELAY_MS") && matches(fd))
+		delay("GC_FAULT_READ_DELAY_MS");
 	if (n < 0) {
 		errno = EIO;
 		return -1;
@@ -95,7 +99,7 @@ ssize_t pread(int fd, void *buf, size_t len, off_t off)
 
 ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off, size_t len, unsigned flags)
 {
-	write_delay();
+	delay("GC_FAULT_WRITE_DELAY_MS");
 	if (in_off && allowed(in, *in_off, len) != (ssize_t)len) {
 		errno = EIO;
 		return -1;
@@ -137,7 +141,7 @@ off_t lseek(int fd, off_t off, int whence)
 
 ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
-	write_delay();
+	delay("GC_FAULT_WRITE_DELAY_MS");
 	return REAL(pwrite64)(fd, buf, len, off);
 }
 
@@ -148,6 +152,6 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
-	write_delay();
+	delay("GC_FAULT_WRITE_DELAY_MS");
 	return REAL(write)(fd, buf, len);
 }

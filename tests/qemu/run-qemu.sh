@@ -11,17 +11,19 @@ command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 not insta
 G="$GUESTCORE"
 Q="$top_builddir/tests/qemu/qmpcmd"
 sock="$T/qmp.sock"
+sock2="$T/qmp2.sock" # the test's own: QEMU serves one client per socket
 mem="$T/guest.mem"
 qpid=
 
 start_guest() {
-	rm -f "$sock"
+	rm -f "$sock" "$sock2"
 	qemu-system-x86_64 -machine pc,accel=tcg,memory-backend=mem \
 		-object memory-backend-file,id=mem,size=128M,mem-path="$mem",share=on \
-		-smp 2 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off &
+		-smp 2 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off \
+		-qmp unix:"$sock2",server=on,wait=off &
 	qpid=$!
 	i=0
-	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	while { [ ! -S "$sock" ] || [ ! -S "$sock2" ]; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	sleep 1 # let SeaBIOS run
 }
 stop_guest() {
@@ -33,7 +35,7 @@ stop_guest() {
 	qpid=
 }
 trap 'stop_guest; rm -rf "$T"' EXIT
-status() { "$Q" "$sock" '{"execute":"query-status"}' | sed 's/.*"status":"\([a-z-]*\)".*/\1/'; }
+status() { "$Q" "$sock2" '{"execute":"query-status"}' | sed 's/.*"status":"\([a-z-]*\)".*/\1/'; }
 
 start_guest
 # A running guest: guestcore stops it and lets it run again.
@@ -79,6 +81,22 @@ run sh -c "ulimit -f 4096; exec $G dump -s 'qemu:qmp=$sock,mem=$mem' -o '$T/fail
 expect_rc 1 "a dump that fails midway (file size limit)"
 [ "$(status)" = running ] && ok "the guest runs again after the failed dump" || not_ok "guest is $(status)"
 [ ! -e "$T/fail.core" ] && ok "no output after the failure" || not_ok "output left"
+
+# SIGKILL in the middle of a dump of the running guest (a slow output keeps
+# it in the middle): the resume guard lets the guest run again at once.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+export ASAN_OPTIONS
+GC_FAULT_PATH="$mem" GC_FAULT_READ_DELAY_MS=100 LD_PRELOAD="$top_builddir/tests/fault/.libs/faultshim.so" \
+	$G dump -s "qemu:qmp=$sock,mem=$mem" --copy=read -o "$T/killed.core" 2>/dev/null &
+kpid=$!
+i=0
+while [ "$(status)" != paused ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(status)" = paused ] && ok "the guest is paused during the dump" || not_ok "guest is $(status) during the dump"
+kill -KILL $kpid
+set +e; wait $kpid; set -e
+sleep 1
+[ "$(status)" = running ] && ok "SIGKILL mid-dump: the guest runs again within a second" || not_ok "after SIGKILL the guest is $(status)"
+[ ! -e "$T/killed.core" ] && ok "SIGKILL mid-dump: no output" || not_ok "output left"
 
 # convert: QEMU's dump becomes a VirtualBox core with the same memory.
 run $G convert "$T/qemu.core" -o "$T/vbox.core" --notes vbox

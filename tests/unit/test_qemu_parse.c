@@ -11,7 +11,7 @@
 #include <CUnit/Basic.h>
 
 #include "cunit_main.h"
-#include "qemu_source.h"
+#include "qemu.h"
 
 static char *slurp(const char *name)
 {

@@ -324,15 +324,25 @@ struct guestcore_dump_result {
 	uint64_t unreadable_bytes;
 	uint64_t file_size;
 	uint64_t notes;
+	/* Set on success and on failure: the source paused the guest and could
+	 * not resume it (MSG says how to resume it by hand). */
+	bool not_resumed;
 };
 
 /* Returned (positive) when the core is complete but some pages could not be
  * read: they hold zeros and are listed in the GUESTCORE notes. */
 #define GUESTCORE_DUMP_PARTIAL 3
+/* Returned (positive) when the core is complete (it is in place, with any
+ * unreadable pages listed as for GUESTCORE_DUMP_PARTIAL) but the guest the
+ * source paused could not be resumed: MSG says why and how to resume it by
+ * hand. */
+#define GUESTCORE_DUMP_NOT_RESUMED 4
 
-/* 0, GUESTCORE_DUMP_PARTIAL, or a negative errno with one sentence in MSG
- * that names what failed and what to do.  The output is untouched on any
- * failure, and a paused guest is always resumed. */
+/* 0, GUESTCORE_DUMP_PARTIAL, GUESTCORE_DUMP_NOT_RESUMED, or a negative errno
+ * with one sentence in MSG that names what failed and what to do.  The
+ * output is untouched on any failure.  A guest the source paused is resumed
+ * on every path; when that fails, MSG says so (after the failure's own
+ * sentence) and ret_result->not_resumed is set. */
 GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guestcore_layouts *layouts,
 				 const struct guestcore_dump_opts *opts,
 				 struct guestcore_dump_result *ret_result, char *msg, size_t msgsz);

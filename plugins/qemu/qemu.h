@@ -1,5 +1,6 @@
-/* The QEMU memory source, shared by the plugin and its unit test (the
- * parsers of 'info mtree -f' and 'info registers -a'). */
+/* The qemu plugin's parts: the parsers of the monitor's text (parse.c,
+ * shared with the unit test and the fuzz target) and the memory source
+ * (source.c). */
 #ifndef GUESTCORE_QEMU_SOURCE_H
 #define GUESTCORE_QEMU_SOURCE_H
 
@@ -7,6 +8,8 @@
 #include <stdint.h>
 
 #include <guestcore/plugin.h>
+
+#define QS_MAX_CPUS 4096
 
 struct qs_range_sink {
 	void (*add)(struct qs_range_sink *sink, uint64_t start, uint64_t len, int rom, const char *name,

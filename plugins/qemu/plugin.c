@@ -1,4 +1,4 @@
-/* Plugin "qemu": the memory source of live QEMU guests (qemu_source.c) and
+/* Plugin "qemu": the memory source of live QEMU guests (source.c) and
  * the note set "qemu": what QEMU's dump-guest-memory writes for x86 guests, one
  * "CORE" NT_PRSTATUS per vCPU (the x86-64 or the i386 form), then one "QEMU"
  * QEMUCPUState per vCPU, written at 440 bytes, with kernel_gs_base, as QEMU
@@ -10,7 +10,7 @@
 
 #include <guestcore/plugin.h>
 
-#include "qemu_source.h"
+#include "qemu.h"
 
 #define QEMU_CPUSTATE_SIZE 440
 
@@ -60,7 +60,7 @@ static const struct guestcore_plugin_descriptor qemu_desc = {
 	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
 	.name = "qemu",
 	.version = PACKAGE_VERSION,
-	.description = "QEMU: live guests over QMP (qemu:qmp=SOCKET[,mem=PATH]) and dump-guest-memory notes",
+	.description = "QEMU: live guests over QMP (qemu:qmp=SOCKET[,mem=PATH][,timeout=S]) and dump-guest-memory notes",
 	.capabilities = GUESTCORE_CAP_NOTE_PROVIDER | GUESTCORE_CAP_MEMORY_SOURCE,
 	.get_interface = qemu_interface,
 };

@@ -1,0 +1,27 @@
+/* The resume guard of the qemu source (plugins/qemu/guard.c): a child
+ * process that shares the QMP connection and, if the dumper dies (SIGKILL,
+ * a crash in any plugin) while the guard is armed, resumes the guest; on
+ * any death of the dumper it also removes the pmemsave directory. */
+#ifndef GUESTCORE_QEMU_GUARD_H
+#define GUESTCORE_QEMU_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct qguard {
+	pid_t pid;   /* 0 when no guard runs */
+	int pipe_w;  /* its lifeline: closed by our death */
+};
+
+/* Start a guard holding the QMP socket SOCK, which empties and removes
+ * TMPDIR (may be NULL) if we die.  0, or a negative errno with a sentence
+ * in ERR. */
+int guard_start(struct qguard *g, int sock, const char *tmpdir, char *err, size_t errsz);
+/* Arm (before stopping the guest) or disarm (once it runs again) the resume
+ * on our death. */
+void guard_arm(struct qguard *g, bool armed);
+/* Stop the guard without it doing anything; reaped here.  Idempotent. */
+void guard_release(struct qguard *g);
+
+#endif
