@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,8 +154,8 @@ int qs_parse_mtree(const char *text, struct qs_range_sink *sink)
 			continue;
 		if (sscanf(line, " %llx-%llx (prio %d, %31[^)]): %127s", &start, &end, &prio, type, name) != 5)
 			continue;
-		if (end < start)
-			return -EINVAL;
+		if (end < start || end == UINT64_MAX)
+			return -EINVAL; /* backwards, or its length does not fit 64 bits */
 		at = strstr(line, " @");
 		off = 0;
 		if (at && sscanf(at + 2, "%llx", &off) != 1)

@@ -261,7 +261,10 @@ static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *
 			return -E2BIG;
 		}
 		if (r < 0 || rs.err < 0) {
-			if (!rs.err)
+			if (!rs.err && r == -EINVAL)
+				FAIL(s, "'info mtree -f' from %s has a range that ends before it starts or at 2^64",
+				     s->socket_path);
+			else if (!rs.err)
 				FAIL(s, "'info mtree -f' from %s has no flat view of the system address space", s->socket_path);
 			return rs.err < 0 ? rs.err : r;
 		}

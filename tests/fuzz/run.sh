@@ -1,35 +1,53 @@
 #!/bin/sh
 # Build the libFuzzer targets with clang (-fsanitize=fuzzer,address,undefined)
 # and run each for SECONDS (default 60) from its seed corpus under
-# tests/fuzz/corpus/.  Any crash, leak, timeout or sanitizer report fails.
-#   sh tests/fuzz/run.sh [SECONDS] [WORKDIR]      (from the top of the tree)
-# New inputs go to WORKDIR (default _build/fuzz), never into the seeds.
+# tests/fuzz/corpus/TARGET, with the dictionary tests/fuzz/TARGET.dict where
+# there is one.  Any crash, leak, timeout or sanitizer report fails.
+#   sh tests/fuzz/run.sh [SECONDS] [WORKDIR] [TARGET...]   (from the top of the tree)
+# Targets: core (the core reader), layout (the layout loader), qmp (QMP
+# replies), monitor ('info mtree -f', 'info registers -a'), rawfiles (the raw
+# source's map and CPU files).  New inputs go to WORKDIR (default
+# _build/fuzz), never into the seeds.
 set -eu
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 secs=${1:-60}
 work=${2:-_build/fuzz}
+[ $# -ge 2 ] && shift 2 || shift $#
+targets=${*:-core layout qmp monitor rawfiles}
 mkdir -p "$work"
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE
  -DFUZZ_SCHEMAS=\"$top/schemas\" -DPACKAGE_VERSION=\"fuzz\" -DGC_PLUGINDIR=\"/nonexistent\"
- -DGC_SCHEMADIR=\"$top/schemas\" -I$top/sdk/include -I$top/core/include -I$top/core/lib -include stdbool.h
- $(pkg-config --cflags libelf libxml-2.0 libxxhash)"
-libs="$(pkg-config --libs libelf libxml-2.0 libxxhash) -ldl"
-# config.h is not needed by the library sources beyond these definitions.
+ -DGC_SCHEMADIR=\"$top/schemas\" -I$top/sdk/include -I$top/core/include -I$top/core/lib -include stdbool.h"
+# config.h is not needed by these sources beyond the definitions above.
 : >"$work/config.h"
 lib_src="core/lib/util.c core/lib/version.c core/lib/plugin_descriptor.c core/lib/plugin_host.c
  core/lib/layout_vocab.c core/lib/layout_load.c core/lib/layout_codec.c core/lib/dump_source.c
  core/lib/dump_notes.c core/lib/dump_write.c core/lib/outfile.c core/lib/reader.c core/lib/validate.c"
 status=0
-for target in core layout; do
+for target in $targets; do
+	case $target in
+	core | layout)
+		src="$lib_src" inc= pkgs="libelf libxml-2.0 libxxhash" extra=-ldl ;;
+	qmp)
+		src="plugins/qemu/qmp.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
+	monitor)
+		src="plugins/qemu/parse.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
+	rawfiles)
+		src="plugins/raw/rawfiles.c" inc="-I$top/plugins/raw" pkgs=json-c extra= ;;
+	*)
+		echo "run.sh: no fuzz target '$target'" >&2
+		exit 2 ;;
+	esac
 	echo "== fuzz_$target: building"
 	# shellcheck disable=SC2086
-	$CC $flags -I"$work" -o "$work/fuzz_$target" tests/fuzz/fuzz_$target.c $lib_src $libs
+	$CC $flags $inc -I"$work" $(pkg-config --cflags $pkgs) -o "$work/fuzz_$target" tests/fuzz/fuzz_$target.c $src \
+		$(pkg-config --libs $pkgs) $extra
 	mkdir -p "$work/corpus-$target"
-	echo "== fuzz_$target: ${secs}s from tests/fuzz/corpus/$target"
 	dict=
 	[ -f "tests/fuzz/$target.dict" ] && dict="-dict=tests/fuzz/$target.dict"
+	echo "== fuzz_$target: ${secs}s from tests/fuzz/corpus/$target"
 	# shellcheck disable=SC2086
 	if ! "$work/fuzz_$target" $dict -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
 		-print_final_stats=1 -artifact_prefix="$work/$target-" "$work/corpus-$target" \
