@@ -41,12 +41,14 @@ void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Adds DIR as a --plugin-path; returns false on allocation failure. */
 bool cli_add_plugin_dir(struct cli *cli, const char *dir);
-/* Builds the plugin host with the full search path and scans it.  Returns an
- * exit status; *ret_host is set on GC_EXIT_OK. */
-int cli_open_host(struct cli *cli, struct guestcore_host **ret_host);
+/* Builds the plugin host with the full search path and scans it, each
+ * plugin probed in a child process before it loads here; LAZY lists the
+ * plugins and loads only those a command looks for.  Returns an exit status;
+ * *ret_host is set on GC_EXIT_OK. */
+int cli_open_host(struct cli *cli, bool lazy, struct guestcore_host **ret_host);
 /* The same, with the plugin file FIRST loaded before the search path;
  * *ret_first is its record (loaded or refused). */
-int cli_open_host_first(struct cli *cli, const char *first, struct guestcore_host **ret_host,
+int cli_open_host_first(struct cli *cli, const char *first, bool lazy, struct guestcore_host **ret_host,
 			struct guestcore_plugin **ret_first);
 /* True when this binary runs from its build tree (uninstalled). */
 bool cli_running_uninstalled(void);

@@ -282,7 +282,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		free(sets);
 		return GC_EXIT_FAILURE;
 	}
-	r = cli_open_host(cli, &host);
+	r = cli_open_host(cli, true, &host);
 	if (r == GC_EXIT_OK)
 		r = cli_open_layouts(cli, host, &layouts);
 	if (r != GC_EXIT_OK) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -271,7 +273,7 @@ static int child(struct cli *cli, const char *path, const char *spec, bool spec_
 	uint64_t caps;
 
 	step("load");
-	if (cli_open_host_first(cli, path, &host, &p) != GC_EXIT_OK)
+	if (cli_open_host_first(cli, path, true, &host, &p) != GC_EXIT_OK)
 		return 1;
 	if (!guestcore_plugin_loaded(p)) {
 		problem("%s", guestcore_plugin_error(p));
@@ -293,30 +295,86 @@ static int child(struct cli *cli, const char *path, const char *spec, bool spec_
 	return 0;
 }
 
+/* One report line from the child, by DEADLINE (ms, CLOCK_MONOTONIC): 1, 0 at
+ * its end, -ETIMEDOUT. */
+static int next_line(int fd, char *buf, size_t *len, size_t cap, char *line, size_t linesz, int64_t deadline)
+{
+	for (;;) {
+		char *nl = memchr(buf, '\n', *len);
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		struct timespec ts;
+		int64_t left;
+		ssize_t n;
+
+		if (nl || *len == cap) {
+			size_t k = nl ? (size_t)(nl - buf) : *len;
+			snprintf(line, linesz, "%.*s", (int)k, buf);
+			*len -= k + (nl != NULL);
+			memmove(buf, buf + k + (nl != NULL), *len);
+			return 1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left = deadline - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&pf, 1, left > 1000 ? 1000 : (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			continue;
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (*len) {
+				snprintf(line, linesz, "%.*s", (int)*len, buf);
+				*len = 0;
+				return 1;
+			}
+			return 0;
+		}
+		*len += (size_t)n;
+	}
+}
+
 int cmd_plugin_check(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "spec", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "spec", required_argument, NULL, 's' }, { "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *spec = "", *path;
-	bool spec_given = false;
-	char line[1024], last_step[1024] = "start";
-	int fds[2], c, status, found = 0;
+	bool spec_given = false, done = false, timed_out = false;
+	char line[1024], last_step[1024] = "start", buf[4096];
+	size_t len = 0;
+	long timeout_s = 60;
+	int fds[2], c, status = 0, found = 0;
+	struct timespec ts;
+	int64_t deadline;
 	pid_t pid;
-	FILE *in;
 
 	while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
 		if (c == 's') {
 			spec = optarg;
 			spec_given = true;
+		} else if (c == 't') {
+			char *end;
+			errno = 0;
+			timeout_s = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || timeout_s < 1 || timeout_s > 86400) {
+				cli_error("plugin-check: --timeout takes whole seconds from 1 to 86400");
+				return GC_EXIT_USAGE;
+			}
 		} else if (c == 'h') {
-			printf("Usage: guestcore plugin-check [--spec SPEC] PLUGIN.so\n"
+			printf("Usage: guestcore plugin-check [--spec SPEC] [--timeout SECONDS] PLUGIN.so\n"
 			       "Load PLUGIN.so in a child process and exercise it: its descriptor and\n"
 			       "interfaces; for a memory source, open (with SPEC), pause/resume, describe,\n"
 			       "every range (ascending, apart, in bounds), repeatable reads, refused reads\n"
 			       "outside the ranges, registers; for a note provider, that its layouts exist and\n"
 			       "that a core written with its notes validates.  One line per problem with\n"
-			       "the fix; a crash is reported with its signal and the step.\n"
+			       "the fix; a crash is reported with its signal and the step, a plugin that\n"
+			       "ends the process (exit()) or hangs (loading: 5 s; the whole check: SECONDS,\n"
+			       "default 60) with the step.\n"
 			       "Exit status: 0 clean, 1 problems or a crash, 2 usage error.\n");
 			return GC_EXIT_OK;
 		} else {
@@ -329,7 +387,7 @@ int cmd_plugin_check(struct cli *cli, int argc, char **argv)
 		return GC_EXIT_USAGE;
 	}
 	path = argv[optind];
-	if (pipe(fds) < 0) {
+	if (pipe2(fds, O_CLOEXEC) < 0) {
 		cli_error("plugin-check: pipe: %s", strerror(errno));
 		return GC_EXIT_FAILURE;
 	}
@@ -340,38 +398,62 @@ int cmd_plugin_check(struct cli *cli, int argc, char **argv)
 		return GC_EXIT_FAILURE;
 	}
 	if (pid == 0) {
+		int r;
+
 		close(fds[0]);
 		report = fdopen(fds[1], "w");
 		if (!report)
 			_exit(1);
-		alarm(120); /* a plugin that hangs is a problem too */
 		/* A crash is the plugin's, and the parent reports its signal:
 		 * no handler (a sanitizer's included) may turn it into an exit. */
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGBUS, SIG_DFL);
 		signal(SIGFPE, SIG_DFL);
 		signal(SIGILL, SIG_DFL);
-		_exit(child(cli, path, spec, spec_given));
+		r = child(cli, path, spec, spec_given);
+		/* Only a check that ran to its end says so: a plugin that calls
+		 * exit() never gets here. */
+		fputs("done\n", report);
+		fflush(report);
+		_exit(r);
 	}
 	close(fds[1]);
-	in = fdopen(fds[0], "r");
-	while (in && fgets(line, sizeof(line), in)) {
-		line[strcspn(line, "\n")] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_s * 1000;
+	for (;;) {
+		int r = next_line(fds[0], buf, &len, sizeof(buf), line, sizeof(line), deadline);
+		if (r == -ETIMEDOUT) {
+			timed_out = true;
+			break;
+		}
+		if (r == 0)
+			break;
 		if (strncmp(line, "step ", 5) == 0)
 			snprintf(last_step, sizeof(last_step), "%s", line + 5);
+		else if (strcmp(line, "done") == 0)
+			done = true;
 		else if (strncmp(line, "problem ", 8) == 0) {
 			printf("%s: %s\n", path, line + 8);
 			found++;
 		} else if (strncmp(line, "note ", 5) == 0)
 			printf("%s: (%s)\n", path, line + 5);
 	}
-	if (in)
-		fclose(in);
+	close(fds[0]);
+	if (timed_out)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (WIFSIGNALED(status)) {
+	if (timed_out) {
+		printf("%s: did not finish %s within %ld s: it hangs there; fix it (--timeout changes the limit)\n", path,
+		       last_step, timeout_s);
+		found++;
+	} else if (WIFSIGNALED(status)) {
 		printf("%s: crashed with %s during %s: run it under gdb or valgrind and fix the crash\n", path,
 		       sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "a signal", last_step);
+		found++;
+	} else if (!done) {
+		printf("%s: ended the process during %s (exit status %d): a plugin must never call exit()\n", path,
+		       last_step, WEXITSTATUS(status));
 		found++;
 	} else if (WEXITSTATUS(status) != 0) {
 		printf("%s: the check could not run (exit status %d)\n", path, WEXITSTATUS(status));

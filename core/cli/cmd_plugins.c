@@ -167,7 +167,7 @@ int cmd_plugins(struct cli *cli, int argc, char **argv)
 		cli_error("plugins: unexpected argument '%s'", argv[optind]);
 		return GC_EXIT_USAGE;
 	}
-	r = cli_open_host(cli, &host);
+	r = cli_open_host(cli, false, &host);
 	if (r != GC_EXIT_OK)
 		return r;
 	for (size_t i = 0; i < guestcore_host_plugin_count(host); i++)

@@ -124,18 +124,22 @@ static void log_cb(void *userdata, enum guestcore_log_level level, const char *p
 		plugin ? plugin : "", plugin ? ": " : "", message);
 }
 
-int cli_open_host(struct cli *cli, struct guestcore_host **ret_host)
+int cli_open_host(struct cli *cli, bool lazy, struct guestcore_host **ret_host)
 {
-	return cli_open_host_first(cli, NULL, ret_host, NULL);
+	return cli_open_host_first(cli, NULL, lazy, ret_host, NULL);
 }
 
-int cli_open_host_first(struct cli *cli, const char *first, struct guestcore_host **ret_host,
+int cli_open_host_first(struct cli *cli, const char *first, bool lazy, struct guestcore_host **ret_host,
 			struct guestcore_plugin **ret_first)
 {
+	/* Every plugin is loaded in a child process first: one that crashes,
+	 * hangs or exits there is refused and never runs in ours. */
 	struct guestcore_host_opts opts = {
 		.sz = sizeof(opts),
 		.log = log_cb,
 		.log_userdata = cli,
+		.isolate = true,
+		.lazy = lazy,
 	};
 	struct guestcore_host *host = NULL;
 	const char *builtin;
@@ -236,9 +240,10 @@ int cli_open_layouts(struct cli *cli, struct guestcore_host *host, struct guestc
 			return GC_EXIT_FAILURE;
 		}
 	}
-	/* Layout files that plugins ship beside themselves. */
+	/* Layout files that plugins ship beside themselves, found without
+	 * running any plugin (a lazy host loads none). */
 	if (!host) {
-		r = cli_open_host(cli, &own);
+		r = cli_open_host(cli, true, &own);
 		if (r != GC_EXIT_OK) {
 			guestcore_layouts_free(set);
 			return r;
@@ -247,11 +252,13 @@ int cli_open_layouts(struct cli *cli, struct guestcore_host *host, struct guestc
 	}
 	for (size_t i = 0; i < guestcore_host_plugin_count(host); i++) {
 		struct guestcore_plugin *p = guestcore_host_plugin_at(host, i);
-		const char *f = guestcore_plugin_layout_file(p);
+		const char *f = guestcore_plugin_layout_file(p), *e = guestcore_plugin_error(p);
 
+		if (!guestcore_plugin_loaded(p) && e && strncmp(e, "not loaded", 10) != 0)
+			continue; /* refused: its layouts are not used either */
 		if (f && guestcore_layouts_load_file(set, f, cli_layout_diag, NULL) < 0)
 			cli_warning("plugin %s: its layout file %s is invalid and was not loaded: check it with "
-				    "'guestcore schema check %s'", guestcore_plugin_name(p), f, f);
+				    "'guestcore schema check %s'", guestcore_plugin_path(p), f, f);
 	}
 	guestcore_host_free(own);
 	*ret = set;

@@ -1,17 +1,26 @@
 /* The plugin host: search path, discovery, dlopen, the entry handshake and the
  * services a plugin may call.  Every refusal becomes one sentence stored with
- * the plugin record; a refused plugin never stops the others. */
+ * the plugin record; a refused plugin never stops the others: with isolate,
+ * each plugin is first loaded in a child process (probe_child), so that one
+ * whose constructor or entry crashes, hangs or calls exit() is refused with
+ * the reason; with lazy, plugins are loaded only when looked for by name. */
 #include "config.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "layout.h"
@@ -19,6 +28,7 @@
 #define GC_PLUGIN_ERROR_MAX 512
 /* More plugins than this in a search path is a misconfiguration. */
 #define GC_MAX_PLUGINS 4096
+#define GC_PROBE_MS_DEFAULT 5000
 
 struct guestcore_host_handle {
 	struct guestcore_host *host;
@@ -34,6 +44,7 @@ struct guestcore_plugin {
 	char *error;     /* why refused; NULL when loaded */
 	struct guestcore_plugin_descriptor desc; /* zero-extended copy */
 	bool have_desc;  /* desc passed the checks */
+	bool pending;    /* listed by a lazy scan, not loaded yet */
 	uint32_t abi_seen; /* the ABI the plugin declared, even when refused */
 	/* Copies of the descriptor's strings: they outlive a refused plugin. */
 	char *name, *version, *description;
@@ -333,6 +344,17 @@ static struct guestcore_plugin *plugin_new(struct guestcore_host *host, const ch
 	}
 	host->plugins = v;
 	host->plugins[host->n_plugins++] = p;
+	{
+		/* A plugin may ship its layouts beside it: foo.so -> foo.xml.  Known
+		 * without running the plugin. */
+		size_t n = strlen(path);
+		char *x = n > 3 && strcmp(path + n - 3, ".so") == 0 ? gc_strdup_printf("%.*s.xml", (int)(n - 3), path)
+								    : NULL;
+		if (x && access(x, R_OK) == 0)
+			p->layout_file = x;
+		else
+			free(x);
+	}
 	p->handle.host = host;
 	p->handle.plugin = p;
 	p->api.size = sizeof(p->api);
@@ -439,16 +461,6 @@ static int plugin_load(struct guestcore_host *host, struct guestcore_plugin *p)
 		r = -EEXIST;
 		goto fail;
 	}
-	{
-		/* A plugin may ship its layouts beside it: foo.so -> foo.xml. */
-		size_t n = strlen(p->path);
-		char *x = n > 3 && strcmp(p->path + n - 3, ".so") == 0 ? gc_strdup_printf("%.*s.xml", (int)(n - 3), p->path)
-								       : NULL;
-		if (x && access(x, R_OK) == 0)
-			p->layout_file = x;
-		else
-			free(x);
-	}
 	host_log(host, p, GUESTCORE_LOG_DEBUG, "loaded %s", p->path);
 	return 0;
 
@@ -463,6 +475,151 @@ fail:
 	return r < 0 ? r : -ENOEXEC;
 }
 
+/* ---- isolation: a first load in a child process ----------------------------- */
+
+struct probe_report {
+	int32_t status;                  /* plugin_load()'s result in the child */
+	uint32_t abi_seen;               /* the ABI its descriptor declared, even when refused */
+	char name[128];                  /* the descriptor's name when it loaded */
+	char error[GC_PLUGIN_ERROR_MAX]; /* its refusal otherwise */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Load P in a child process.  0 with *RET_NAME (the plugin's name) when it
+ * loads there; otherwise P is refused with the reason (its own refusal, a
+ * crash, a hang past probe_ms, or the process ended by the plugin). */
+static int probe_child(struct guestcore_host *host, struct guestcore_plugin *p, char *ret_name, size_t namesz)
+{
+	unsigned limit = host->opts.probe_ms ? host->opts.probe_ms : GC_PROBE_MS_DEFAULT;
+	struct probe_report rep = { .status = -EIO };
+	int64_t deadline = now_ms() + limit;
+	size_t got = 0;
+	int fds[2], status = 0;
+	bool timed_out = false, reaped = false;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		plugin_refuse(p, "plugin %s: cannot make a pipe to probe it: %s", p->path, strerror(errno));
+		return -errno;
+	}
+	fflush(NULL); /* a plugin's exit() in the child must not repeat our output */
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		plugin_refuse(p, "plugin %s: cannot start a process to probe it: %s", p->path, strerror(e));
+		return -e;
+	}
+	if (pid == 0) {
+		struct probe_report r = { 0 };
+		close(fds[0]);
+		/* A crash is the plugin's: no handler may turn it into an exit. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
+		r.status = plugin_load(host, p);
+		r.abi_seen = p->abi_seen;
+		snprintf(r.name, sizeof(r.name), "%s", r.status == 0 && p->name ? p->name : "");
+		snprintf(r.error, sizeof(r.error), "%s", p->error ? p->error : "");
+		(void)!write(fds[1], &r, sizeof(r));
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got < sizeof(rep)) {
+		struct pollfd pf = { .fd = fds[0], .events = POLLIN };
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		n = poll(&pf, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			timed_out = n == 0;
+			break;
+		}
+		n = read(fds[0], (char *)&rep + got, sizeof(rep) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	/* Reap it within what is left of the limit. */
+	while (!timed_out && !reaped) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			reaped = true;
+		else if (w < 0 && errno != EINTR)
+			break;
+		else if (now_ms() >= deadline)
+			timed_out = true;
+		else {
+			struct timespec ts = { 0, 5000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (!reaped) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (got == sizeof(rep) && reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rep.name[sizeof(rep.name) - 1] = '\0';
+		rep.error[sizeof(rep.error) - 1] = '\0';
+		p->abi_seen = rep.abi_seen;
+		if (rep.status < 0) {
+			plugin_refuse(p, "%s", rep.error[0] ? rep.error : "refused while probed in a child process");
+			return rep.status;
+		}
+		snprintf(ret_name, namesz, "%s", rep.name);
+		return 0;
+	}
+	if (timed_out && got < sizeof(rep))
+		plugin_refuse(p, "plugin %s did not finish loading within %u ms (its constructor or entry hangs): it "
+			      "was stopped and is not used; fix or remove it", p->path, limit);
+	else if (reaped && WIFSIGNALED(status))
+		plugin_refuse(p, "plugin %s crashed while loading (SIG%s in its constructor or entry): it is not used; "
+			      "fix or remove it", p->path,
+			      sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+	else if (reaped && WIFEXITED(status) && got < sizeof(rep))
+		plugin_refuse(p, "plugin %s ended the process while loading (exit status %d from its constructor or "
+			      "entry; a plugin must never call exit()): it is not used; fix or remove it",
+			      p->path, WEXITSTATUS(status));
+	else
+		plugin_refuse(p, "plugin %s could not be probed in a child process: it is not used", p->path);
+	return -ENOEXEC;
+}
+
+/* Load P in this process, after a probe in a child when isolating. */
+static int plugin_load_checked(struct guestcore_host *host, struct guestcore_plugin *p)
+{
+	char name[128];
+	int r;
+
+	p->pending = false;
+	if (host->opts.isolate) {
+		r = probe_child(host, p, name, sizeof(name));
+		if (r < 0)
+			return r;
+	}
+	return plugin_load(host, p);
+}
+
 GUESTCORE_API int guestcore_host_load_file(struct guestcore_host *host, const char *path,
 					   struct guestcore_plugin **ret_plugin)
 {
@@ -475,7 +632,7 @@ GUESTCORE_API int guestcore_host_load_file(struct guestcore_host *host, const ch
 	if (!p)
 		return host->n_plugins >= GC_MAX_PLUGINS ? -E2BIG : -ENOMEM;
 	p->realpath = realpath(path, NULL);
-	r = plugin_load(host, p);
+	r = plugin_load_checked(host, p);
 	if (ret_plugin)
 		*ret_plugin = p;
 	return r;
@@ -525,6 +682,16 @@ GUESTCORE_API int guestcore_host_scan(struct guestcore_host *host)
 				continue;
 			if (real && already_seen(host, real))
 				continue;
+			if (host->opts.lazy) {
+				/* Listed only: loaded by guestcore_host_find() if needed. */
+				struct guestcore_plugin *p = plugin_new(host, path);
+				if (p) {
+					p->realpath = real;
+					real = NULL;
+					p->pending = true;
+				}
+				continue;
+			}
 			if (guestcore_host_load_file(host, path, NULL) < 0)
 				refused++;
 		}
@@ -553,10 +720,55 @@ GUESTCORE_API struct guestcore_plugin *guestcore_host_plugin_at(const struct gue
 	return host && i < host->n_plugins ? host->plugins[i] : NULL;
 }
 
-GUESTCORE_API struct guestcore_plugin *guestcore_host_find(const struct guestcore_host *host,
+/* The file name of P without its directory and ".so". */
+static bool file_named(const struct guestcore_plugin *p, const char *name)
+{
+	const char *base = strrchr(p->path, '/') ? strrchr(p->path, '/') + 1 : p->path;
+	size_t n = strlen(name);
+
+	return strncmp(base, name, n) == 0 && strcmp(base + n, ".so") == 0;
+}
+
+GUESTCORE_API struct guestcore_plugin *guestcore_host_find(const struct guestcore_host *chost,
 							   const char *name)
 {
-	return host && name ? find_loaded(host, name, NULL) : NULL;
+	/* Loading on demand changes the host: it was never constant in truth. */
+	struct guestcore_host *host = (struct guestcore_host *)chost;
+	struct guestcore_plugin *p;
+	char probed[128];
+
+	if (!host || !name)
+		return NULL;
+	p = find_loaded(host, name, NULL);
+	if (p)
+		return p;
+	/* A lazy scan: the file called NAME.so first, in search-path order... */
+	for (size_t i = 0; i < host->n_plugins; i++) {
+		p = host->plugins[i];
+		if (p->pending && file_named(p, name) && plugin_load_checked(host, p) == 0 && strcmp(p->name, name) == 0)
+			return p;
+	}
+	/* ...then any other, probed in a child when isolating, until one is NAME. */
+	for (size_t i = 0; i < host->n_plugins; i++) {
+		p = host->plugins[i];
+		if (!p->pending)
+			continue;
+		if (host->opts.isolate) {
+			p->pending = false;
+			if (probe_child(host, p, probed, sizeof(probed)) < 0)
+				continue;
+			if (strcmp(probed, name) != 0) {
+				p->pending = true; /* loads cleanly, but is not the one */
+				continue;
+			}
+			if (plugin_load(host, p) == 0)
+				return p;
+			continue;
+		}
+		if (plugin_load_checked(host, p) == 0 && strcmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
 }
 
 GUESTCORE_API const char *guestcore_plugin_path(const struct guestcore_plugin *p)
@@ -571,6 +783,8 @@ GUESTCORE_API bool guestcore_plugin_loaded(const struct guestcore_plugin *p)
 
 GUESTCORE_API const char *guestcore_plugin_error(const struct guestcore_plugin *p)
 {
+	if (p && p->pending)
+		return "not loaded: nothing asked for it";
 	return p ? p->error : NULL;
 }
 
@@ -601,7 +815,8 @@ GUESTCORE_API uint64_t guestcore_plugin_capabilities(const struct guestcore_plug
 
 GUESTCORE_API const char *guestcore_plugin_layout_file(const struct guestcore_plugin *p)
 {
-	return guestcore_plugin_loaded(p) ? p->layout_file : NULL;
+	/* Known without running the plugin; not offered for a refused one. */
+	return p && (p->pending || guestcore_plugin_loaded(p)) ? p->layout_file : NULL;
 }
 
 GUESTCORE_API const struct guestcore_host_api *guestcore_plugin_host_api(const struct guestcore_plugin *p)

@@ -31,4 +31,18 @@ expect_rc 1 "a plugin of a future ABI"
 expect_in "$out" "was built for guestcore plugin ABI 2.0" "the refusal is shown"
 run "$GUESTCORE" plugin-check
 expect_rc 2 "no plugin given"
+# A plugin that ends the process, or hangs, is reported with the step.
+run timeout 60 "$GUESTCORE" plugin-check "$TP/tp_describe_exit.so"
+expect_rc 1 "plugin-check of a plugin that calls exit() in describe"
+expect_in "$out" "ended the process during describe (exit status 0): a plugin must never call exit()" "exit() is reported with the step"
+expect_not_in "$out" "clean" "not called clean"
+run timeout 60 "$GUESTCORE" plugin-check --timeout 2 "$TP/tp_describe_hang.so"
+expect_rc 1 "plugin-check of a plugin that hangs in describe"
+expect_in "$out" "did not finish describe within 2 s: it hangs there" "the hang is reported with the step"
+run timeout 60 "$GUESTCORE" plugin-check "$TP/tp_ctor_exit.so"
+expect_rc 1 "plugin-check of a plugin whose constructor calls exit()"
+expect_in "$out" "ended the process while loading (exit status 3" "said so"
+run timeout 60 "$GUESTCORE" plugin-check "$TP/tp_entry_hang.so"
+expect_rc 1 "plugin-check of a plugin whose entry hangs"
+expect_in "$out" "did not finish loading within 5000 ms" "within the load limit"
 finish

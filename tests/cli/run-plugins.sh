@@ -62,4 +62,43 @@ run "$GUESTCORE" plugins -P "$T/own"
 expect_in "$out" "layouts: $T/own/good.xml" "the layout file beside the plugin is listed"
 run "$GUESTCORE" -P "$T/own" schema list
 expect_in "$out" "goodtest.note" "its layouts join the bundled ones"
+# Hostile plugins on the search path: each is probed in a child process
+# and refused with the reason; none takes the tool down.
+mkdir "$T/hostile" "$T/hang"
+for n in ctor_crash ctor_exit entry_crash entry_exit; do ln -s "$TP/tp_$n.so" "$T/hostile/$n.so"; done
+ln -s "$TP/tp_source.so" "$T/hostile/tp_source.so"
+for n in ctor_hang entry_hang; do ln -s "$TP/tp_$n.so" "$T/hang/$n.so"; done
+run timeout 60 "$GUESTCORE" -P "$T/hostile" plugins
+expect_rc 1 "plugins with hostile plugins in the path"
+expect_in "$out" "plugin $T/hostile/ctor_crash.so crashed while loading (SIGSEGV in its constructor or entry)" "a constructor that crashes"
+expect_in "$out" "plugin $T/hostile/entry_crash.so crashed while loading (SIGSEGV" "an entry that crashes"
+expect_in "$out" "plugin $T/hostile/ctor_exit.so ended the process while loading (exit status 3" "a constructor that calls exit()"
+expect_in "$out" "plugin $T/hostile/entry_exit.so ended the process while loading (exit status 0" "an entry that calls exit(0)"
+expect_in "$out" "$T/hostile/tp_source.so" "the good plugin beside them is listed"
+run timeout 60 "$GUESTCORE" -P "$T/hang" plugins --json
+expect_rc 1 "plugins with hanging plugins in the path"
+expect_in "$out" "ctor_hang.so did not finish loading within 5000 ms" "a constructor that hangs"
+expect_in "$out" "entry_hang.so did not finish loading within 5000 ms" "an entry that hangs"
+# Commands load only what they need: hostile plugins are never run here.
+run timeout 60 "$GUESTCORE" -P "$T/hostile" -P "$T/hang" dump -s "test:ranges=2,size=0x10000" --notes vbox -o "$T/h.core"
+expect_rc 0 "dump with hostile plugins in the path (found by probing, not by file name)"
+expect_in "$out" "$T/h.core: ELF64" "the dump is written"
+run timeout 60 "$GUESTCORE" -P "$T/hostile" -P "$T/hang" inspect "$T/h.core"
+expect_rc 0 "inspect with hostile plugins in the path"
+run timeout 60 "$GUESTCORE" -P "$T/hostile" -P "$T/hang" validate "$T/h.core"
+expect_rc 0 "validate with hostile plugins in the path"
+run timeout 60 "$GUESTCORE" -P "$T/hostile" dump -s "nosuch:x" -o "$T/n.core"
+expect_rc 1 "an unknown source among hostile plugins"
+expect_in "$err" "no memory-source plugin named 'nosuch'" "said as usual"
+# A plugin nobody asks for is never loaded: not by a dump that finds its
+# plugins by file name, not by inspect (whose layouts come from files).
+mkdir "$T/mark"
+ln -s "$TP/tp_ctor_mark.so" "$T/mark/mark.so"
+TP_MARK="$T/marks" run "$GUESTCORE" -P "$T/mark" dump -s "raw:$T/h.core" --notes vbox -o "$T/m.core"
+expect_rc 0 "a dump with raw and vbox"
+TP_MARK="$T/marks" run "$GUESTCORE" -P "$T/mark" inspect "$T/m.core"
+expect_rc 0 "inspect"
+[ ! -e "$T/marks" ] && ok "neither loaded the plugin it did not need" || not_ok "the unneeded plugin was loaded $(wc -l <"$T/marks") times"
+TP_MARK="$T/marks" run "$GUESTCORE" -P "$T/mark" plugins
+[ -e "$T/marks" ] && ok "plugins loads it" || not_ok "plugins did not load it"
 finish

@@ -1,7 +1,10 @@
 /* One test plugin source, built into several modules by the test suite; each
  * TP_* macro turns it into a plugin that breaks one rule of the ABI. */
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <guestcore/plugin.h>
 
@@ -59,6 +62,51 @@ static const struct tp_descriptor descriptor = {
 #endif
 };
 
+/* Hostile plugins: each misbehaves at one moment of loading, in one way.
+ * The host must refuse them with the reason and live on. */
+#if defined(TP_CTOR_CRASH) || defined(TP_CTOR_HANG) || defined(TP_CTOR_EXIT)
+__attribute__((constructor)) static void tp_constructor(void)
+{
+#if defined(TP_CTOR_CRASH)
+	raise(SIGSEGV);
+#elif defined(TP_CTOR_HANG)
+	for (;;)
+		pause();
+#else
+	exit(3);
+#endif
+}
+#endif
+
+#ifndef TP_NO_ENTRY
+#ifdef TP_CTOR_MARK
+/* Says when it is loaded: appends a line to the file $TP_MARK. */
+#include <fcntl.h>
+__attribute__((constructor)) static void tp_mark(void)
+{
+	const char *f = getenv("TP_MARK");
+	int fd = f ? open(f, O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
+
+	if (fd >= 0) {
+		(void)!write(fd, "loaded\n", 7);
+		close(fd);
+	}
+}
+#endif
+
+static void tp_misbehave_in_entry(void)
+{
+#if defined(TP_ENTRY_CRASH)
+	raise(SIGSEGV);
+#elif defined(TP_ENTRY_HANG)
+	for (;;)
+		pause();
+#elif defined(TP_ENTRY_EXIT)
+	exit(0); /* a "success" status must not pass for a clean load */
+#endif
+}
+#endif
+
 #ifdef TP_UNDEFINED
 /* Resolved nowhere: RTLD_NOW must refuse the plugin at load. */
 extern int guestcore_test_symbol_that_does_not_exist(void);
@@ -81,6 +129,7 @@ GUESTCORE_PLUGIN_DEFINE_ENTRY(host, ret_desc)
 {
 	if (!host || host->size < offsetof(struct guestcore_host_api, set_error) + sizeof(host->set_error))
 		return -EINVAL;
+	tp_misbehave_in_entry();
 #ifdef TP_ENTRY_FAILS
 	if (GUESTCORE_HOST_HAS(host, set_error))
 		host->set_error(host->handle, "needs a hypervisor that is not running: start it first");

@@ -1,11 +1,13 @@
-/* A memory source that crashes in describe(), for plugin-check's test: the
- * checker must survive it and name the signal and the step. */
+/* A memory source that crashes in describe() (or, built with TP_HANG, hangs
+ * there; with TP_EXIT, calls exit(0) there), for plugin-check's test: the
+ * checker must survive it and name what happened and the step. */
 #include "config.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <guestcore/plugin.h>
 
@@ -32,7 +34,14 @@ static int c_describe(struct guestcore_source *s, struct guestcore_guest_info *i
 {
 	(void)s;
 	(void)info;
+#if defined(TP_HANG)
+	for (;;)
+		pause();
+#elif defined(TP_EXIT)
+	exit(0);
+#else
 	raise(SIGSEGV); /* as a NULL dereference would */
+#endif
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /* What the dump and validate suites share: a plugin host with the build
- * tree's plugins and the test plugins, the bundled layouts, a scratch
- * directory removed afterwards. */
+ * tree's plugins and the test source (not the hostile test plugins beside
+ * it), the bundled layouts, a scratch directory removed afterwards. */
 #ifndef GUESTCORE_TEST_FIXTURES_H
 #define GUESTCORE_TEST_FIXTURES_H
 
@@ -14,10 +14,10 @@ static inline int gc_fixture_open(char *dir, struct guestcore_host **ret_host, s
 	if (!mkdtemp(dir))
 		return -1;
 	if (guestcore_host_new(NULL, ret_host) < 0 ||
-	    guestcore_host_add_dir(*ret_host, TEST_BUILDDIR "/plugins/.libs") < 0 ||
-	    guestcore_host_add_dir(*ret_host, TEST_PLUGIN_DIR) < 0)
+	    guestcore_host_add_dir(*ret_host, TEST_BUILDDIR "/plugins/.libs") < 0)
 		return -1;
 	guestcore_host_scan(*ret_host);
+	guestcore_host_load_file(*ret_host, TEST_PLUGIN_DIR "/tp_source.so", NULL);
 	if (!guestcore_host_find(*ret_host, "raw") || !guestcore_host_find(*ret_host, "test"))
 		return -1;
 	if (guestcore_layouts_new(TEST_SRCDIR "/schemas/note-layout.xsd", ret_layouts) < 0 ||

@@ -354,6 +354,58 @@ static void test_env_path(void)
 	guestcore_host_free(h);
 }
 
+/* isolate: a plugin that crashes, exits or hangs while loading is refused
+ * with the reason, in a child process; this process lives on. */
+static void test_isolate_refuses_hostile_plugins(void)
+{
+	struct guestcore_host_opts opts = { .sz = sizeof(opts), .log = log_cb, .isolate = true, .probe_ms = 1500 };
+	struct guestcore_host *h = NULL;
+	struct guestcore_plugin *p = NULL;
+
+	CU_ASSERT_FATAL(guestcore_host_new(&opts, &h) == 0);
+	CU_ASSERT_EQUAL(guestcore_host_load_file(h, tp("ctor_crash"), &p), -ENOEXEC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(guestcore_plugin_error(p), "crashed while loading (SIGSEGV"));
+	CU_ASSERT_EQUAL(guestcore_host_load_file(h, tp("entry_exit"), &p), -ENOEXEC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(guestcore_plugin_error(p), "ended the process while loading (exit status 0"));
+	CU_ASSERT_EQUAL(guestcore_host_load_file(h, tp("entry_hang"), &p), -ENOEXEC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(guestcore_plugin_error(p), "did not finish loading within 1500 ms"));
+	/* A plugin's own refusal comes back from the child as it is. */
+	CU_ASSERT(guestcore_host_load_file(h, tp("future_major"), &p) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(guestcore_plugin_error(p), "ABI 2.0"));
+	CU_ASSERT_EQUAL(guestcore_plugin_abi(p) >> 16, 2);
+	CU_ASSERT_EQUAL(guestcore_host_load_file(h, tp("good"), &p), 0);
+	CU_ASSERT(guestcore_plugin_loaded(p));
+	guestcore_host_free(h);
+}
+
+/* lazy: a scan lists; find loads NAME.so, and only it. */
+static void test_lazy_loads_only_what_is_found(void)
+{
+	struct guestcore_host_opts opts = { .sz = sizeof(opts), .log = log_cb, .lazy = true };
+	struct guestcore_host *h = NULL;
+	char dir[] = "/tmp/gc-test-lazy-XXXXXX", link1[600], link2[600];
+	size_t loaded = 0;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(link1, sizeof(link1), "%s/good.so", dir);
+	snprintf(link2, sizeof(link2), "%s/crash.so", dir);
+	CU_ASSERT_FATAL(symlink(tp("good"), link1) == 0 && symlink(tp("ctor_crash"), link2) == 0);
+	CU_ASSERT_FATAL(guestcore_host_new(&opts, &h) == 0);
+	CU_ASSERT_EQUAL(guestcore_host_add_dir(h, dir), 0);
+	CU_ASSERT_EQUAL(guestcore_host_scan(h), 0);
+	CU_ASSERT_EQUAL(guestcore_host_plugin_count(h), 2);
+	for (size_t i = 0; i < guestcore_host_plugin_count(h); i++)
+		loaded += guestcore_plugin_loaded(guestcore_host_plugin_at(h, i));
+	CU_ASSERT_EQUAL(loaded, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(guestcore_plugin_error(guestcore_host_plugin_at(h, 0)), "not loaded"));
+	/* good.so is found by its file name: the crashing one never runs. */
+	CU_ASSERT_PTR_NOT_NULL(guestcore_host_find(h, "good"));
+	guestcore_host_free(h);
+	unlink(link1);
+	unlink(link2);
+	rmdir(dir);
+}
+
 static void test_host_opts_size_rule(void)
 {
 	struct {
@@ -471,6 +523,8 @@ int main(void)
 		{ "add_dir checks its directory", test_add_dir_checks },
 		{ "GUESTCORE_PLUGIN_PATH", test_env_path },
 		{ "host opts size rule", test_host_opts_size_rule },
+		{ "isolate refuses hostile plugins", test_isolate_refuses_hostile_plugins },
+		{ "lazy loads only what is found", test_lazy_loads_only_what_is_found },
 		{ "descriptor check", test_descriptor_check },
 		{ "version queries", test_version_queries },
 		CU_TEST_INFO_NULL,

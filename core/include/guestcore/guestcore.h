@@ -50,6 +50,19 @@ struct guestcore_host_opts {
 	size_t sz; /* sizeof(struct guestcore_host_opts) */
 	guestcore_log_fn log;
 	void *log_userdata;
+	/* Load each plugin in a child process first, within probe_ms
+	 * milliseconds (0: 5000): a plugin whose constructor or entry crashes,
+	 * hangs or ends the process is refused with that reason and never runs
+	 * in this process.  The host forks: set it only while this process has
+	 * one thread. */
+	bool isolate;
+	unsigned probe_ms;
+	/* guestcore_host_scan() only lists the plugin files it finds; each is
+	 * loaded when guestcore_host_find() needs it (NAME.so first, then the
+	 * others, probed in a child when isolate is set, until one is NAME).
+	 * Until then guestcore_plugin_loaded() is false and
+	 * guestcore_plugin_error() says it was not needed. */
+	bool lazy;
 };
 
 /* OPTS may be NULL.  -EINVAL when opts->sz is 0 or it carries non-zero
@@ -71,8 +84,9 @@ GUESTCORE_API size_t guestcore_host_dir_count(const struct guestcore_host *host)
 GUESTCORE_API const char *guestcore_host_dir_at(const struct guestcore_host *host, size_t i);
 
 /* Load every "*.so" of every search directory, in search-path order and by
- * name within a directory.  A plugin that is refused never stops the others;
- * it is kept in the list with its reason.  Returns the number refused. */
+ * name within a directory (with opts.lazy: list them only).  A plugin that
+ * is refused never stops the others; it is kept in the list with its
+ * reason.  Returns the number refused. */
 GUESTCORE_API int guestcore_host_scan(struct guestcore_host *host);
 /* Load one file.  The plugin joins the list whether or not it loads;
  * returns 0 when it loaded, a negative errno when it was refused (see
@@ -87,7 +101,8 @@ GUESTCORE_API struct guestcore_plugin *guestcore_host_plugin_at(const struct gue
  * them; NULL to unset. */
 GUESTCORE_API void guestcore_host_set_layouts(struct guestcore_host *host,
 					      const struct guestcore_layouts *layouts);
-/* The loaded plugin called NAME, or NULL. */
+/* The loaded plugin called NAME, or NULL.  After a lazy scan it loads the
+ * plugin first (see guestcore_host_opts.lazy). */
 GUESTCORE_API struct guestcore_plugin *guestcore_host_find(const struct guestcore_host *host,
 							   const char *name);
 
