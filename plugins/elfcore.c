@@ -184,10 +184,14 @@ static int ec_open(const struct guestcore_host_api *host, const char *spec, stru
 		FAIL(s, "elfcore needs a core file: elfcore:PATH");
 		goto fail;
 	}
-	s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	s->fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block the open */
 	if (s->fd < 0 || fstat(s->fd, &st) < 0) {
 		r = -errno;
 		FAIL(s, "core %s: %s", s->path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		FAIL(s, "core %s is not a regular file: give the core file itself", s->path);
 		goto fail;
 	}
 	elf_version(EV_CURRENT);
