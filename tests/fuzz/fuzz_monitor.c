@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_text.h"
 #include "qemu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,15 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct qs_range_sink rs = { .add = add };
 	struct qs_cpu_sink cs = { .set = set };
-	char *text;
+	char *text = fuzz_text(data, size);
 
-	if (size < 1)
-		return 0;
-	text = malloc(size);
 	if (!text)
 		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
 	if (data[0] & 1)
 		qs_parse_registers(text, &cs);
 	else

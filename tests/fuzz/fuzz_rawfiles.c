@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_text.h"
 #include "rawfiles.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,15 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rf_map_sink ms = { .add = add };
 	struct rf_cpu_sink cs = { .cpus = cpus, .set = set };
-	char err[600], *text;
+	char err[600], *text = fuzz_text(data, size);
 
-	if (size < 1)
-		return 0;
-	text = malloc(size);
 	if (!text)
 		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
 	n_cpus = 0;
 	if (data[0] & 1)
 		rf_parse_cpus("fuzz.json", text, size - 1, &cs, err, sizeof(err));

@@ -42,7 +42,7 @@ for target in $targets; do
 	esac
 	echo "== fuzz_$target: building"
 	# shellcheck disable=SC2086
-	$CC $flags $inc -I"$work" $(pkg-config --cflags $pkgs) -o "$work/fuzz_$target" tests/fuzz/fuzz_$target.c $src \
+	$CC $flags $inc -I"$work" -I"$top/tests/fuzz" $(pkg-config --cflags $pkgs) -o "$work/fuzz_$target" tests/fuzz/fuzz_$target.c $src \
 		$(pkg-config --libs $pkgs) $extra
 	mkdir -p "$work/corpus-$target"
 	dict=
