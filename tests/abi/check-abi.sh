@@ -11,9 +11,9 @@ if [ -z "$ABIDIFF" ]; then
 fi
 baseline="$top_srcdir/sdk/abi/libguestcore.abi"
 lib="$top_builddir/core/.libs/libguestcore.so"
+. "$top_srcdir/tests/abi/abi-compare.sh"
 set +e
-"$ABIDIFF" --hd2 "$top_srcdir/sdk/include" --hd2 "$top_srcdir/core/include" \
-	"$baseline" "$lib"
+abi_compare "$baseline" "$lib"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

@@ -473,6 +473,20 @@ GUESTCORE_API int guestcore_plugin_abi_anchor(const struct guestcore_host_api *h
 					      const struct guestcore_range *range,
 					      const struct guestcore_note_provider_ops *provider);
 
+/* The same for what guestcore_plugin_abi_anchor() and the library's
+ * functions do not reach by type: every public enum (their constants'
+ * values become part of the baseline) and the options and result structs.
+ * Returns 0; nothing else. */
+GUESTCORE_API int guestcore_abi_anchor(enum guestcore_plugin_capability capability, enum guestcore_log_level level,
+				       enum guestcore_range_kind range_kind, enum guestcore_name_format name_format,
+				       enum guestcore_repeat repeat, enum guestcore_field_type field_type,
+				       enum guestcore_value_kind value_kind, enum guestcore_copy_mode copy_mode,
+				       enum guestcore_severity severity, enum guestcore_profile profile,
+				       const struct guestcore_host_opts *host_opts,
+				       const struct guestcore_dump_opts *dump_opts,
+				       const struct guestcore_dump_result *dump_result,
+				       const struct guestcore_encode_opts *encode_opts);
+
 /* Check a descriptor as the host does after the entry call: size, ABI
  * version against HOST_ABI, strings, capability bits.  0 when acceptable;
  * otherwise a negative errno and a sentence in MSG (which may be NULL).
