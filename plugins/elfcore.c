@@ -330,7 +330,7 @@ static const void *ec_interface(const char *name)
 
 static const struct guestcore_plugin_descriptor ec_desc = {
 	.size = sizeof(ec_desc),
-	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "elfcore",
 	.version = PACKAGE_VERSION,
 	.description = "an existing guest core (VirtualBox, QEMU, guestcore) as the source",

@@ -33,7 +33,7 @@ static const void *vbox_interface(const char *name)
 
 static const struct guestcore_plugin_descriptor vbox_desc = {
 	.size = sizeof(vbox_desc),
-	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "vbox",
 	.version = PACKAGE_VERSION,
 	.description = "VirtualBox VMCore notes: VBCORE, then one VBCPU per vCPU",

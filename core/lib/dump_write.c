@@ -815,9 +815,11 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 	memcpy(&d.o, opts, opts->sz < sizeof(d.o) ? opts->sz : sizeof(d.o));
 	d.host = host;
 	d.layouts = layouts;
-	/* Sources that read other cores decode their notes with these. */
+	/* Sources that read other cores decode their notes with these; sources
+	 * that wait ask cancelled(). */
 	saved_layouts = gc_host_layouts(host);
 	guestcore_host_set_layouts(host, layouts);
+	gc_host_set_cancel(host, d.o.cancel);
 	sde = getenv("SOURCE_DATE_EPOCH");
 	d.created = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
 	d.buf = malloc(GC_CHUNK);
@@ -876,6 +878,7 @@ out:
 		memcpy(ret, &full, ret->sz < sizeof(full) ? ret->sz : sizeof(full));
 	}
 	guestcore_host_set_layouts(host, saved_layouts);
+	gc_host_set_cancel(host, NULL);
 	gc_notes_free(&d);
 	free(d.ranges);
 	free(d.range_offset);

@@ -53,5 +53,7 @@ GC_HIDDEN int gc_nb_get_u64(struct guestcore_note_builder *nb, const char *bindi
 
 /* plugin_host.c: the layouts the host's services use. */
 GC_HIDDEN const struct guestcore_layouts *gc_host_layouts(const struct guestcore_host *host);
+/* The flag host services report as cancelled() (NULL: never cancelled). */
+GC_HIDDEN void gc_host_set_cancel(struct guestcore_host *host, volatile int *cancel);
 
 #endif

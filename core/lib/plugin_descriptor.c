@@ -37,10 +37,10 @@ static int check_abi(uint32_t plugin_abi, uint32_t host_abi, char *msg, size_t m
 	}
 	if (pmin > hmin) {
 		gc_msg(msg, msgsz,
-		       "was built for guestcore plugin ABI %u.%u; this guestcore speaks %u.%u: "
-		       "upgrade guestcore to one that speaks ABI %u.%u or later, or rebuild the "
-		       "plugin against SDK %u.%u",
-		       pmaj, pmin, hmaj, hmin, pmaj, pmin, hmaj, hmin);
+		       "needs guestcore plugin ABI %u.%u; this guestcore speaks %u.%u: "
+		       "upgrade guestcore to one that speaks ABI %u.%u or later, or build the "
+		       "plugin with GUESTCORE_PLUGIN_ABI_TARGET_MINOR=%u if it can do without what is newer",
+		       pmaj, pmin, hmaj, hmin, pmaj, pmin, hmin);
 		return -EPROTO;
 	}
 	return 0;
@@ -105,8 +105,8 @@ GUESTCORE_API int guestcore_plugin_descriptor_check(const struct guestcore_plugi
 		return r;
 	if (size < GUESTCORE_PLUGIN_DESCRIPTOR_MIN_SIZE) {
 		gc_msg(msg, msgsz,
-		       "declares a descriptor of %u bytes, smaller than the %zu bytes of ABI 1.0: set "
-		       "size to sizeof(struct guestcore_plugin_descriptor)",
+		       "declares a descriptor of %u bytes, smaller than the %zu bytes every descriptor "
+		       "holds (up to capabilities): set size to sizeof(struct guestcore_plugin_descriptor)",
 		       size, (size_t)GUESTCORE_PLUGIN_DESCRIPTOR_MIN_SIZE);
 		return -ENOEXEC;
 	}

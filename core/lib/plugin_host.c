@@ -55,6 +55,7 @@ struct guestcore_plugin {
 struct guestcore_host {
 	struct guestcore_host_opts opts;
 	const struct guestcore_layouts *layouts;
+	volatile int *cancel;          /* the current dump's, for cancelled() */
 	char **dirs;
 	size_t n_dirs;
 	struct guestcore_plugin **plugins;
@@ -155,6 +156,54 @@ static int svc_decode_note(struct guestcore_host_handle *h, const char *name, ui
 		return -ENOENT;
 	r = guestcore_note_decode(nl, desc, len, big_endian != 0, decode_visit, &c, NULL, 0);
 	return r < 0 ? r : 0;
+}
+
+/* ---- ABI 1.1 services --------------------------------------------------------- */
+
+static int svc_host_info(struct guestcore_host_handle *h, struct guestcore_host_info *ret)
+{
+	const struct guestcore_host_info full = {
+		.size = sizeof(full),
+		.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+		.abi_oldest = GUESTCORE_PLUGIN_ABI_MAKE(GUESTCORE_PLUGIN_ABI_MAJOR, 0),
+		.name = "guestcore",
+		.version = PACKAGE_VERSION,
+	};
+	uint32_t size;
+
+	if (!h || !ret || ret->size < sizeof(uint32_t))
+		return -EINVAL;
+	/* Only as much as the plugin's struct holds, and its size kept. */
+	size = ret->size < sizeof(full) ? ret->size : (uint32_t)sizeof(full);
+	memcpy((char *)ret + sizeof(uint32_t), (const char *)&full + sizeof(uint32_t), size - sizeof(uint32_t));
+	return 0;
+}
+
+static const char *const offered[] = {
+	"service:log", "service:set_error", "service:note_info", "service:note_set_u64",
+	"service:note_set_bytes", "service:note_set_size", "service:note_get_u64", "service:binding_known",
+	"service:decode_note", "service:host_info", "service:host_offers", "service:cancelled",
+	"interface:" GUESTCORE_IFACE_MEMORY_SOURCE, "interface:" GUESTCORE_IFACE_NOTE_PROVIDER,
+};
+
+static int svc_host_offers(struct guestcore_host_handle *h, const char *name)
+{
+	(void)h;
+	for (size_t i = 0; name && i < sizeof(offered) / sizeof(offered[0]); i++)
+		if (strcmp(offered[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int svc_cancelled(struct guestcore_host_handle *h)
+{
+	return h && h->host->cancel && *h->host->cancel ? 1 : 0;
+}
+
+void gc_host_set_cancel(struct guestcore_host *host, volatile int *cancel)
+{
+	if (host)
+		host->cancel = cancel;
 }
 
 /* ---- host object --------------------------------------------------------- */
@@ -369,6 +418,9 @@ static struct guestcore_plugin *plugin_new(struct guestcore_host *host, const ch
 	p->api.note_get_u64 = gc_nb_get_u64;
 	p->api.binding_known = svc_binding_known;
 	p->api.decode_note = svc_decode_note;
+	p->api.host_info = svc_host_info;
+	p->api.host_offers = svc_host_offers;
+	p->api.cancelled = svc_cancelled;
 	return p;
 }
 

@@ -57,7 +57,7 @@ static const void *qemu_interface(const char *name)
 
 static const struct guestcore_plugin_descriptor qemu_desc = {
 	.size = sizeof(qemu_desc),
-	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "qemu",
 	.version = PACKAGE_VERSION,
 	.description = "QEMU: live guests over QMP (qemu:qmp=SOCKET[,mem=PATH][,timeout=S]) and dump-guest-memory notes",

@@ -48,7 +48,9 @@ static int wait_for(struct qmp *q, short events, int64_t deadline)
 
 		if (left <= 0)
 			return -ETIMEDOUT;
-		n = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+		n = poll(&p, 1, left > 250 ? 250 : (int)left);
+		if (n == 0 && !q->patient && q->cancelled && q->cancelled(q->cancel_userdata))
+			return -EINTR; /* the host was asked to stop, whether or not a signal reached us */
 		if (n < 0 && errno == EINTR && q->patient) {
 			/* Resuming the guest: let it finish, but within a second. */
 			if (deadline > qmp_now_ms() + 1000)

@@ -20,6 +20,10 @@ struct qmp {
 	size_t len, cap;
 	int command_ms;   /* deadline of each command */
 	int patient;      /* a signal shortens a wait to one more second instead of ending it (resume) */
+	/* When set, asked four times a second during a wait: non-zero ends it
+	 * as a signal would (the host's cancelled() service, ABI 1.1). */
+	int (*cancelled)(void *userdata);
+	void *cancel_userdata;
 	char error[768];  /* why the last call failed: one sentence */
 };
 

@@ -66,6 +66,13 @@ struct guestcore_source {
 			(s)->host->set_error((s)->host->handle, __VA_ARGS__);   \
 	} while (0)
 
+static int host_cancelled(void *userdata)
+{
+	const struct guestcore_host_api *host = userdata;
+
+	return host->cancelled(host->handle);
+}
+
 /* Say why the last QMP call failed; R passes through. */
 static int qfail(struct guestcore_source *s, int r)
 {
@@ -373,6 +380,10 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 			goto fail;
 		}
 		s->mem_size = (uint64_t)mst.st_size;
+	}
+	if (GUESTCORE_HOST_HAS(host, cancelled)) {
+		s->q.cancelled = host_cancelled;
+		s->q.cancel_userdata = (void *)host;
 	}
 	r = qmp_connect(&s->q, s->socket_path, (int)(timeout_s * 1000));
 	if (r < 0) {

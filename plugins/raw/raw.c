@@ -289,7 +289,7 @@ static const void *raw_interface(const char *name)
 
 static const struct guestcore_plugin_descriptor raw_desc = {
 	.size = sizeof(raw_desc),
-	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "raw",
 	.version = PACKAGE_VERSION,
 	.description = "guest RAM image file with an optional memory map and vCPU registers in JSON",

@@ -69,7 +69,7 @@ teeth "a field inserted before force in guestcore_dump_opts" guestcore.h 's/^\tb
 teeth "reserved1 removed from guestcore_guest_info" plugin.h '/^\tuint32_t reserved1;$/d' yes
 teeth "note_set_size takes a 32-bit size" plugin.h \
 	's/int (\*note_set_size)(struct guestcore_note_builder \*nb, uint64_t size);/int (*note_set_size)(struct guestcore_note_builder *nb, uint32_t size);/' yes
-teeth "the minor ABI version bumped" plugin.h 's/#define GUESTCORE_PLUGIN_ABI_MINOR 0/#define GUESTCORE_PLUGIN_ABI_MINOR 7/' no
+teeth "the minor ABI version bumped" plugin.h 's/#define GUESTCORE_PLUGIN_ABI_MINOR [0-9]*$/#define GUESTCORE_PLUGIN_ABI_MINOR 77/' no
 teeth "the entry symbol renamed" plugin.h 's/"guestcore_plugin_entry"/"guestcore_plugin_entry2"/' no
 teeth "a capability bit moved" plugin.h 's/GUESTCORE_CAP_NOTE_PROVIDER = 1u << 1,/GUESTCORE_CAP_NOTE_PROVIDER = 1u << 2,/' yes
 teeth "an interface renamed" plugin.h 's/"guestcore.memory-source"/"guestcore.memory-source2"/' no

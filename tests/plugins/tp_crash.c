@@ -83,7 +83,7 @@ static const void *iface(const char *name)
 
 static const struct guestcore_plugin_descriptor desc = {
 	.size = sizeof(desc),
-	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "crash",
 	.version = "1",
 	.description = "crashes in describe",

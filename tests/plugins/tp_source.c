@@ -174,7 +174,7 @@ static const void *ts_iface(const char *name)
 
 static const struct guestcore_plugin_descriptor ts_desc = {
 	.size = sizeof(ts_desc),
-	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "test",
 	.version = "1",
 	.description = "pattern memory for tests",

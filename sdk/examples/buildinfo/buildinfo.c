@@ -49,7 +49,7 @@ static const void *buildinfo_interface(const char *name)
 
 static const struct guestcore_plugin_descriptor buildinfo_desc = {
 	.size = sizeof(buildinfo_desc),
-	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "buildinfo",
 	.version = "1.0",
 	.description = "example: the hypervisor's build information as an ACMEHV note",

@@ -186,7 +186,7 @@ static const void *ds_interface(const char *name)
 
 static const struct guestcore_plugin_descriptor ds_desc = {
 	.size = sizeof(ds_desc),
-	.abi_version = GUESTCORE_PLUGIN_ABI_VERSION,
+	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "dirsource",
 	.version = "1.0",
 	.description = "example: a guest kept as a directory of per-range files",

@@ -9,12 +9,35 @@
  * Rules that keep the ABI stable:
  *  - every struct that crosses the boundary begins with a uint32_t size that
  *    the writer sets to sizeof as it was compiled; a reader never reads past
- *    the size the writer declared, and accepts a larger struct only when the
- *    bytes it does not know are zero;
+ *    the size the writer declared;
+ *  - a reader accepts a larger struct than it knows: a descriptor only when
+ *    the bytes it does not know are zero (they would change its meaning); an
+ *    interface table or the host API table whatever they hold (the callbacks
+ *    it does not know are for newer readers, and it never calls them);
+ *  - a writer writes a field of a struct the reader sized (guest_info,
+ *    range, host_info's answer) only when that size covers it:
+ *    GUESTCORE_STRUCT_HAS();
  *  - fields are only ever appended; removed fields stay as reserved padding;
  *  - host objects are opaque handles;
  *  - function pointers are checked for NULL before each call (use
  *    GUESTCORE_HOST_HAS() on the plugin side).
+ *
+ * Threading: the host calls one plugin from one thread at a time, and a
+ * plugin's callbacks never run concurrently with each other for one dump.
+ * An embedder that runs two dumps at once on one host (two threads) may call
+ * the same plugin from both: a plugin that keeps state outside its source
+ * instances locks it itself (the bundled plugins keep none).  Host services
+ * may be called only from inside a call the host made, on that thread.
+ *
+ * Lifetimes of what crosses the boundary:
+ *  - the host API table and its handle: from the entry call until unload;
+ *  - the descriptor and interface tables: the plugin's, until unload;
+ *  - strings the host passes in (a spec, a layout id from note_info, the
+ *    binding names and bytes given to decode_note's callback): valid only
+ *    during that call; copy what you keep;
+ *  - strings the plugin passes out (description, register bytes): valid
+ *    until the source is closed;
+ *  - set_error and log copy their text at once.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -28,16 +51,29 @@
 extern "C" {
 #endif
 
-/* ABI version: major << 16 | minor.  Same major and plugin minor <= host
- * minor loads; anything else is refused. */
+/* ABI version: major << 16 | minor.  A host loads a plugin when the majors
+ * are equal and the host's minor is at least the minor the plugin targets
+ * (its descriptor's abi_version); anything else is refused. */
 #define GUESTCORE_PLUGIN_ABI_MAJOR 1
-#define GUESTCORE_PLUGIN_ABI_MINOR 0
+#define GUESTCORE_PLUGIN_ABI_MINOR 1
 #define GUESTCORE_PLUGIN_ABI_MAKE(major, minor) \
 	((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xffffu)))
 #define GUESTCORE_PLUGIN_ABI_VERSION \
 	GUESTCORE_PLUGIN_ABI_MAKE(GUESTCORE_PLUGIN_ABI_MAJOR, GUESTCORE_PLUGIN_ABI_MINOR)
 #define GUESTCORE_PLUGIN_ABI_GET_MAJOR(v) ((unsigned)(((uint32_t)(v)) >> 16))
 #define GUESTCORE_PLUGIN_ABI_GET_MINOR(v) ((unsigned)(((uint32_t)(v)) & 0xffffu))
+
+/* The oldest ABI the plugin needs, for its descriptor's abi_version: the
+ * header's own version unless the plugin defines
+ * GUESTCORE_PLUGIN_ABI_TARGET_MINOR lower before including this header.  A
+ * plugin targeting 1.0 and built with these headers loads in a 1.0 host
+ * too, and must check at run time (GUESTCORE_HOST_ABI_AT_LEAST,
+ * GUESTCORE_HOST_HAS) before it uses anything newer. */
+#ifndef GUESTCORE_PLUGIN_ABI_TARGET_MINOR
+#define GUESTCORE_PLUGIN_ABI_TARGET_MINOR GUESTCORE_PLUGIN_ABI_MINOR
+#endif
+#define GUESTCORE_PLUGIN_ABI_TARGET \
+	GUESTCORE_PLUGIN_ABI_MAKE(GUESTCORE_PLUGIN_ABI_MAJOR, GUESTCORE_PLUGIN_ABI_TARGET_MINOR)
 
 /* The name of the one symbol a plugin exports. */
 #define GUESTCORE_PLUGIN_ENTRY_NAME "guestcore_plugin_entry"
@@ -68,6 +104,16 @@ enum guestcore_log_level {
 /* Opaque: the host's record of this plugin.  Pass it back to every host
  * service. */
 struct guestcore_host_handle;
+
+/* What host_info() answers (ABI 1.1). */
+struct guestcore_host_info {
+	uint32_t size;          /* set by the plugin before the call */
+	uint32_t abi_version;   /* the newest plugin ABI the host speaks */
+	uint32_t abi_oldest;    /* the oldest it loads: GUESTCORE_PLUGIN_ABI_MAKE(major, 0) */
+	uint32_t reserved0;
+	const char *name;       /* "guestcore" or an embedder's name; static */
+	const char *version;    /* the host's own version ("0.2.0"); static */
+};
 /* Opaque: a note being built (note providers). */
 struct guestcore_note_builder;
 
@@ -123,7 +169,33 @@ struct guestcore_host_api {
 			   void (*cb)(void *userdata, const char *binding, uint64_t value, const void *bytes,
 				      size_t nbytes),
 			   void *userdata);
+
+	/* ---- ABI 1.1: check GUESTCORE_HOST_ABI_AT_LEAST(host, 1, 1) or
+	 * GUESTCORE_HOST_HAS first ---- */
+	/* Who the host is and which ABI range it speaks. */
+	int (*host_info)(struct guestcore_host_handle *handle, struct guestcore_host_info *ret_info);
+	/* 1 when the host offers NAME, else 0: a host service ("service:log",
+	 * "service:cancelled", ... the member names of this table) or an
+	 * interface it uses ("interface:guestcore.memory-source"). */
+	int (*host_offers)(struct guestcore_host_handle *handle, const char *name);
+	/* 1 once the user asked the current dump to stop (SIGINT, SIGTERM,
+	 * SIGHUP in the guestcore tool), else 0: a source that waits (on a
+	 * monitor, a network) checks it at least once a second and gives up
+	 * with -ECANCELED; resume() is still called afterwards. */
+	int (*cancelled)(struct guestcore_host_handle *handle);
 };
+
+/* True when the host speaks at least plugin ABI MAJOR.MINOR. */
+#define GUESTCORE_HOST_ABI_AT_LEAST(api, major, minor)                                  \
+	((api) != NULL && GUESTCORE_PLUGIN_ABI_GET_MAJOR((api)->abi_version) == (major) && \
+	 GUESTCORE_PLUGIN_ABI_GET_MINOR((api)->abi_version) >= (minor))
+
+/* True when a struct the host sized (guest_info, range, host_info's
+ * answer ...) is large enough to hold MEMBER: a plugin writes a field of a
+ * struct the host hands it only when this holds, and reads one only when
+ * the host's size covers it. */
+#define GUESTCORE_STRUCT_HAS(ptr, type, member) \
+	((ptr) != NULL && (ptr)->size >= offsetof(type, member) + sizeof(((type *)0)->member))
 
 /* True when the host's table is large enough to hold MEMBER and it is set:
  * check before calling any host service. */
@@ -136,7 +208,7 @@ struct guestcore_host_api {
  * plugin is unloaded (a static const object is the usual choice). */
 struct guestcore_plugin_descriptor {
 	uint32_t size;        /* sizeof(struct guestcore_plugin_descriptor) as the plugin built it */
-	uint32_t abi_version; /* GUESTCORE_PLUGIN_ABI_VERSION the plugin was built for */
+	uint32_t abi_version; /* GUESTCORE_PLUGIN_ABI_TARGET: the oldest ABI the plugin needs */
 	const char *name;        /* short, unique: [a-z0-9_-]+ */
 	const char *version;     /* the plugin's own version, free form */
 	const char *description; /* one line */
