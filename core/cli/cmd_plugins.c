@@ -62,13 +62,14 @@ static int print_json(struct guestcore_host *host)
 
 		json_object_object_add(o, "path", json_object_new_string(guestcore_plugin_path(p)));
 		json_object_object_add(o, "loaded", json_object_new_boolean(guestcore_plugin_loaded(p)));
-		if (guestcore_plugin_name(p)) {
+		/* A refused plugin's name and version are what its descriptor said. */
+		if (guestcore_plugin_name(p))
 			json_object_object_add(o, "name", json_object_new_string(guestcore_plugin_name(p)));
-			json_object_object_add(o, "version",
-					       json_object_new_string(guestcore_plugin_version(p)));
+		if (guestcore_plugin_version(p))
+			json_object_object_add(o, "version", json_object_new_string(guestcore_plugin_version(p)));
+		if (guestcore_plugin_description(p))
 			json_object_object_add(o, "description",
 					       json_object_new_string(guestcore_plugin_description(p)));
-		}
 		if (guestcore_plugin_abi(p)) {
 			abi_text(guestcore_plugin_abi(p), abi, sizeof(abi));
 			json_object_object_add(o, "abi", json_object_new_string(abi));
@@ -81,6 +82,8 @@ static int print_json(struct guestcore_host *host)
 			json_object_object_add(o, "layouts", json_object_new_string(guestcore_plugin_layout_file(p)));
 		if (guestcore_plugin_error(p))
 			json_object_object_add(o, "error", json_object_new_string(guestcore_plugin_error(p)));
+		if (guestcore_plugin_refusal(p))
+			json_object_object_add(o, "reason", json_object_new_string(guestcore_plugin_refusal(p)));
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(root, "plugins", list);
@@ -109,7 +112,7 @@ static void print_text(struct guestcore_host *host)
 		caps_text(guestcore_plugin_capabilities(p), caps, sizeof(caps));
 		abi_text(guestcore_plugin_abi(p), abi, sizeof(abi));
 		printf("%-16s %-10s %-5s %-27s %s\n", name ? name : "-",
-		       name ? guestcore_plugin_version(p) : "-", abi,
+		       name && guestcore_plugin_version(p) ? guestcore_plugin_version(p) : "-", abi,
 		       guestcore_plugin_loaded(p) ? caps : "-", guestcore_plugin_path(p));
 		if (guestcore_plugin_loaded(p)) {
 			printf("  %s\n", guestcore_plugin_description(p));

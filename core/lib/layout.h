@@ -13,6 +13,7 @@
 #define GC_LAYOUT_MAX_SIZE (1u << 20)   /* largest descriptor a layout may describe */
 #define GC_LAYOUT_MAX_LEAVES 65536u
 #define GC_LAYOUT_FILE_MAX (4u << 20)   /* largest layout file read */
+#define GC_LAYOUT_LANGUAGE 1u           /* the layout language version this guestcore reads */
 
 struct gc_enum_value {
 	char *name;
@@ -85,6 +86,9 @@ GC_HIDDEN bool gc_vocab_known(const char *name);
 GC_HIDDEN uint64_t gc_type_size(uint32_t type);
 GC_HIDDEN const char *gc_type_name(uint32_t type);
 GC_HIDDEN void gc_layout_file_free(struct gc_layout_file *f);
+/* The layout language version of the file PATH (its root's version=, 1 when
+ * absent): 0, or a negative errno when it cannot be read or parsed. */
+GC_HIDDEN int gc_layout_file_language(const char *path, unsigned *ret_version);
 
 /* layout_codec.c: set a field by path in an encoded descriptor. */
 GC_HIDDEN int gc_note_patch(const struct guestcore_note_layout *nl, unsigned char *desc, uint64_t desc_size,

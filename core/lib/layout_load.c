@@ -1153,6 +1153,18 @@ GUESTCORE_API int guestcore_layouts_load_file(struct guestcore_layouts *set, con
 	doc = parse_xml(&L, text, len);
 	if (!doc)
 		return -EINVAL;
+	{
+		/* A newer language says so, before the schema finds fault with it. */
+		xmlNodePtr root = xmlDocGetRootElement(doc);
+		_cleanup_free_ char *ver = root ? prop(root, "version") : NULL;
+		uint64_t v;
+		if (ver && parse_u64(ver, &v) && v > GC_LAYOUT_LANGUAGE) {
+			report(&L, root, "version", "written in layout language version %" PRIu64 "; this guestcore "
+			       "reads version %u: upgrade guestcore", v, GC_LAYOUT_LANGUAGE);
+			xmlFreeDoc(doc);
+			return -EPROTONOSUPPORT;
+		}
+	}
 	r = validate(set, &L, doc);
 	if (r < 0) {
 		xmlFreeDoc(doc);
@@ -1184,6 +1196,31 @@ GUESTCORE_API int guestcore_layouts_load_file(struct guestcore_layouts *set, con
 	set->files[set->n_files++] = L.file;
 	for (size_t i = 0; i < L.file->n_notes; i++)
 		set->all[set->n_all++] = L.file->notes[i];
+	return 0;
+}
+
+int gc_layout_file_language(const char *path, unsigned *ret_version)
+{
+	struct loader L = { .path = path };
+	_cleanup_free_ char *text = NULL, *ver = NULL;
+	xmlDocPtr doc;
+	size_t len;
+	uint64_t v = 1;
+	int r = read_file(path, &text, &len);
+
+	if (r < 0)
+		return r;
+	L.text = text;
+	L.text_len = len;
+	doc = parse_xml(&L, text, len);
+	if (!doc)
+		return -EINVAL;
+	if (xmlDocGetRootElement(doc))
+		ver = prop(xmlDocGetRootElement(doc), "version");
+	xmlFreeDoc(doc);
+	if (ver && !parse_u64(ver, &v))
+		return -EINVAL;
+	*ret_version = v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
 	return 0;
 }
 

@@ -45,6 +45,7 @@ struct guestcore_plugin {
 	struct guestcore_plugin_descriptor desc; /* zero-extended copy */
 	bool have_desc;  /* desc passed the checks */
 	bool pending;    /* listed by a lazy scan, not loaded yet */
+	char refusal[16]; /* the stable reason code of a refusal (guestcore_plugin_refusal) */
 	uint32_t abi_seen; /* the ABI the plugin declared, even when refused */
 	/* Copies of the descriptor's strings: they outlive a refused plugin. */
 	char *name, *version, *description;
@@ -356,12 +357,13 @@ GUESTCORE_API const char *guestcore_host_dir_at(const struct guestcore_host *hos
 
 /* ---- loading ---------------------------------------------------------------- */
 
-static void plugin_refuse(struct guestcore_plugin *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void plugin_refuse(struct guestcore_plugin *p, const char *fmt, ...)
+static void plugin_refuse(struct guestcore_plugin *p, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void plugin_refuse(struct guestcore_plugin *p, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
+	snprintf(p->refusal, sizeof(p->refusal), "%s", code);
 	free(p->error);
 	va_start(ap, fmt);
 	p->error = gc_strdup_vprintf(fmt, ap);
@@ -435,6 +437,17 @@ static struct guestcore_plugin *find_loaded(const struct guestcore_host *host, c
 	return NULL;
 }
 
+/* The reason code of a descriptor refusal: which side's ABI is older, or
+ * something else about the descriptor. */
+static const char *abi_code(uint32_t plugin_abi, int r)
+{
+	if (r != -EPROTO)
+		return "descriptor";
+	if (GUESTCORE_PLUGIN_ABI_GET_MAJOR(plugin_abi) != GUESTCORE_PLUGIN_ABI_MAJOR)
+		return GUESTCORE_PLUGIN_ABI_GET_MAJOR(plugin_abi) > GUESTCORE_PLUGIN_ABI_MAJOR ? "abi-newer" : "abi-older";
+	return "abi-newer";
+}
+
 /* dlopen, entry handshake, descriptor checks.  Fills p->error on refusal. */
 static int plugin_load(struct guestcore_host *host, struct guestcore_plugin *p)
 {
@@ -448,30 +461,30 @@ static int plugin_load(struct guestcore_host *host, struct guestcore_plugin *p)
 
 	if (stat(p->path, &st) < 0) {
 		r = -errno;
-		plugin_refuse(p, "plugin %s cannot be read: %s", p->path, strerror(-r));
+		plugin_refuse(p, "file", "plugin %s cannot be read: %s", p->path, strerror(-r));
 		return r;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		plugin_refuse(p, "plugin %s is not a regular file", p->path);
+		plugin_refuse(p, "file", "plugin %s is not a regular file", p->path);
 		return -ENOEXEC;
 	}
 	/* A path without a slash would make dlopen search the library path. */
 	dlpath = strchr(p->path, '/') ? strdup(p->path) : gc_strdup_printf("./%s", p->path);
 	if (!dlpath) {
-		plugin_refuse(p, "plugin %s: out of memory", p->path);
+		plugin_refuse(p, "oom", "plugin %s: out of memory", p->path);
 		return -ENOMEM;
 	}
 	dlerror();
 	p->dl = dlopen(dlpath, RTLD_NOW | RTLD_LOCAL);
 	if (!p->dl) {
 		const char *e = dlerror();
-		plugin_refuse(p, "plugin %s cannot be loaded: %s", p->path, e ? e : "unknown dlopen error");
+		plugin_refuse(p, "dlopen", "plugin %s cannot be loaded: %s", p->path, e ? e : "unknown dlopen error");
 		return -ENOEXEC;
 	}
 	dlerror();
 	*(void **)&entry = dlsym(p->dl, GUESTCORE_PLUGIN_ENTRY_NAME);
 	if (!entry) {
-		plugin_refuse(p, "plugin %s is missing entry symbol %s: build it with "
+		plugin_refuse(p, "no-entry", "plugin %s is missing entry symbol %s: build it with "
 				 "GUESTCORE_PLUGIN_DEFINE_ENTRY from <guestcore/plugin.h>",
 			      p->path, GUESTCORE_PLUGIN_ENTRY_NAME);
 		r = -ENOEXEC;
@@ -482,36 +495,58 @@ static int plugin_load(struct guestcore_host *host, struct guestcore_plugin *p)
 	if (r != 0) {
 		if (r > 0)
 			r = -r;
-		plugin_refuse(p, "plugin %s refused to load: %s", p->path,
+		plugin_refuse(p, "entry", "plugin %s refused to load: %s", p->path,
 			      p->handle.error[0] ? p->handle.error : strerror(-r));
 		goto fail;
 	}
 	if (desc && desc->size >= offsetof(struct guestcore_plugin_descriptor, abi_version) + sizeof(uint32_t))
 		p->abi_seen = desc->abi_version;
+	/* Who it says it is, even if it is refused below (in the child first,
+	 * when isolating: a wild pointer there is a refusal, not a crash). */
+	if (desc && desc->size >= GUESTCORE_PLUGIN_DESCRIPTOR_MIN_SIZE) {
+		free(p->name);
+		free(p->version);
+		p->name = desc->name ? strndup(desc->name, 64) : NULL;
+		p->version = desc->version ? strndup(desc->version, 64) : NULL;
+	}
 	r = guestcore_plugin_descriptor_check(desc, GUESTCORE_PLUGIN_ABI_VERSION, msg, sizeof(msg));
 	if (r < 0) {
-		plugin_refuse(p, "plugin %s %s", p->path, msg);
+		plugin_refuse(p, abi_code(p->abi_seen, r), "plugin %s %s", p->path, msg);
 		goto fail;
 	}
 	memset(&p->desc, 0, sizeof(p->desc));
 	memcpy(&p->desc, desc, desc->size < sizeof(p->desc) ? desc->size : sizeof(p->desc));
 	p->have_desc = true;
+	free(p->name);
+	free(p->version);
 	p->name = strdup(p->desc.name);
 	p->version = strdup(p->desc.version);
 	p->description = strdup(p->desc.description);
 	if (!p->name || !p->version || !p->description) {
-		plugin_refuse(p, "plugin %s: out of memory", p->path);
+		plugin_refuse(p, "oom", "plugin %s: out of memory", p->path);
 		r = -ENOMEM;
 		goto fail;
 	}
 
 	other = find_loaded(host, p->desc.name, p);
 	if (other) {
-		plugin_refuse(p, "plugin %s is named '%s' like %s, which comes first in the search "
+		plugin_refuse(p, "duplicate", "plugin %s is named '%s' like %s, which comes first in the search "
 				 "path: remove one of them or rename it",
 			      p->path, p->desc.name, other->path);
 		r = -EEXIST;
 		goto fail;
+	}
+	if (p->layout_file) {
+		/* Layouts in a language newer than ours: the plugin's notes could
+		 * not be written or read, so it is refused now, not at dump time. */
+		unsigned lang = 1;
+		if (gc_layout_file_language(p->layout_file, &lang) == 0 && lang > GC_LAYOUT_LANGUAGE) {
+			plugin_refuse(p, "layout", "plugin %s ships its layouts (%s) in layout language version %u; this "
+				      "guestcore reads version %u: upgrade guestcore", p->path, p->layout_file, lang,
+				      GC_LAYOUT_LANGUAGE);
+			r = -EPROTONOSUPPORT;
+			goto fail;
+		}
 	}
 	host_log(host, p, GUESTCORE_LOG_DEBUG, "loaded %s", p->path);
 	return 0;
@@ -532,7 +567,9 @@ fail:
 struct probe_report {
 	int32_t status;                  /* plugin_load()'s result in the child */
 	uint32_t abi_seen;               /* the ABI its descriptor declared, even when refused */
-	char name[128];                  /* the descriptor's name when it loaded */
+	char name[128];                  /* the descriptor's name, loaded or refused */
+	char version[72];                /* and its version */
+	char refusal[16];                /* the reason code of a refusal */
 	char error[GC_PLUGIN_ERROR_MAX]; /* its refusal otherwise */
 };
 
@@ -558,7 +595,7 @@ static int probe_child(struct guestcore_host *host, struct guestcore_plugin *p, 
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		plugin_refuse(p, "plugin %s: cannot make a pipe to probe it: %s", p->path, strerror(errno));
+		plugin_refuse(p, "probe", "plugin %s: cannot make a pipe to probe it: %s", p->path, strerror(errno));
 		return -errno;
 	}
 	fflush(NULL); /* a plugin's exit() in the child must not repeat our output */
@@ -567,7 +604,7 @@ static int probe_child(struct guestcore_host *host, struct guestcore_plugin *p, 
 		int e = errno;
 		close(fds[0]);
 		close(fds[1]);
-		plugin_refuse(p, "plugin %s: cannot start a process to probe it: %s", p->path, strerror(e));
+		plugin_refuse(p, "probe", "plugin %s: cannot start a process to probe it: %s", p->path, strerror(e));
 		return -e;
 	}
 	if (pid == 0) {
@@ -581,7 +618,9 @@ static int probe_child(struct guestcore_host *host, struct guestcore_plugin *p, 
 		signal(SIGABRT, SIG_DFL);
 		r.status = plugin_load(host, p);
 		r.abi_seen = p->abi_seen;
-		snprintf(r.name, sizeof(r.name), "%s", r.status == 0 && p->name ? p->name : "");
+		snprintf(r.name, sizeof(r.name), "%s", p->name ? p->name : "");
+		snprintf(r.version, sizeof(r.version), "%s", p->version ? p->version : "");
+		snprintf(r.refusal, sizeof(r.refusal), "%s", p->refusal);
 		snprintf(r.error, sizeof(r.error), "%s", p->error ? p->error : "");
 		(void)!write(fds[1], &r, sizeof(r));
 		_exit(0);
@@ -633,27 +672,35 @@ static int probe_child(struct guestcore_host *host, struct guestcore_plugin *p, 
 	if (got == sizeof(rep) && reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		rep.name[sizeof(rep.name) - 1] = '\0';
 		rep.error[sizeof(rep.error) - 1] = '\0';
+		rep.version[sizeof(rep.version) - 1] = '\0';
+		rep.refusal[sizeof(rep.refusal) - 1] = '\0';
 		p->abi_seen = rep.abi_seen;
 		if (rep.status < 0) {
-			plugin_refuse(p, "%s", rep.error[0] ? rep.error : "refused while probed in a child process");
+			/* Who it said it was, for the listing. */
+			free(p->name);
+			free(p->version);
+			p->name = rep.name[0] ? strdup(rep.name) : NULL;
+			p->version = rep.name[0] ? strdup(rep.version) : NULL;
+			plugin_refuse(p, rep.refusal[0] ? rep.refusal : "probe", "%s",
+				      rep.error[0] ? rep.error : "refused while probed in a child process");
 			return rep.status;
 		}
 		snprintf(ret_name, namesz, "%s", rep.name);
 		return 0;
 	}
 	if (timed_out && got < sizeof(rep))
-		plugin_refuse(p, "plugin %s did not finish loading within %u ms (its constructor or entry hangs): it "
+		plugin_refuse(p, "timed-out", "plugin %s did not finish loading within %u ms (its constructor or entry hangs): it "
 			      "was stopped and is not used; fix or remove it", p->path, limit);
 	else if (reaped && WIFSIGNALED(status))
-		plugin_refuse(p, "plugin %s crashed while loading (SIG%s in its constructor or entry): it is not used; "
+		plugin_refuse(p, "crashed", "plugin %s crashed while loading (SIG%s in its constructor or entry): it is not used; "
 			      "fix or remove it", p->path,
 			      sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
 	else if (reaped && WIFEXITED(status) && got < sizeof(rep))
-		plugin_refuse(p, "plugin %s ended the process while loading (exit status %d from its constructor or "
+		plugin_refuse(p, "exited", "plugin %s ended the process while loading (exit status %d from its constructor or "
 			      "entry; a plugin must never call exit()): it is not used; fix or remove it",
 			      p->path, WEXITSTATUS(status));
 	else
-		plugin_refuse(p, "plugin %s could not be probed in a child process: it is not used", p->path);
+		plugin_refuse(p, "probe", "plugin %s could not be probed in a child process: it is not used", p->path);
 	return -ENOEXEC;
 }
 
@@ -838,6 +885,11 @@ GUESTCORE_API const char *guestcore_plugin_error(const struct guestcore_plugin *
 	if (p && p->pending)
 		return "not loaded: nothing asked for it";
 	return p ? p->error : NULL;
+}
+
+GUESTCORE_API const char *guestcore_plugin_refusal(const struct guestcore_plugin *p)
+{
+	return p && !p->pending && p->error && p->refusal[0] ? p->refusal : NULL;
 }
 
 GUESTCORE_API const char *guestcore_plugin_name(const struct guestcore_plugin *p)

@@ -28,6 +28,10 @@ expect_in "$out" '"name": "good"' "JSON has the name"
 expect_in "$out" '"loaded": false' "JSON marks refused plugins"
 expect_in "$out" '"abi": "2.0"' "JSON keeps the refused plugin's declared ABI"
 expect_in "$out" '"capabilities": [' "JSON lists capabilities"
+expect_in "$out" '"reason": "abi-newer"' "JSON: a stable reason code for a plugin that needs a newer host"
+expect_in "$out" '"reason": "dlopen"' "JSON: a stable reason code for a dlopen failure"
+expect_in "$out" '"name": "future_major"' "JSON: a refused plugin's name, as its descriptor gave it"
+expect_in "$out" '"version": "1.2.3"' "JSON: and its version"
 
 # Order: --plugin-path first, then GUESTCORE_PLUGIN_PATH.
 GUESTCORE_PLUGIN_PATH="$T/env:$T/nonexistent" run "$GUESTCORE" plugins -P "$T/good"
@@ -75,10 +79,14 @@ expect_in "$out" "plugin $T/hostile/entry_crash.so crashed while loading (SIGSEG
 expect_in "$out" "plugin $T/hostile/ctor_exit.so ended the process while loading (exit status 3" "a constructor that calls exit()"
 expect_in "$out" "plugin $T/hostile/entry_exit.so ended the process while loading (exit status 0" "an entry that calls exit(0)"
 expect_in "$out" "$T/hostile/tp_source.so" "the good plugin beside them is listed"
+run timeout 60 "$GUESTCORE" -P "$T/hostile" plugins --json
+expect_in "$out" '"reason": "crashed"' "JSON: crashed"
+expect_in "$out" '"reason": "exited"' "JSON: exited"
 run timeout 60 "$GUESTCORE" -P "$T/hang" plugins --json
 expect_rc 1 "plugins with hanging plugins in the path"
 expect_in "$out" "ctor_hang.so did not finish loading within 5000 ms" "a constructor that hangs"
 expect_in "$out" "entry_hang.so did not finish loading within 5000 ms" "an entry that hangs"
+expect_in "$out" '"reason": "timed-out"' "JSON: timed-out"
 # Commands load only what they need: hostile plugins are never run here.
 run timeout 60 "$GUESTCORE" -P "$T/hostile" -P "$T/hang" dump -s "test:ranges=2,size=0x10000" --notes vbox -o "$T/h.core"
 expect_rc 0 "dump with hostile plugins in the path (found by probing, not by file name)"
@@ -101,4 +109,24 @@ expect_rc 0 "inspect"
 [ ! -e "$T/marks" ] && ok "neither loaded the plugin it did not need" || not_ok "the unneeded plugin was loaded $(wc -l <"$T/marks") times"
 TP_MARK="$T/marks" run "$GUESTCORE" -P "$T/mark" plugins
 [ -e "$T/marks" ] && ok "plugins loads it" || not_ok "plugins did not load it"
+# A plugin whose layouts are in a newer layout language is refused when it
+# is listed, with the reason, not only warned about at dump time.
+mkdir "$T/newlang"
+cp "$TP/tp_good.so" "$T/newlang/good.so"
+cat >"$T/newlang/good.xml" <<'XML'
+<?xml version="1.0"?>
+<layouts family="goodtest" version="2">
+  <note id="goodtest.note" name="GOODTEST" type="0x7">
+    <field name="value" type="u32" future-attribute="x"/>
+  </note>
+</layouts>
+XML
+run "$GUESTCORE" -P "$T/newlang" plugins --json
+expect_rc 1 "a plugin with layouts in a newer language"
+expect_in "$out" "ships its layouts ($T/newlang/good.xml) in layout language version 2; this guestcore reads version 1: upgrade guestcore" "the reason"
+expect_in "$out" '"reason": "layout"' "JSON: layout"
+run "$GUESTCORE" schema check "$T/newlang/good.xml"
+expect_rc 1 "schema check of a newer language"
+expect_in "$err" "good.xml:2:28: error: written in layout language version 2; this guestcore reads version 1: upgrade guestcore" "said before any schema error"
+expect_not_in "$err" "future-attribute" "no schema error about what version 2 may allow"
 finish

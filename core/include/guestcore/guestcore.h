@@ -108,8 +108,16 @@ GUESTCORE_API struct guestcore_plugin *guestcore_host_find(const struct guestcor
 
 GUESTCORE_API const char *guestcore_plugin_path(const struct guestcore_plugin *plugin);
 GUESTCORE_API bool guestcore_plugin_loaded(const struct guestcore_plugin *plugin);
-/* One line saying why the plugin was refused; NULL when it loaded. */
+/* One line saying why the plugin was refused; NULL when it loaded.  The
+ * name and version of a refused plugin are those its descriptor gave, when
+ * it gave one. */
 GUESTCORE_API const char *guestcore_plugin_error(const struct guestcore_plugin *plugin);
+/* The stable code of that reason, for programs: "file", "dlopen",
+ * "no-entry", "entry" (its entry returned an error), "abi-newer" (it needs a
+ * newer host), "abi-older", "descriptor", "duplicate", "crashed",
+ * "timed-out", "exited", "probe", "layout", "oom"; NULL when it loaded or was
+ * not needed. */
+GUESTCORE_API const char *guestcore_plugin_refusal(const struct guestcore_plugin *plugin);
 /* The descriptor's fields; NULL / 0 when the plugin was refused before its
  * descriptor could be read. */
 GUESTCORE_API const char *guestcore_plugin_name(const struct guestcore_plugin *plugin);
