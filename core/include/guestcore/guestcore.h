@@ -303,6 +303,15 @@ GUESTCORE_API size_t guestcore_note_layout_flags_text(const struct guestcore_not
 						       const struct guestcore_field_info *field,
 						       uint64_t value, char *buf, size_t bufsz);
 
+/* ---- threads ---------------------------------------------------------------
+ * A host and what it loaded serve one thread at a time: guestcore_dump() sets
+ * the host's layouts and cancel flag for its duration, and nothing is locked.
+ * To run dumps at once, give each thread its own host (and layouts, which are
+ * read-only once loaded and may be shared).  The plugins are then shared, a
+ * plugin file being loaded once per process, and their callbacks may run on
+ * both threads at once (guestcore-plugin(7)).  Core readers
+ * (guestcore_core_*) are independent of each other. */
+
 /* ---- dump ------------------------------------------------------------------
  * Write a guest core: the memory source plugin named in opts->source, the
  * note sets (note-provider plugins) in opts->note_sets, and guestcore's own

@@ -22,12 +22,14 @@
  *  - function pointers are checked for NULL before each call (use
  *    GUESTCORE_HOST_HAS() on the plugin side).
  *
- * Threading: the host calls one plugin from one thread at a time, and a
- * plugin's callbacks never run concurrently with each other for one dump.
- * An embedder that runs two dumps at once on one host (two threads) may call
- * the same plugin from both: a plugin that keeps state outside its source
- * instances locks it itself (the bundled plugins keep none).  Host services
- * may be called only from inside a call the host made, on that thread.
+ * Threading: within one dump the host calls a plugin from one thread at a
+ * time, and its callbacks never run concurrently with each other.  An
+ * embedder that runs two dumps at once (each on its own host, as
+ * guestcore.h asks) may call the same plugin from both threads, since a
+ * plugin file is loaded once per process: a plugin that keeps state outside
+ * its source instances locks it itself (the bundled plugins keep none).
+ * Host services may be called only from inside a call the host made, on
+ * that thread.
  *
  * Lifetimes of what crosses the boundary:
  *  - the host API table and its handle: from the entry call until unload;
