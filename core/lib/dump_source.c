@@ -23,6 +23,18 @@ static const char *plugin_error(struct gc_dump *d, int r)
 	return e && *e ? e : strerror(r < 0 ? -r : r);
 }
 
+/* Bytes past a struct the host hands a plugin to fill: written only by a
+ * plugin that ignored the struct's size. */
+#define GC_STRUCT_SLACK 256
+
+static bool gc_slack_clean(const unsigned char *bytes, size_t used)
+{
+	for (size_t i = used; i < used + GC_STRUCT_SLACK; i++)
+		if (bytes[i])
+			return false;
+	return true;
+}
+
 int gc_source_open(struct gc_dump *d)
 {
 	const char *spec = d->o.source, *colon;
@@ -68,12 +80,28 @@ int gc_source_open(struct gc_dump *d)
 		}
 		d->paused = true;
 	}
-	d->info.size = sizeof(d->info);
-	gc_plugin_clear_error(p);
-	r = ops->describe(d->source, &d->info);
-	if (r < 0) {
-		gc_dump_fail(d, "source %s could not describe the guest: %s", spec, plugin_error(d, r));
-		return r;
+	{
+		/* Room past the struct, so that a plugin built for a newer ABI
+		 * that writes a newer field without GUESTCORE_STRUCT_HAS corrupts
+		 * nothing, and is caught. */
+		union {
+			struct guestcore_guest_info info;
+			unsigned char bytes[sizeof(struct guestcore_guest_info) + GC_STRUCT_SLACK];
+		} u = { .info = { .size = sizeof(u.info) } };
+
+		gc_plugin_clear_error(p);
+		r = ops->describe(d->source, &u.info);
+		if (r < 0) {
+			gc_dump_fail(d, "source %s could not describe the guest: %s", spec, plugin_error(d, r));
+			return r;
+		}
+		if (!gc_slack_clean(u.bytes, sizeof(u.info))) {
+			gc_dump_fail(d, "source %s wrote past the %zu bytes of guestcore_guest_info the host gave it: "
+				     "a plugin checks GUESTCORE_STRUCT_HAS() before writing a newer field", spec,
+				     sizeof(u.info));
+			return -EPROTO;
+		}
+		d->info = u.info;
 	}
 	if (d->info.cpu_count > GC_MAX_CPUS) {
 		gc_dump_fail(d, "source %s claims %u vCPUs, more than the %u guestcore accepts", spec,
@@ -86,7 +114,11 @@ int gc_source_open(struct gc_dump *d)
 	d->big_endian = d->info.big_endian != 0;
 
 	for (uint64_t i = 0;; i++) {
-		struct guestcore_range rg = { .size = sizeof(rg), .fd = -1 };
+		union {
+			struct guestcore_range rg;
+			unsigned char bytes[sizeof(struct guestcore_range) + GC_STRUCT_SLACK];
+		} u = { .rg = { .size = sizeof(u.rg), .fd = -1 } };
+		struct guestcore_range rg;
 		struct guestcore_range *v;
 
 		if (i >= GC_MAX_RANGES) {
@@ -94,7 +126,14 @@ int gc_source_open(struct gc_dump *d)
 			return -E2BIG;
 		}
 		gc_plugin_clear_error(p);
-		r = ops->get_range(d->source, i, &rg);
+		r = ops->get_range(d->source, i, &u.rg);
+		rg = u.rg;
+		if (r >= 0 && !gc_slack_clean(u.bytes, sizeof(u.rg))) {
+			gc_dump_fail(d, "source %s wrote past the %zu bytes of guestcore_range the host gave it (range %"
+				     PRIu64 "): a plugin checks GUESTCORE_STRUCT_HAS() before writing a newer field", spec,
+				     sizeof(u.rg), i);
+			return -EPROTO;
+		}
 		if (r == -ENOENT)
 			break;
 		if (r < 0) {

@@ -166,4 +166,13 @@ run env GC_FAULT_PATH="$T/sp.img" GC_FAULT_MODE=shrink GC_FAULT_AT=0x100000 LD_P
 	$G dump -s "raw:$T/sp.img" -o "$T/sp.core"
 if [ "$rc" -eq 3 ] || [ "$rc" -eq 1 ]; then ok "a source that shrinks is a failure or unreadable (exit $rc)"; else not_ok "a shrinking source: exit $rc"; fi
 [ "$rc" -ne 3 ] || expect_in "$err" "could not be read" "the lost bytes are reported"
+# --- a plugin that writes past a struct the host sized (a newer field
+# without GUESTCORE_STRUCT_HAS): caught, nothing corrupted
+for what in info range; do
+	run $G dump -s "test:ranges=1,size=0x10000,overrun=$what" -o "$T/ov.core"
+	expect_rc 1 "a source that writes past guestcore_$what"
+	expect_in "$err" "wrote past the" "the overrun is named"
+	expect_in "$err" "GUESTCORE_STRUCT_HAS()" "the remedy is named"
+	[ ! -e "$T/ov.core" ] && ok "no core after the overrun" || not_ok "a core was written"
+done
 finish

@@ -3,7 +3,7 @@
  * reader can check any byte without a file.
  *
  *   test:ranges=N,size=BYTES[,gap=BYTES][,cpus=N][,mmio=K][,bad=ADDR+LEN]
- *        [,fail=ADDR][,slow=MS][,state=PATH][,machine=i386]
+ *        [,fail=ADDR][,slow=MS][,state=PATH][,machine=i386][,overrun=info|range]
  *
  * ranges of SIZE bytes, GAP bytes apart; every K-th range MMIO; reads of
  * [ADDR, ADDR+LEN) give -EIO; a read at FAIL gives -ENXIO (a hard error);
@@ -27,6 +27,7 @@ struct guestcore_source {
 	uint64_t ranges, size, gap, mmio, bad, bad_len, fail, slow_ms;
 	uint32_t cpus;
 	uint16_t machine;
+	int overrun;       /* 1: describe, 2: get_range write a field past the host's size */
 	char state[512];
 };
 
@@ -78,6 +79,10 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 			snprintf(s->state, sizeof(s->state), "%s", t + 6);
 		else if (strcmp(t, "machine=i386") == 0)
 			s->machine = EM_386;
+		else if (strcmp(t, "overrun=info") == 0)
+			s->overrun = 1;
+		else if (strcmp(t, "overrun=range") == 0)
+			s->overrun = 2;
 		else {
 			host->set_error(host->handle, "test source: unknown option '%s'", t);
 			free(copy);
@@ -112,6 +117,8 @@ static int ts_describe(struct guestcore_source *s, struct guestcore_guest_info *
 	info->e_machine = s->machine;
 	info->cpu_count = s->cpus;
 	info->description = "test source";
+	if (s->overrun == 1) /* as a plugin built for a newer ABI, ignoring info->size */
+		memset((char *)info + info->size, 0x5a, 8);
 	return 0;
 }
 
@@ -119,6 +126,8 @@ static int ts_range(struct guestcore_source *s, uint64_t i, struct guestcore_ran
 {
 	if (i >= s->ranges)
 		return -ENOENT;
+	if (s->overrun == 2)
+		memset((char *)r + r->size, 0x5a, 8);
 	r->start = i * (s->size + s->gap);
 	r->length = s->size;
 	r->kind = s->mmio && i % s->mmio == s->mmio - 1 ? GUESTCORE_RANGE_MMIO : GUESTCORE_RANGE_RAM;
