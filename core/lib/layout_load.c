@@ -972,6 +972,25 @@ static xmlDocPtr parse_xml(struct loader *L, const char *text, size_t len)
 	return doc;
 }
 
+/* Read L->path and parse it; L->text keeps the text (free it).  NULL with
+ * *ret_err set when the file cannot be read (-errno) or parsed (-EINVAL). */
+static xmlDocPtr read_and_parse(struct loader *L, char **ret_text, int *ret_err)
+{
+	size_t len;
+	xmlDocPtr doc;
+	int r = read_file(L->path, ret_text, &len);
+
+	if (r < 0) {
+		*ret_err = r;
+		return NULL;
+	}
+	L->text = *ret_text;
+	L->text_len = len;
+	doc = parse_xml(L, *ret_text, len);
+	*ret_err = doc ? 0 : -EINVAL;
+	return doc;
+}
+
 static int validate(struct guestcore_layouts *set, struct loader *L, xmlDocPtr doc)
 {
 	xmlSchemaValidCtxtPtr v = xmlSchemaNewValidCtxt(set->schema);
@@ -1136,23 +1155,19 @@ GUESTCORE_API int guestcore_layouts_load_file(struct guestcore_layouts *set, con
 	struct gc_layout_file **fv;
 	struct guestcore_note_layout **av;
 	xmlDocPtr doc;
-	size_t len;
 	int r;
 
 	if (!set || !path)
 		return -EINVAL;
-	r = read_file(path, &text, &len);
-	if (r < 0) {
+	doc = read_and_parse(&L, &text, &r);
+	if (!doc && r != -EINVAL) {
 		if (diag)
 			diag(userdata, path, 0, 0, r == -EFBIG ? "the file is larger than a layout file may be (4 MiB)"
 								: strerror(-r));
 		return r;
 	}
-	L.text = text;
-	L.text_len = len;
-	doc = parse_xml(&L, text, len);
 	if (!doc)
-		return -EINVAL;
+		return r;
 	{
 		/* A newer language says so, before the schema finds fault with it. */
 		xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -1204,17 +1219,12 @@ int gc_layout_file_language(const char *path, unsigned *ret_version)
 	struct loader L = { .path = path };
 	_cleanup_free_ char *text = NULL, *ver = NULL;
 	xmlDocPtr doc;
-	size_t len;
 	uint64_t v = 1;
-	int r = read_file(path, &text, &len);
+	int r;
 
-	if (r < 0)
-		return r;
-	L.text = text;
-	L.text_len = len;
-	doc = parse_xml(&L, text, len);
+	doc = read_and_parse(&L, &text, &r);
 	if (!doc)
-		return -EINVAL;
+		return r;
 	if (xmlDocGetRootElement(doc))
 		ver = prop(xmlDocGetRootElement(doc), "version");
 	xmlFreeDoc(doc);
