@@ -135,9 +135,9 @@ static void dump_usage(FILE *out)
 		"                           raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386]\n"
 		"  -n, --notes=SETS         comma-separated note sets (default: vbox); vbox,qemu\n"
 		"                           writes both, VBCORE first\n"
-		"  -o, --output=OUT         the core file; written beside as a temporary file and\n"
-		"                           renamed into place only when complete\n"
-		"  -f, --force              replace OUT if it exists\n"
+		"  -o, --output=OUT         the core file; written as an unnamed file in its\n"
+		"                           directory and linked into place only when complete\n"
+		"  -f, --force              replace OUT if it exists (a regular file only)\n"
 		"      --strict             fail when any page cannot be read\n"
 		"      --digest             record an XXH3-128 digest of every segment in the\n"
 		"                           GUESTCORE notes (reads every byte; no zero-copy)\n"
@@ -154,7 +154,10 @@ static void dump_usage(FILE *out)
 		"  1  failure; OUT is unchanged and no temporary file is left\n"
 		"  2  usage error\n"
 		"  3  the core is complete, but some pages could not be read: they hold zeros\n"
-		"     and are listed in the GUESTCORE notes\n");
+		"     and are listed in the GUESTCORE notes\n"
+		"  4  the core is complete, but the guest the source paused could not be\n"
+		"     resumed: the message says how to resume it by hand\n"
+		"  5  failure as for 1, and the guest the source paused could not be resumed\n");
 }
 
 int cmd_dump(struct cli *cli, int argc, char **argv)

@@ -63,7 +63,9 @@ static void usage(FILE *out)
 		"  0  success\n"
 		"  1  failure (a refused plugin, an unreadable or invalid input, an I/O error)\n"
 		"  2  usage error\n"
-		"  3  complete, with unreadable pages (dump)\n",
+		"  3  complete, with unreadable pages (dump)\n"
+		"  4  complete, but the guest the source paused could not be resumed (dump)\n"
+		"  5  failed, and the guest the source paused could not be resumed (dump)\n",
 		guestcore_installed_plugin_dir());
 }
 
