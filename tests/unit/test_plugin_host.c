@@ -228,7 +228,7 @@ static void test_too_small_descriptor_refused(void)
 {
 	char *e = load_error(tp("small"), NULL);
 
-	ASSERT_CONTAINS(e, "declares a descriptor of 16 bytes, smaller than");
+	ASSERT_CONTAINS(e, "declares a descriptor of 16 bytes, smaller than the 40 bytes every descriptor holds");
 	free(e);
 }
 
