@@ -973,7 +973,8 @@ static xmlDocPtr parse_xml(struct loader *L, const char *text, size_t len)
 }
 
 /* Read L->path and parse it; L->text keeps the text (free it).  NULL with
- * *ret_err set when the file cannot be read (-errno) or parsed (-EINVAL). */
+ * *ret_err set when the file cannot be read (-errno, said to L->diag) or
+ * parsed (-EINVAL, each problem said). */
 static xmlDocPtr read_and_parse(struct loader *L, char **ret_text, int *ret_err)
 {
 	size_t len;
@@ -981,6 +982,11 @@ static xmlDocPtr read_and_parse(struct loader *L, char **ret_text, int *ret_err)
 	int r = read_file(L->path, ret_text, &len);
 
 	if (r < 0) {
+		if (L->diag)
+			L->diag(L->userdata, L->path, 0, 0,
+				r == -EFBIG  ? "the file is larger than a layout file may be (4 MiB)"
+				: r == -EINVAL ? "not a regular file: a layout file is an XML file"
+					       : strerror(-r));
 		*ret_err = r;
 		return NULL;
 	}
@@ -1160,12 +1166,6 @@ GUESTCORE_API int guestcore_layouts_load_file(struct guestcore_layouts *set, con
 	if (!set || !path)
 		return -EINVAL;
 	doc = read_and_parse(&L, &text, &r);
-	if (!doc && r != -EINVAL) {
-		if (diag)
-			diag(userdata, path, 0, 0, r == -EFBIG ? "the file is larger than a layout file may be (4 MiB)"
-								: strerror(-r));
-		return r;
-	}
 	if (!doc)
 		return r;
 	{
