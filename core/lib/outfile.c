@@ -127,11 +127,6 @@ int gc_outfile_open(struct gc_outfile *o, const char *path, bool force, const in
 	return 0;
 }
 
-int gc_outfile_unnamed(const struct gc_outfile *o)
-{
-	return o->fd >= 0 && !o->tmp_path;
-}
-
 /* Link the unnamed file O->fd as NAME (never replacing). */
 static int link_fd(int fd, const char *name)
 {

@@ -41,7 +41,4 @@ int gc_outfile_commit(struct gc_outfile *o, char *msg, size_t msgsz);
 /* Drop the file: close it, remove the named fallback.  Idempotent. */
 void gc_outfile_abort(struct gc_outfile *o);
 
-/* 1 when the file is unnamed (O_TMPFILE), 0 for the named fallback. */
-int gc_outfile_unnamed(const struct gc_outfile *o);
-
 #endif
