@@ -118,13 +118,8 @@ static json_object *read_line(struct qmp *q, int64_t deadline, const char *what,
 			return NULL;
 		}
 		n = read(q->sock, q->buf + q->len, q->cap - q->len - 1);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-			if (errno == EINTR && !q->patient) {
-				*ret_err = fail(q, -EINTR, "interrupted while waiting for QEMU at %s (%s)", q->path, what);
-				return NULL;
-			}
-			continue;
-		}
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue; /* back to wait_for(), the one place that decides what a signal ends */
 		if (n <= 0) {
 			*ret_err = fail(q, -ECONNRESET, "QEMU at %s closed the connection (waiting for %s): it has exited "
 					"or dropped this client", q->path, what);
