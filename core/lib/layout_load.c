@@ -352,6 +352,12 @@ static bool parse_member(struct loader *L, const struct pfile *pf, xmlNodePtr n,
 				       m->name, stn);
 				return false;
 			}
+			if (m->st->size == 0) {
+				/* Only a struct whose members were all refused. */
+				report(L, n, "struct", "field '%s' uses struct '%s', which has no valid members", m->name, stn);
+				m->st = NULL;
+				return false;
+			}
 			/* An instance without bind= leaves its relative
 			 * bindings unbound: written as zeros. */
 			m->elem_size = m->st->size;
@@ -616,7 +622,7 @@ static bool flatten(struct loader *L, const struct pstruct *ps, uint64_t base, c
 
 		if (m->bad)
 			continue;
-		for (uint64_t k = 0; k < m->count; k++) {
+		for (uint64_t k = 0; k < m->count && !ls->oom; k++) {
 			char p[256];
 			uint64_t off = base + m->offset + k * m->elem_size;
 			long idx = m->count > 1 ? (long)k : -1;
@@ -1135,9 +1141,11 @@ static int load_doc(struct loader *L, struct guestcore_layouts *set, xmlDocPtr d
 				report(L, n, "name", "struct '%s' is defined twice in this file", ps->name);
 				ok = false;
 			}
-			pf.structs[pf.n_structs++] = ps;
+			/* Its members see only the structs before it: a struct
+			 * cannot hold itself, so flattening always ends. */
 			if (!parse_members(L, &pf, n, ps, true, "struct"))
 				ok = false;
+			pf.structs[pf.n_structs++] = ps;
 		} else if (is_elem(n, "note")) {
 			if (!parse_note(L, &pf, n))
 				ok = false;

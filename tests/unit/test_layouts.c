@@ -645,6 +645,16 @@ static void test_error_unknown_reference(void)
 		     "4:", "uses enum 'E', which is not defined");
 	EXPECT_ERROR(HEAD "<note id=\"t.a\" name=\"T\" type=\"1\">\n  <field name=\"a\" type=\"u8\" size-of=\"X\"/>\n</note>\n</layouts>\n",
 		     "4:", "size-of='X'");
+	/* A struct that holds itself once recursed without end (found by
+	 * fuzz_layout): it is not defined before its own members. */
+	EXPECT_ERROR(HEAD "<struct name=\"A\">\n  <field name=\"x\" type=\"u8\"/>\n  <field name=\"a\" struct=\"A\"/>\n</struct>\n"
+		     "<note id=\"t.a\" name=\"T\" type=\"1\">\n  <field name=\"a\" struct=\"A\"/>\n</note>\n</layouts>\n",
+		     "5:", "uses struct 'A', which is not defined before it");
+	/* A struct whose only member was refused has no size: using it is refused too. */
+	EXPECT_ERROR(HEAD "<struct name=\"A\">\n  <field name=\"a\" struct=\"Nope\" count=\"65536\"/>\n</struct>\n"
+		     "<struct name=\"B\">\n  <field name=\"a\" struct=\"A\" count=\"65536\"/>\n</struct>\n"
+		     "<note id=\"t.a\" name=\"T\" type=\"1\">\n  <field name=\"b\" struct=\"B\" count=\"65536\"/>\n</note>\n</layouts>\n",
+		     "7:", "uses struct 'A', which has no valid members");
 }
 
 static void test_error_duplicates(void)
