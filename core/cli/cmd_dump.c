@@ -140,11 +140,14 @@ static void dump_usage(FILE *out)
 		"  -f, --force              replace OUT if it exists (a regular file only)\n"
 		"      --strict             fail when any page cannot be read\n"
 		"      --digest             record an XXH3-128 digest of every segment in the\n"
-		"                           GUESTCORE notes (reads every byte; no zero-copy)\n"
+		"                           GUESTCORE notes (hashed as it is copied, one thread)\n"
 		"      --elf-class=32|64    force the ELF class (default: ELF32 only for an i386\n"
 		"                           guest whose memory fits below 4 GiB)\n"
-		"      --copy=auto|read     auto: zero-copy from file-backed sources, holes kept;\n"
-		"                           read: through a buffer, all-zero pages become holes\n"
+		"      --copy=MODE          auto (default): zero pages and the source's holes\n"
+		"                           become holes, pages tested on every CPU;\n"
+		"                           dense: every byte written, a fully allocated file;\n"
+		"                           read: as auto, through the source's read() on one\n"
+		"                           thread\n"
 		"      --progress[=MODE]    bar (default on a terminal), json (one line a second\n"
 		"                           on stderr) or none\n"
 		"  -h, --help               display this help and exit\n"
@@ -226,8 +229,10 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 				o.copy_mode = GUESTCORE_COPY_AUTO;
 			else if (strcmp(optarg, "read") == 0)
 				o.copy_mode = GUESTCORE_COPY_READ;
+			else if (strcmp(optarg, "dense") == 0)
+				o.copy_mode = GUESTCORE_COPY_DENSE;
 			else {
-				cli_error("dump: --copy takes auto or read");
+				cli_error("dump: --copy takes auto, read or dense");
 				free(sets);
 				return GC_EXIT_USAGE;
 			}

@@ -1,6 +1,6 @@
 /* The dump inside libguestcore: one struct shared by the source wrapper
- * (dump_source.c), the note builder (dump_notes.c) and the ELF writer
- * (dump_write.c). */
+ * (dump_source.c), the note builder (dump_notes.c), the memory copy
+ * (dump_copy.c) and the ELF writer (dump_write.c). */
 #ifndef GUESTCORE_DUMP_H
 #define GUESTCORE_DUMP_H
 
@@ -104,5 +104,16 @@ GC_HIDDEN void gc_notes_free(struct gc_dump *d);
 /* dump_write.c */
 GC_HIDDEN int gc_write_all(struct gc_dump *d);
 GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what);
+GC_HIDDEN int gc_io_error(struct gc_dump *d, int err, const char *what);
+
+/* dump_copy.c */
+GC_HIDDEN int gc_copy_range(struct gc_dump *d, size_t i);
+GC_HIDDEN int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
+GC_HIDDEN void gc_dump_progress(struct gc_dump *d);
+
+static inline bool gc_cancelled(const struct gc_dump *d)
+{
+	return d->o.cancel && *d->o.cancel;
+}
 
 #endif

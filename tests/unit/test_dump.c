@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <xxhash.h>
 
 #include <guestcore/guestcore.h>
 
@@ -539,6 +540,149 @@ static void test_copy_read_makes_zero_pages_holes(void)
 	}
 }
 
+/* The image for the zero-page tests: 12 MiB and 1234 bytes (more than one
+ * chunk per thread, a last page cut short), no holes, built page by page:
+ * data, zeros but the first byte, zeros but the last byte, zeros; then a
+ * zero run across a chunk boundary, and a last partial page whose last byte
+ * is set. */
+#define ZP_SIZE ((12u << 20) + 1234u)
+
+static size_t zp_fill(unsigned char *data)
+{
+	size_t nonzero = 0;
+
+	memset(data, 0, ZP_SIZE);
+	for (size_t p = 0; p * 4096 < ZP_SIZE; p++) {
+		unsigned char *pg = data + p * 4096;
+		size_t n = ZP_SIZE - p * 4096 < 4096 ? ZP_SIZE - p * 4096 : 4096;
+		if (p >= 500 && p < 530)
+			continue; /* across the 2 MiB claim boundary at page 512 */
+		if (n < 4096) {
+			pg[n - 1] = 0x33; /* the last page, cut short */
+			nonzero++;
+			break;
+		}
+		switch (p % 4) {
+		case 0:
+			for (size_t k = 0; k < n; k++)
+				pg[k] = (unsigned char)(k * 7 + p + 1) | 1;
+			break;
+		case 1:
+			pg[0] = 0x11;
+			break;
+		case 2:
+			pg[n - 1] = 0x22;
+			break;
+		default:
+			break;
+		}
+		nonzero += p % 4 != 3;
+	}
+	return nonzero;
+}
+
+/* Dump the image in MODE, read the segment back, and return the bytes the
+ * core takes on disk; *DIGEST gets the digest note's bytes when DIG. */
+static uint64_t zp_dump(const char *src, int mode, bool dig, const unsigned char *data, const char *out)
+{
+	struct guestcore_dump_opts o = { .sz = sizeof(o), .source = src, .output = out, .copy_mode = mode,
+					 .digest = dig, .force = true };
+	unsigned char *back = malloc(ZP_SIZE);
+	struct core c;
+	struct stat st;
+	GElf_Phdr ph;
+
+	CU_ASSERT_FATAL(back != NULL);
+	CU_ASSERT_EQUAL_FATAL(guestcore_dump(host, layouts, &o, NULL, msg, sizeof(msg)), 0);
+	CU_ASSERT_FATAL(core_open(&c, out));
+	CU_ASSERT_FATAL(gelf_getphdr(c.elf, 1, &ph) != NULL);
+	CU_ASSERT_EQUAL(ph.p_filesz, ZP_SIZE);
+	CU_ASSERT_FATAL(pread(c.fd, back, ZP_SIZE, (off_t)ph.p_offset) == (ssize_t)ZP_SIZE);
+	CU_ASSERT_EQUAL(memcmp(back, data, ZP_SIZE), 0);
+	if (dig) {
+		/* The digest note holds XXH3-128 of the segment, canonical. */
+		XXH128_canonical_t want;
+		unsigned char head[65536];
+		ssize_t n = pread(c.fd, head, sizeof(head), 0);
+		XXH128_canonicalFromHash(&want, XXH3_128bits(data, ZP_SIZE));
+		CU_ASSERT(n > 0 && memmem(head, (size_t)n, want.digest, 16) != NULL);
+	}
+	CU_ASSERT_FATAL(fstat(c.fd, &st) == 0);
+	core_close(&c);
+	free(back);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static void test_zero_pages_become_holes(void)
+{
+	unsigned char *data = malloc(ZP_SIZE);
+	const char *img = path("zp.img");
+	char src[600];
+	size_t nonzero;
+	uint64_t used, dense;
+
+	CU_ASSERT_FATAL(data != NULL);
+	nonzero = zp_fill(data);
+	unlink(img);
+	write_file(img, data, ZP_SIZE, 0);
+	snprintf(src, sizeof(src), "raw:%s", img);
+	/* The default: every zero page a hole, on several threads, every
+	 * non-zero byte on a page boundary kept. */
+	used = zp_dump(src, GUESTCORE_COPY_AUTO, false, data, path("zp.core"));
+	CU_ASSERT(used >= nonzero * 4096);
+	CU_ASSERT(used <= nonzero * 4096 + 64 * 1024);
+	/* With a digest (one thread, each page hashed as it is tested): the
+	 * same holes, the digest of every byte. */
+	CU_ASSERT(zp_dump(src, GUESTCORE_COPY_AUTO, true, data, path("zp.core")) <= nonzero * 4096 + 64 * 1024);
+	/* Through the source's read(): the same. */
+	CU_ASSERT(zp_dump(src, GUESTCORE_COPY_READ, false, data, path("zp.core")) <= nonzero * 4096 + 64 * 1024);
+	CU_ASSERT(zp_dump(src, GUESTCORE_COPY_READ, true, data, path("zp.core")) <= nonzero * 4096 + 64 * 1024);
+	/* Dense: every byte written, zero pages and all. */
+	dense = zp_dump(src, GUESTCORE_COPY_DENSE, false, data, path("zp.core"));
+	CU_ASSERT(dense >= ZP_SIZE);
+	CU_ASSERT(zp_dump(src, GUESTCORE_COPY_DENSE, true, data, path("zp.core")) >= ZP_SIZE);
+	unlink(path("zp.core"));
+	unlink(img);
+	free(data);
+}
+
+static void test_dense_fills_source_holes(void)
+{
+	static unsigned char page[4096];
+	const char *img = path("dh.img");
+	char src[600];
+	unsigned char *data = calloc(1, 1u << 20);
+	unsigned char *back = malloc(1u << 20);
+	struct guestcore_dump_opts o = { .sz = sizeof(o), .source = src, .output = path("dh.core"),
+					 .copy_mode = GUESTCORE_COPY_DENSE, .force = true };
+	struct stat st;
+	struct core c;
+	GElf_Phdr ph;
+
+	CU_ASSERT_FATAL(data && back);
+	/* 1 MiB, one data page in the middle, the rest a hole of the file. */
+	memset(page, 0x77, sizeof(page));
+	memcpy(data + (512u << 10), page, sizeof(page));
+	unlink(img);
+	write_file(img, page, sizeof(page), 512 << 10);
+	CU_ASSERT_FATAL(truncate(img, 1 << 20) == 0);
+	snprintf(src, sizeof(src), "raw:%s", img);
+	CU_ASSERT_EQUAL_FATAL(guestcore_dump(host, layouts, &o, NULL, msg, sizeof(msg)), 0);
+	CU_ASSERT_FATAL(core_open(&c, o.output));
+	CU_ASSERT_FATAL(gelf_getphdr(c.elf, 1, &ph) != NULL);
+	CU_ASSERT_FATAL(pread(c.fd, back, 1u << 20, (off_t)ph.p_offset) == 1 << 20);
+	CU_ASSERT_EQUAL(memcmp(back, data, 1u << 20), 0);
+	CU_ASSERT_FATAL(fstat(c.fd, &st) == 0);
+	CU_ASSERT((uint64_t)st.st_blocks * 512 >= 1u << 20);
+	/* Nothing of the segment is a hole. */
+	CU_ASSERT_EQUAL(lseek(c.fd, (off_t)ph.p_offset, SEEK_HOLE), (off_t)(ph.p_offset + (1u << 20)));
+	core_close(&c);
+	unlink(o.output);
+	unlink(img);
+	free(data);
+	free(back);
+}
+
 static void test_pn_xnum(void)
 {
 	struct core c;
@@ -801,6 +945,8 @@ int main(void)
 		{ "ranges sharing a file's extents: bytes right, holes kept", test_ranges_sharing_extents },
 		{ "a 24 MiB range copied by several threads: bytes right", test_large_range_threaded_copy },
 		{ "copy=read: all-zero pages become holes", test_copy_read_makes_zero_pages_holes },
+		{ "zero pages become holes in every mode but dense, digests equal", test_zero_pages_become_holes },
+		{ "copy=dense: the source's holes written as zeros", test_dense_fills_source_holes },
 		{ "70000 ranges: PN_XNUM, every segment read back", test_pn_xnum },
 		{ "i386 guest below 4 GiB: ELF32", test_elf32_for_i386 },
 		{ "unreadable pages: zeros, GUESTCORE notes, --strict", test_unreadable_pages },

@@ -319,9 +319,19 @@ GUESTCORE_API size_t guestcore_note_layout_flags_text(const struct guestcore_not
  * into a temporary file beside the output, which replaces the output only
  * when everything succeeded. */
 
+/* How memory reaches the core.  Holes of a file-backed source stay holes in
+ * every mode but DENSE. */
 enum guestcore_copy_mode {
-	GUESTCORE_COPY_AUTO = 0, /* zero-copy (copy_file_range) from file-backed ranges */
-	GUESTCORE_COPY_READ = 1, /* read through a buffer; all-zero pages become holes */
+	/* Every page is tested for zeros on every CPU the process may use; the
+	 * runs of non-zero pages are written and zero pages become holes. */
+	GUESTCORE_COPY_AUTO = 0,
+	/* Through the source's read() callback on one thread, not its file;
+	 * zero pages become holes. */
+	GUESTCORE_COPY_READ = 1,
+	/* Every byte written as the source has it, holes and zero pages
+	 * included: a fully allocated file.  File data is copied by the kernel
+	 * (copy_file_range), which shares extents where the file system can. */
+	GUESTCORE_COPY_DENSE = 2,
 };
 
 struct guestcore_dump_opts {
@@ -340,8 +350,8 @@ struct guestcore_dump_opts {
 	 * resumes the guest, removes its temporary file and returns -ECANCELED. */
 	volatile int *cancel;
 	/* Record an XXH3-128 digest of every PT_LOAD (holes as zeros) in
-	 * GUESTCORE notes, for 'guestcore validate'.  Reads every byte through
-	 * the buffer (no zero-copy). */
+	 * GUESTCORE notes, for 'guestcore validate'.  Each page is hashed in
+	 * the pass that tests it for zeros, on one thread. */
 	bool digest;
 };
 
