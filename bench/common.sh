@@ -6,6 +6,7 @@
 bench_guestcore() {
 	G="$1/core/guestcore"
 	[ -x "$G" ] || { echo "build first: sh scripts/test-all.sh (or make in $1)"; exit 1; }
+	command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 1; }
 	if [ -x "$1/core/.libs/guestcore" ]; then
 		G="$1/core/.libs/guestcore"
 		LD_LIBRARY_PATH="$(cd "$1/core/.libs" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -17,3 +18,6 @@ now() { date +%s.%N; }
 
 # The median of the numbers on standard input, one a line.
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# absdir DIR: make DIR and print its absolute path.
+absdir() { mkdir -p "$1" && cd "$1" && pwd; }

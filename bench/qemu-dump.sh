@@ -22,7 +22,6 @@ Q="$build/tests/qemu/qmpcmd"
 [ -x "$Q" ] || { echo "build first: make check in $build"; exit 1; }
 runs=${RUNS:-5}
 command -v qemu-system-x86_64 >/dev/null || { echo "needs qemu-system-x86"; exit 1; }
-command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 1; }
 sock="$work/qmp.sock"
 mem="$work/guest.mem"
 rm -f "$sock" "$work/qemu.core" "$work/gc.core"

@@ -44,8 +44,14 @@ struct gc_dump {
 	char resume_msg[1024];
 	struct guestcore_guest_info info;
 	char *description;
-	struct guestcore_range *ranges;
-	size_t n_ranges, ranges_cap;
+	/* The ranges are not kept: gc_range_walk_next() fetches them again. */
+	uint64_t n_ranges, n_file_ranges; /* all, and those with bytes in the file (not MMIO) */
+	uint64_t max_end;             /* highest guest-physical end */
+	uint64_t data_span;           /* bytes from the first range's offset to the file's end */
+	uint64_t ranges_hash;         /* of every range, as the first walk saw them */
+	bool ranges_listed;           /* the first walk is done */
+	int *inputs;                  /* the files the ranges read, sorted, once each */
+	size_t n_inputs;
 
 	/* the notes: providers' first, then the host's own */
 	struct gc_note *notes;
@@ -66,18 +72,20 @@ struct gc_dump {
 	struct gc_outfile out;
 	uint64_t n_phdrs;
 	uint64_t notes_offset, notes_reserved, data_offset, file_size;
-	uint64_t *range_offset;
 	uint64_t total, done;
 	unsigned char *buf;           /* GC_CHUNK bytes */
 	bool no_copy_file_range;      /* the kernel refused it for this output */
 	bool no_sendfile;
 	bool no_parallel;             /* the output cannot be mapped: one thread copies */
 	bool presized;                /* the output already reaches file_size */
-	/* The last data extent SEEK_DATA/SEEK_HOLE found, [ext_data, ext_hole) of
-	 * ext_fd: tmpfs answers SEEK_HOLE by walking every page up to the hole
-	 * (15 ms a GiB here), and a guest's ranges often share one backend file. */
+	/* The last hole and data extent SEEK_DATA/SEEK_HOLE found in ext_fd:
+	 * [ext_gap, ext_data) a hole, [ext_data, ext_hole) data (ext_data is
+	 * UINT64_MAX when no data follows the hole).  tmpfs answers by walking
+	 * every page up to the answer, and a guest's ranges often share one
+	 * backend file: with a million ranges in one hole, asking once per range
+	 * would cost the square. */
 	int ext_fd;
-	uint64_t ext_data, ext_hole;
+	uint64_t ext_gap, ext_data, ext_hole;
 
 	/* --digest: XXH3-128 per range with file data */
 	void *hash;                   /* XXH3_state_t */
@@ -89,8 +97,19 @@ struct gc_dump {
 
 GC_HIDDEN void gc_dump_fail(struct gc_dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One walk over the source's ranges, in order. */
+struct gc_range_walk {
+	uint64_t i;       /* ranges returned so far */
+	uint64_t off;     /* file offset where the next range's bytes go (before alignment) */
+	uint64_t end;     /* guest-physical end of the previous range */
+	uint64_t hash;
+};
+
 /* dump_source.c */
 GC_HIDDEN int gc_source_open(struct gc_dump *d);
+GC_HIDDEN void gc_range_walk_init(struct gc_dump *d, struct gc_range_walk *w, uint64_t data_offset);
+GC_HIDDEN int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestcore_range *ret,
+				 uint64_t *ret_off);
 GC_HIDDEN void gc_source_close(struct gc_dump *d);
 GC_HIDDEN int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *binding, struct guestcore_value *ret,
 			      char *strbuf, size_t strbufsz);
@@ -107,7 +126,7 @@ GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint
 GC_HIDDEN int gc_io_error(struct gc_dump *d, int err, const char *what);
 
 /* dump_copy.c */
-GC_HIDDEN int gc_copy_range(struct gc_dump *d, size_t i);
+GC_HIDDEN int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t i, uint64_t off);
 GC_HIDDEN int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 GC_HIDDEN void gc_dump_progress(struct gc_dump *d);
 

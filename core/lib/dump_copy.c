@@ -633,15 +633,16 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 
 /* ---- ranges ----------------------------------------------------------------------- */
 
-static int copy_range_data(struct gc_dump *d, size_t i);
+static int copy_range_data(struct gc_dump *d, const struct guestcore_range *rg, uint64_t off);
 
-int gc_copy_range(struct gc_dump *d, size_t i)
+/* Range RG, the I-th, into the file at OFF. */
+int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t i, uint64_t off)
 {
 	int r;
 
 	if (d->hash)
 		XXH3_128bits_reset(d->hash);
-	r = copy_range_data(d, i);
+	r = copy_range_data(d, rg, off);
 	if (r >= 0 && d->hash) {
 		XXH128_canonical_t c;
 		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(d->hash));
@@ -661,10 +662,8 @@ static int copy_data(struct gc_dump *d, const struct guestcore_range *rg, uint64
 	return copy_extent(d, rg->fd, rg->file_offset + pos, len, off, rg->start + pos);
 }
 
-static int copy_range_data(struct gc_dump *d, size_t i)
+static int copy_range_data(struct gc_dump *d, const struct guestcore_range *rg, uint64_t off)
 {
-	const struct guestcore_range *rg = &d->ranges[i];
-	uint64_t off = d->range_offset[i];
 	uint64_t pos = 0;
 
 	if (rg->fd < 0)
@@ -676,16 +675,28 @@ static int copy_range_data(struct gc_dump *d, size_t i)
 		uint64_t dstart, dend;
 		int r;
 
-		if (rg->fd == d->ext_fd && at >= d->ext_data && at < d->ext_hole) {
-			data = (off_t)at; /* inside the extent found last */
-			hole = (off_t)d->ext_hole;
+		if (rg->fd == d->ext_fd && at >= d->ext_gap && at < d->ext_hole) {
+			/* Inside what the last answer covered. */
+			data = d->ext_data == UINT64_MAX ? -1 : (off_t)(at > d->ext_data ? at : d->ext_data);
+			hole = data < 0 ? -1 : (off_t)d->ext_hole;
+			errno = ENXIO;
 		} else {
 			data = lseek(rg->fd, (off_t)at, SEEK_DATA);
 			hole = data < 0 ? -1 : lseek(rg->fd, data, SEEK_HOLE);
 			if (hole > data) {
 				d->ext_fd = rg->fd;
+				d->ext_gap = at;
 				d->ext_data = (uint64_t)data;
 				d->ext_hole = (uint64_t)hole;
+			} else if (data < 0 && errno == ENXIO) {
+				struct stat st;
+				if (fstat(rg->fd, &st) == 0 && (uint64_t)st.st_size > at) {
+					d->ext_fd = rg->fd;
+					d->ext_gap = at;
+					d->ext_data = UINT64_MAX;
+					d->ext_hole = (uint64_t)st.st_size;
+				}
+				errno = ENXIO;
 			}
 		}
 		if (data < 0 && errno == ENXIO) {
@@ -693,7 +704,9 @@ static int copy_range_data(struct gc_dump *d, size_t i)
 			 * (the file shrank under us) the bytes are gone: read them
 			 * through the source, which records them as unreadable. */
 			struct stat st;
-			uint64_t eof = fstat(rg->fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
+			uint64_t eof = rg->fd == d->ext_fd && d->ext_data == UINT64_MAX && at >= d->ext_gap &&
+					       at < d->ext_hole ? d->ext_hole /* the size the last answer saw */
+					 : fstat(rg->fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
 			uint64_t hole_end = eof <= rg->file_offset ? 0 : eof - rg->file_offset;
 
 			if (hole_end > rg->length)

@@ -30,6 +30,7 @@ struct guestcore_note_builder {
 	size_t n_ov;
 	const struct gc_span *span; /* per-unreadable instance */
 	long load;                  /* per-load instance, or -1 */
+	const struct guestcore_range *rg; /* that load's range */
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -208,9 +209,9 @@ static int value_cb(void *ud, const char *binding, struct guestcore_value *ret)
 		if (strcmp(binding, "load.index") == 0)
 			ret->u = i;
 		else if (strcmp(binding, "load.paddr") == 0)
-			ret->u = d->ranges[i].start;
+			ret->u = c->nb->rg->start;
 		else if (strcmp(binding, "load.memsz") == 0)
-			ret->u = d->ranges[i].length;
+			ret->u = c->nb->rg->length;
 		else if (strcmp(binding, "load.digest_algorithm") == 0)
 			ret->u = 1; /* xxh3-128 */
 		else if (strcmp(binding, "load.digest") == 0) {
@@ -383,8 +384,7 @@ int gc_notes_build(struct gc_dump *d)
 		if (!d->digests)
 			return -ENOMEM;
 		d->digest_note_size = gc_note_file_size(d->gc_digest, d->gc_digest->size);
-		for (size_t i = 0; i < d->n_ranges; i++)
-			d->n_digest_notes += d->ranges[i].kind != GUESTCORE_RANGE_MMIO;
+		d->n_digest_notes = d->n_file_ranges;
 	}
 	return 0;
 }
@@ -448,12 +448,22 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; d->gc_digest && i < d->n_ranges; i++) {
-		struct guestcore_note_builder nb = { .d = d, .layout = d->gc_digest, .load = (long)i };
+	if (d->gc_digest) {
+		struct gc_range_walk w;
+		struct guestcore_range rg;
+		uint64_t o;
 
-		if (d->ranges[i].kind == GUESTCORE_RANGE_MMIO)
-			continue;
-		r = write_late(d, &nb, &off);
+		gc_range_walk_init(d, &w, d->data_offset);
+		while ((r = gc_range_walk_next(d, &w, &rg, &o)) > 0) {
+			struct guestcore_note_builder nb = { .d = d, .layout = d->gc_digest, .load = (long)(w.i - 1),
+							     .rg = &rg };
+
+			if (rg.kind == GUESTCORE_RANGE_MMIO)
+				continue;
+			r = write_late(d, &nb, &off);
+			if (r < 0)
+				return r;
+		}
 		if (r < 0)
 			return r;
 	}

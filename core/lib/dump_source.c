@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <xxhash.h>
+
 #include "dump.h"
 
 /* Minimum table: everything up to get_register. */
@@ -27,12 +29,13 @@ static const char *plugin_error(struct gc_dump *d, int r)
  * plugin that ignored the struct's size. */
 #define GC_STRUCT_SLACK 256
 
+static int add_input(struct gc_dump *d, int fd);
+
 static bool gc_slack_clean(const unsigned char *bytes, size_t used)
 {
-	for (size_t i = used; i < used + GC_STRUCT_SLACK; i++)
-		if (bytes[i])
-			return false;
-	return true;
+	static const unsigned char zeros[GC_STRUCT_SLACK];
+
+	return memcmp(bytes + used, zeros, GC_STRUCT_SLACK) == 0;
 }
 
 int gc_source_open(struct gc_dump *d)
@@ -113,55 +116,137 @@ int gc_source_open(struct gc_dump *d)
 		return -ENOMEM;
 	d->big_endian = d->info.big_endian != 0;
 
-	for (uint64_t i = 0;; i++) {
-		union {
-			struct guestcore_range rg;
-			unsigned char bytes[sizeof(struct guestcore_range) + GC_STRUCT_SLACK];
-		} u = { .rg = { .size = sizeof(u.rg), .fd = -1 } };
+	{
+		/* The first walk checks every range and keeps only what the layout
+		 * needs: the host holds nothing per range, so a map of millions
+		 * costs no memory (later walks fetch each range again). */
+		struct gc_range_walk w;
 		struct guestcore_range rg;
-		struct guestcore_range *v;
+		uint64_t off;
 
-		if (i >= GC_MAX_RANGES) {
-			gc_dump_fail(d, "source %s has more than %u ranges", spec, GC_MAX_RANGES);
-			return -E2BIG;
+		gc_range_walk_init(d, &w, 0);
+		while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
+			if (rg.start + rg.length > d->max_end)
+				d->max_end = rg.start + rg.length;
+			if (rg.kind != GUESTCORE_RANGE_MMIO) {
+				d->n_file_ranges++;
+				d->total += rg.length;
+			}
+			r = add_input(d, rg.fd);
+			if (r < 0)
+				return r;
 		}
-		gc_plugin_clear_error(p);
-		r = ops->get_range(d->source, i, &u.rg);
-		rg = u.rg;
-		if (r >= 0 && !gc_slack_clean(u.bytes, sizeof(u.rg))) {
-			gc_dump_fail(d, "source %s wrote past the %zu bytes of guestcore_range the host gave it (range %"
-				     PRIu64 "): a plugin checks GUESTCORE_STRUCT_HAS() before writing a newer field", spec,
-				     sizeof(u.rg), i);
-			return -EPROTO;
-		}
-		if (r == -ENOENT)
-			break;
-		if (r < 0) {
-			gc_dump_fail(d, "source %s: range %" PRIu64 ": %s", spec, i, plugin_error(d, r));
+		if (r < 0)
 			return r;
-		}
-		if (rg.length == 0 || rg.start + rg.length < rg.start || rg.kind > GUESTCORE_RANGE_MMIO) {
-			gc_dump_fail(d, "source %s: range %" PRIu64 " (0x%" PRIx64 ", 0x%" PRIx64 " bytes, kind %u) is "
-				     "invalid: fix the source", spec, i, rg.start, rg.length, rg.kind);
-			return -EINVAL;
-		}
-		if (d->n_ranges && rg.start < d->ranges[d->n_ranges - 1].start + d->ranges[d->n_ranges - 1].length) {
-			gc_dump_fail(d, "source %s: range %" PRIu64 " at 0x%" PRIx64 " is not above the previous one "
-				     "(which ends at 0x%" PRIx64 "): sources list ranges ascending and apart", spec, i,
-				     rg.start, d->ranges[d->n_ranges - 1].start + d->ranges[d->n_ranges - 1].length);
-			return -EINVAL;
-		}
-		if (d->n_ranges == d->ranges_cap) {
-			size_t cap = d->ranges_cap ? d->ranges_cap * 2 : 64;
-			v = reallocarray(d->ranges, cap, sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			d->ranges = v;
-			d->ranges_cap = cap;
-		}
-		d->ranges[d->n_ranges++] = rg;
+		d->n_ranges = w.i;
+		d->ranges_hash = w.hash;
+		d->ranges_listed = true;
+		d->data_span = w.off;
 	}
 	return 0;
+}
+
+/* FD, once, in the sorted list of the files the source reads. */
+static int add_input(struct gc_dump *d, int fd)
+{
+	size_t lo = 0, hi = d->n_inputs;
+	int *v;
+
+	if (fd < 0)
+		return 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (d->inputs[mid] == fd)
+			return 0;
+		if (d->inputs[mid] < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	v = reallocarray(d->inputs, d->n_inputs + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	d->inputs = v;
+	memmove(v + lo + 1, v + lo, (d->n_inputs - lo) * sizeof(*v));
+	v[lo] = fd;
+	d->n_inputs++;
+	return 0;
+}
+
+void gc_range_walk_init(struct gc_dump *d, struct gc_range_walk *w, uint64_t data_offset)
+{
+	(void)d;
+	*w = (struct gc_range_walk){ .off = data_offset, .hash = 0x6775657374636f72ull };
+}
+
+/* The next range and its offset in the file: 1, 0 after the last, or a
+ * negative errno with the message set.  Every walk checks each range as the
+ * first did and chains a hash of them all: a source whose ranges changed
+ * since the first walk fails the dump at the end of the walk. */
+int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestcore_range *ret, uint64_t *ret_off)
+{
+	const char *spec = d->o.source;
+	union {
+		struct guestcore_range rg;
+		unsigned char bytes[sizeof(struct guestcore_range) + GC_STRUCT_SLACK];
+	} u = { .rg = { .size = sizeof(u.rg), .fd = -1 } };
+	struct guestcore_range rg;
+	uint64_t i = w->i;
+	int r;
+
+	if (i >= GC_MAX_RANGES) {
+		gc_dump_fail(d, "source %s has more than %u ranges", spec, GC_MAX_RANGES);
+		return -E2BIG;
+	}
+	gc_plugin_clear_error(d->src_plugin);
+	r = d->src->get_range(d->source, i, &u.rg);
+	rg = u.rg;
+	if (r >= 0 && !gc_slack_clean(u.bytes, sizeof(u.rg))) {
+		gc_dump_fail(d, "source %s wrote past the %zu bytes of guestcore_range the host gave it (range %"
+			     PRIu64 "): a plugin checks GUESTCORE_STRUCT_HAS() before writing a newer field", spec,
+			     sizeof(u.rg), i);
+		return -EPROTO;
+	}
+	if (r == -ENOENT) {
+		if (d->ranges_listed && (i != d->n_ranges || w->hash != d->ranges_hash)) {
+			gc_dump_fail(d, "source %s changed its ranges during the dump: %s left unchanged", spec,
+				     d->o.output);
+			return -ESTALE;
+		}
+		return 0;
+	}
+	if (r < 0) {
+		gc_dump_fail(d, "source %s: range %" PRIu64 ": %s", spec, i, plugin_error(d, r));
+		return r;
+	}
+	if (rg.length == 0 || rg.start + rg.length < rg.start || rg.kind > GUESTCORE_RANGE_MMIO) {
+		gc_dump_fail(d, "source %s: range %" PRIu64 " (0x%" PRIx64 ", 0x%" PRIx64 " bytes, kind %u) is "
+			     "invalid: fix the source", spec, i, rg.start, rg.length, rg.kind);
+		return -EINVAL;
+	}
+	if (i && rg.start < w->end) {
+		gc_dump_fail(d, "source %s: range %" PRIu64 " at 0x%" PRIx64 " is not above the previous one "
+			     "(which ends at 0x%" PRIx64 "): sources list ranges ascending and apart", spec, i,
+			     rg.start, w->end);
+		return -EINVAL;
+	}
+	if (d->ranges_listed && i >= d->n_ranges) {
+		gc_dump_fail(d, "source %s changed its ranges during the dump: %s left unchanged", spec, d->o.output);
+		return -ESTALE;
+	}
+	{
+		uint64_t t[5] = { rg.start, rg.length, rg.kind, (uint64_t)(int64_t)rg.fd,
+				  rg.fd >= 0 ? rg.file_offset : 0 };
+		w->hash = XXH3_64bits_withSeed(t, sizeof(t), w->hash);
+	}
+	w->end = rg.start + rg.length;
+	w->off = (w->off + GC_PAGE - 1) / GC_PAGE * GC_PAGE;
+	*ret_off = w->off;
+	if (rg.kind != GUESTCORE_RANGE_MMIO)
+		w->off += rg.length;
+	w->i++;
+	*ret = rg;
+	return 1;
 }
 
 void gc_source_close(struct gc_dump *d)

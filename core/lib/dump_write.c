@@ -59,15 +59,10 @@ int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, 
 
 static int compute_layout(struct gc_dump *d)
 {
-	uint64_t phent, ehsize, off, max_end = 0;
-	bool fits32 = true;
+	uint64_t phent, ehsize, off;
+	bool fits32 = d->max_end <= UINT32_MAX + 1ull;
 
-	d->n_phdrs = 1 + (uint64_t)d->n_ranges;
-	for (size_t i = 0; i < d->n_ranges; i++)
-		if (d->ranges[i].start + d->ranges[i].length > max_end)
-			max_end = d->ranges[i].start + d->ranges[i].length;
-	if (max_end > UINT32_MAX + 1ull)
-		fits32 = false;
+	d->n_phdrs = 1 + d->n_ranges;
 	if (d->o.elf_class == 32 && !fits32) {
 		gc_dump_fail(d, "an ELF32 core cannot hold guest memory above 4 GiB: drop --elf-class=32");
 		return -EINVAL;
@@ -89,22 +84,10 @@ again:
 	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
 	d->notes_reserved += (uint64_t)d->n_digest_notes * d->digest_note_size;
 	d->data_offset = align_up(d->notes_offset + d->notes_reserved, GC_PAGE);
-	off = d->data_offset;
-	free(d->range_offset);
-	d->range_offset = calloc(d->n_ranges ? d->n_ranges : 1, sizeof(uint64_t));
-	if (!d->range_offset)
-		return -ENOMEM;
-	d->total = 0;
-	for (size_t i = 0; i < d->n_ranges; i++) {
-		off = align_up(off, GC_PAGE);
-		d->range_offset[i] = off;
-		if (d->ranges[i].kind != GUESTCORE_RANGE_MMIO) {
-			off += d->ranges[i].length;
-			d->total += d->ranges[i].length;
-		}
-	}
-	d->file_size = off;
-	if (d->elf_class == 32 && off > UINT32_MAX) {
+	/* The ranges follow, each at a page boundary (the first walk measured
+	 * their span from a page boundary). */
+	d->file_size = d->data_offset + d->data_span;
+	if (d->elf_class == 32 && d->file_size > UINT32_MAX) {
 		if (d->o.elf_class == 32) {
 			gc_dump_fail(d, "the core would be larger than 4 GiB, more than ELF32 can address: drop "
 					"--elf-class=32");
@@ -128,6 +111,7 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 	unsigned char *buf = d->buf;
 	size_t used = 0;
 	uint64_t at = phoff;
+	struct gc_range_walk w;
 	int r;
 
 	if (xnum)
@@ -163,6 +147,7 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 
 	/* Program headers, streamed through the buffer: PT_NOTE, then one
 	 * PT_LOAD per range in ascending guest-physical order. */
+	gc_range_walk_init(d, &w, d->data_offset);
 	for (uint64_t i = 0; i < d->n_phdrs; i++) {
 		unsigned char *p = buf + used;
 		uint32_t type = PT_LOAD, flags;
@@ -175,13 +160,20 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 			paddr = 0;
 			filesz = memsz = notes_size;
 		} else {
-			const struct guestcore_range *rg = &d->ranges[i - 1];
-			offset = d->range_offset[i - 1];
-			paddr = rg->start;
-			memsz = rg->length;
-			filesz = rg->kind == GUESTCORE_RANGE_MMIO ? 0 : rg->length;
-			flags = rg->kind == GUESTCORE_RANGE_ROM ? PF_R | PF_X : rg->kind == GUESTCORE_RANGE_MMIO ? PF_R | PF_W
-												   : PF_R | PF_W | PF_X;
+			struct guestcore_range rg;
+			r = gc_range_walk_next(d, &w, &rg, &offset);
+			if (r == 0) {
+				gc_dump_fail(d, "source %s changed its ranges during the dump: %s left unchanged",
+					     d->o.source, d->o.output);
+				r = -ESTALE;
+			}
+			if (r < 0)
+				return r;
+			paddr = rg.start;
+			memsz = rg.length;
+			filesz = rg.kind == GUESTCORE_RANGE_MMIO ? 0 : rg.length;
+			flags = rg.kind == GUESTCORE_RANGE_ROM ? PF_R | PF_X : rg.kind == GUESTCORE_RANGE_MMIO ? PF_R | PF_W
+												 : PF_R | PF_W | PF_X;
 		}
 		memset(p, 0, phent);
 		gc_put(p, 4, type, be);
@@ -211,6 +203,19 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 			used = 0;
 		}
 	}
+	{
+		/* The walk ends where the first one did. */
+		struct guestcore_range rg;
+		uint64_t o;
+		r = gc_range_walk_next(d, &w, &rg, &o);
+		if (r > 0) {
+			gc_dump_fail(d, "source %s changed its ranges during the dump: %s left unchanged", d->o.source,
+				     d->o.output);
+			r = -ESTALE;
+		}
+		if (r < 0)
+			return r;
+	}
 	if (xnum) {
 		/* PN_XNUM: section header 0 holds the real count in sh_info. */
 		unsigned char sh[64] = { 0 };
@@ -227,17 +232,11 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 static int open_temp(struct gc_dump *d)
 {
 	char msg[600];
-	int *inputs = calloc(d->n_ranges ? d->n_ranges : 1, sizeof(*inputs));
 	int r;
 
-	if (!inputs)
-		return -ENOMEM;
 	/* The output may not be a file the source reads. */
-	for (size_t i = 0; i < d->n_ranges; i++)
-		inputs[i] = d->ranges[i].fd;
-	r = gc_outfile_open(&d->out, d->o.output, d->o.force, inputs, d->n_ranges, "the source's memory",
-			    msg, sizeof(msg));
-	free(inputs);
+	r = gc_outfile_open(&d->out, d->o.output, d->o.force, d->inputs, d->n_inputs, "the source's memory", msg,
+			    sizeof(msg));
 	if (r < 0) {
 		gc_dump_fail(d, "%s", msg);
 		return r;
@@ -275,12 +274,21 @@ int gc_write_all(struct gc_dump *d)
 	r = open_temp(d);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < d->n_ranges; i++) {
-		if (d->ranges[i].kind == GUESTCORE_RANGE_MMIO)
-			continue;
-		r = gc_copy_range(d, i);
-		if (r == -ECANCELED)
-			gc_dump_fail(d, "interrupted: %s left unchanged", d->o.output);
+	{
+		struct gc_range_walk w;
+		struct guestcore_range rg;
+		uint64_t off;
+
+		gc_range_walk_init(d, &w, d->data_offset);
+		while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
+			if (rg.kind == GUESTCORE_RANGE_MMIO)
+				continue;
+			r = gc_copy_range(d, &rg, w.i - 1, off);
+			if (r == -ECANCELED)
+				gc_dump_fail(d, "interrupted: %s left unchanged", d->o.output);
+			if (r < 0)
+				return r;
+		}
 		if (r < 0)
 			return r;
 	}
@@ -380,22 +388,19 @@ out:
 			.e_machine = d.info.e_machine,
 			.cpu_count = d.info.cpu_count,
 			.ranges = d.n_ranges,
+			.memory_bytes = d.total,
 			.unreadable_ranges = d.unread_count,
 			.unreadable_bytes = d.unread_bytes,
 			.file_size = d.file_size,
 			.notes = d.n_notes + d.n_unread + d.n_digest_notes,
 			.not_resumed = d.not_resumed,
 		};
-		for (size_t i = 0; i < d.n_ranges; i++)
-			if (d.ranges[i].kind != GUESTCORE_RANGE_MMIO)
-				full.memory_bytes += d.ranges[i].length;
 		memcpy(ret, &full, ret->sz < sizeof(full) ? ret->sz : sizeof(full));
 	}
 	guestcore_host_set_layouts(host, saved_layouts);
 	gc_host_set_cancel(host, NULL);
 	gc_notes_free(&d);
-	free(d.ranges);
-	free(d.range_offset);
+	free(d.inputs);
 	free(d.description);
 	free(d.unread);
 	free(d.buf);

@@ -4,19 +4,25 @@
  *
  *   test:ranges=N,size=BYTES[,gap=BYTES][,cpus=N][,mmio=K][,bad=ADDR+LEN]
  *        [,fail=ADDR][,slow=MS][,state=PATH][,machine=i386][,overrun=info|range]
+ *        [,file=PATH][,change=N]
  *
  * ranges of SIZE bytes, GAP bytes apart; every K-th range MMIO; reads of
  * [ADDR, ADDR+LEN) give -EIO; a read at FAIL gives -ENXIO (a hard error);
  * each read sleeps MS; pause and resume append "pause"/"resume" lines to
- * PATH. */
+ * PATH.  With file=PATH the ranges are that file's bytes at their guest
+ * address (a sparse file makes a guest of holes).  With change=N, the ranges
+ * listed after the N-th get_range call are half as long (a source whose map
+ * changes during the dump). */
 #include "config.h"
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <guestcore/plugin.h>
 
@@ -29,6 +35,8 @@ struct guestcore_source {
 	uint16_t machine;
 	int overrun;       /* 1: describe, 2: get_range write a field past the host's size */
 	char state[512];
+	int fd;            /* file=, or -1 */
+	uint64_t change, calls;
 };
 
 static void note_state(struct guestcore_source *s, const char *what)
@@ -56,6 +64,8 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 	s->size = 1 << 20;
 	s->fail = UINT64_MAX;
 	s->machine = EM_X86_64;
+	s->fd = -1;
+	s->change = UINT64_MAX;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		unsigned long long a, b;
 		if (sscanf(t, "ranges=%llu", &a) == 1)
@@ -77,7 +87,17 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 			s->slow_ms = a;
 		else if (strncmp(t, "state=", 6) == 0)
 			snprintf(s->state, sizeof(s->state), "%s", t + 6);
-		else if (strcmp(t, "machine=i386") == 0)
+		else if (sscanf(t, "change=%llu", &a) == 1)
+			s->change = a;
+		else if (strncmp(t, "file=", 5) == 0 && s->fd < 0) {
+			s->fd = open(t + 5, O_RDONLY | O_CLOEXEC);
+			if (s->fd < 0) {
+				host->set_error(host->handle, "test source: cannot open %s: %s", t + 5, strerror(errno));
+				free(copy);
+				free(s);
+				return -errno;
+			}
+		} else if (strcmp(t, "machine=i386") == 0)
 			s->machine = EM_386;
 		else if (strcmp(t, "overrun=info") == 0)
 			s->overrun = 1;
@@ -97,6 +117,8 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 
 static void ts_close(struct guestcore_source *s)
 {
+	if (s->fd >= 0)
+		close(s->fd);
 	free(s);
 }
 
@@ -129,9 +151,10 @@ static int ts_range(struct guestcore_source *s, uint64_t i, struct guestcore_ran
 	if (s->overrun == 2)
 		memset((char *)r + r->size, 0x5a, 8);
 	r->start = i * (s->size + s->gap);
-	r->length = s->size;
+	r->length = ++s->calls > s->change ? s->size / 2 : s->size;
 	r->kind = s->mmio && i % s->mmio == s->mmio - 1 ? GUESTCORE_RANGE_MMIO : GUESTCORE_RANGE_RAM;
-	r->fd = -1;
+	r->fd = s->fd;
+	r->file_offset = r->start;
 	return 0;
 }
 
@@ -149,6 +172,8 @@ static int ts_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t 
 	}
 	if (s->bad_len && addr < s->bad + s->bad_len && addr + len > s->bad)
 		return -EIO;
+	if (s->fd >= 0)
+		return pread(s->fd, buf, len, (off_t)addr) == (ssize_t)len ? 0 : -EIO;
 	for (size_t i = 0; i < len; i++)
 		p[i] = tp_pattern(addr + i);
 	return 0;

@@ -683,6 +683,32 @@ static void test_dense_fills_source_holes(void)
 	free(back);
 }
 
+static void test_ranges_changed_during_dump(void)
+{
+	/* The host keeps no range: it fetches them again for the copy and the
+	 * headers, and a source whose map changed in between fails the dump. */
+	static const char *const srcs[] = {
+		"test:ranges=10,size=0x10000,change=10", /* changed before the copy */
+		"test:ranges=10,size=0x10000,change=15", /* during the copy */
+		"test:ranges=10,size=0x10000,change=21", /* before the headers */
+	};
+
+	for (size_t k = 0; k < sizeof(srcs) / sizeof(srcs[0]); k++) {
+		unlink(path("changed.core"));
+		CU_ASSERT_EQUAL(dump(srcs[k], NULL, path("changed.core"), false, false, NULL), -ESTALE);
+		if (!strstr(msg, "changed its ranges during the dump")) {
+			fprintf(stderr, "\n  %s: %s\n", srcs[k], msg);
+			CU_FAIL("message");
+		}
+		CU_ASSERT_EQUAL(access(path("changed.core"), F_OK), -1);
+		CU_ASSERT_EQUAL(leftovers(), 0);
+	}
+	/* Unchanged: the same source dumps. */
+	CU_ASSERT_EQUAL(dump("test:ranges=10,size=0x10000,change=1000", NULL, path("changed.core"), false, false,
+			     NULL), 0);
+	unlink(path("changed.core"));
+}
+
 static void test_pn_xnum(void)
 {
 	struct core c;
@@ -947,6 +973,7 @@ int main(void)
 		{ "copy=read: all-zero pages become holes", test_copy_read_makes_zero_pages_holes },
 		{ "zero pages become holes in every mode but dense, digests equal", test_zero_pages_become_holes },
 		{ "copy=dense: the source's holes written as zeros", test_dense_fills_source_holes },
+		{ "a source whose ranges change during the dump fails cleanly", test_ranges_changed_during_dump },
 		{ "70000 ranges: PN_XNUM, every segment read back", test_pn_xnum },
 		{ "i386 guest below 4 GiB: ELF32", test_elf32_for_i386 },
 		{ "unreadable pages: zeros, GUESTCORE notes, --strict", test_unreadable_pages },

@@ -1,0 +1,78 @@
+#!/bin/sh
+# Benchmark (not a test): the writer's cost follows the data, not the guest's
+# size or its number of ranges.  Each case against a baseline run in the same
+# invocation: 'cat' of the data the guest holds (64 MiB of random data), so
+# the ratio shows what the rest costs.
+#   1. a 1 TiB sparse guest (raw image on tmpfs) holding 64 MiB of data in 64
+#      pieces.  Targets: under 5 s, peak RSS under 32 MiB.
+#   2. a guest of 1 000 000 ranges (4 KiB each, 4 KiB apart, backed by a
+#      sparse file: the test source, built by 'make check'), 65 534 ranges
+#      past what e_phnum holds, so PN_XNUM applies.  Targets: under 10 s,
+#      peak RSS under 32 MiB.
+#   sh bench/scale.sh [BUILDDIR] [OUTDIR] [IMAGEDIR]
+#      (defaults _build/normal, _build/bench, /dev/shm/guestcore-bench-scale)
+# RUNS=N runs of each (default 3), alternating; medians are compared.
+set -eu
+cd "$(dirname "$0")/.."
+build=${1:-_build/normal}
+runs=${RUNS:-3}
+. bench/common.sh
+bench_guestcore "$build"
+out=$(absdir "${2:-_build/bench}")
+img=$(absdir "${3:-/dev/shm/guestcore-bench-scale}")
+tp="$build/tests/plugins/.libs/tp_source.so"
+[ -f "$tp" ] || { echo "build the test source first: make check in $build"; exit 1; }
+# Only the test source in its plugin directory: the suite's other test
+# plugins hang on purpose.
+mkdir -p "$img/plugins"
+cp "$tp" "$img/plugins/"
+trap 'rm -rf "$img" "$out/scale.core" "$out/base.out"' EXIT
+
+rm -f "$img/tib.img"
+truncate -s 1T "$img/tib.img"
+head -c 67108864 /dev/urandom >"$img/data"
+for k in $(seq 0 63); do
+	dd if="$img/data" of="$img/tib.img" bs=1M skip=$k count=1 seek=$((k * 16384 + 7)) conv=notrunc status=none
+done
+truncate -s $((1000000 * 8192)) "$img/holes.img"
+
+: >"$out/cat.times"
+: >"$out/tib.times"
+: >"$out/tib.rss"
+: >"$out/map.times"
+: >"$out/map.rss"
+for i in $(seq "$runs"); do
+	rm -f "$out/base.out" "$out/scale.core"
+	t0=$(now); cat "$img/data" >"$out/base.out"; sync "$out/base.out"; t1=$(now)
+	echo "$t1 - $t0" | bc -l >>"$out/cat.times"
+	rm -f "$out/base.out"
+	t0=$(now)
+	/usr/bin/time -f %M -o "$out/rss" "$G" dump -s "raw:$img/tib.img" -o "$out/scale.core" >/dev/null
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l >>"$out/tib.times"
+	cat "$out/rss" >>"$out/tib.rss"
+	tib_du=$(du -k "$out/scale.core" | cut -f1)
+	rm -f "$out/scale.core"
+	t0=$(now)
+	/usr/bin/time -f %M -o "$out/rss" "$G" -P "$img/plugins" dump \
+		-s "test:ranges=1000000,size=0x1000,gap=0x1000,file=$img/holes.img" -o "$out/scale.core" >/dev/null
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l >>"$out/map.times"
+	cat "$out/rss" >>"$out/map.rss"
+	map_phnum=$("$G" inspect "$out/scale.core" 2>/dev/null | head -2 | sed -n "s/^ *\([0-9]*\) program headers.*/\1/p")
+	rm -f "$out/scale.core"
+	printf '  run %d: cat %.3f s, 1 TiB sparse %.3f s, 1 000 000 ranges %.3f s\n' "$i" \
+		"$(tail -1 "$out/cat.times")" "$(tail -1 "$out/tib.times")" "$(tail -1 "$out/map.times")"
+done
+c=$(median <"$out/cat.times")
+t=$(median <"$out/tib.times")
+m=$(median <"$out/map.times")
+echo "commands: cat DATA > OUT; guestcore dump -s raw:$img/tib.img -o OUT;"
+echo "          guestcore -P DIR dump -s test:ranges=1000000,size=0x1000,gap=0x1000,file=$img/holes.img -o OUT"
+printf 'cat of the 64 MiB of data (median of %d):        %.3f s\n' "$runs" "$c"
+printf '1 TiB sparse guest, 64 MiB of data (median):    %.3f s, ratio to cat %.2f (target < 5 s), %d KiB on disk\n' \
+	"$t" "$(echo "$t / $c" | bc -l)" "$tib_du"
+printf '  peak RSS:                                     %d KiB (target < 32768)\n' "$(sort -n "$out/tib.rss" | tail -1)"
+printf '1 000 000 ranges (median):                      %.3f s (target < 10 s)%s\n' "$m" \
+	"${map_phnum:+, $map_phnum program headers}"
+printf '  peak RSS:                                     %d KiB (target < 32768)\n' "$(sort -n "$out/map.rss" | tail -1)"
