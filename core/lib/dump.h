@@ -78,6 +78,8 @@ struct gc_dump {
 	bool no_sendfile;
 	bool no_parallel;             /* the output cannot be mapped: one thread copies */
 	bool presized;                /* the output already reaches file_size */
+	struct gc_writeback *wb;      /* the writeback thread, once started */
+	bool no_writeback;
 	/* The last hole and data extent SEEK_DATA/SEEK_HOLE found in ext_fd:
 	 * [ext_gap, ext_data) a hole, [ext_data, ext_hole) data (ext_data is
 	 * UINT64_MAX when no data follows the hole).  tmpfs answers by walking
@@ -129,6 +131,7 @@ GC_HIDDEN int gc_io_error(struct gc_dump *d, int err, const char *what);
 GC_HIDDEN int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t i, uint64_t off);
 GC_HIDDEN int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 GC_HIDDEN void gc_dump_progress(struct gc_dump *d);
+GC_HIDDEN void gc_writeback_stop(struct gc_dump *d);
 
 static inline bool gc_cancelled(const struct gc_dump *d)
 {

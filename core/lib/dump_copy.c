@@ -50,6 +50,104 @@ int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* ---- writeback ---------------------------------------------------------------------
+ * The core is durable only when fsync returns, and writing back to a disk
+ * costs about what the copy does: left to the end, the fsync alone takes as
+ * long again.  So a thread starts writeback (sync_file_range) of what lies
+ * behind the copy every GC_WB_STEP, and the disk works while the copy goes
+ * on.  A hint: nothing waits for it, and errors are for the closing fsync. */
+
+#define GC_WB_STEP (32u << 20)
+#define GC_WB_LAG (16u << 20) /* what helper threads may still be writing behind */
+
+struct gc_writeback {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int fd;
+	uint64_t from, upto;
+	bool stop;
+};
+
+static void *wb_run(void *arg)
+{
+	struct gc_writeback *wb = arg;
+
+	pthread_mutex_lock(&wb->lock);
+	for (;;) {
+		uint64_t a, b;
+
+		while (!wb->stop && wb->upto < wb->from + GC_WB_STEP)
+			pthread_cond_wait(&wb->cond, &wb->lock);
+		if (wb->stop)
+			break;
+		a = wb->from;
+		b = wb->upto;
+		wb->from = b;
+		pthread_mutex_unlock(&wb->lock);
+		(void)sync_file_range(wb->fd, (off64_t)a, (off64_t)(b - a), SYNC_FILE_RANGE_WRITE);
+		pthread_mutex_lock(&wb->lock);
+	}
+	pthread_mutex_unlock(&wb->lock);
+	return NULL;
+}
+
+static void start_writeback(struct gc_dump *d, uint64_t upto)
+{
+	struct gc_writeback *wb = d->wb;
+
+	upto = upto > GC_WB_LAG ? upto - GC_WB_LAG : 0;
+	if (!wb) {
+		sigset_t all, old;
+
+		if (upto < d->data_offset + GC_WB_STEP || d->no_writeback)
+			return;
+		wb = calloc(1, sizeof(*wb));
+		if (!wb) {
+			d->no_writeback = true;
+			return;
+		}
+		*wb = (struct gc_writeback){ .fd = d->fd, .from = d->data_offset, .upto = upto };
+		pthread_mutex_init(&wb->lock, NULL);
+		pthread_cond_init(&wb->cond, NULL);
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		if (pthread_create(&wb->thread, NULL, wb_run, wb) != 0) {
+			pthread_mutex_destroy(&wb->lock);
+			pthread_cond_destroy(&wb->cond);
+			free(wb);
+			d->no_writeback = true;
+			wb = NULL;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		d->wb = wb;
+		return;
+	}
+	pthread_mutex_lock(&wb->lock);
+	if (upto > wb->upto) {
+		wb->upto = upto;
+		pthread_cond_signal(&wb->cond);
+	}
+	pthread_mutex_unlock(&wb->lock);
+}
+
+void gc_writeback_stop(struct gc_dump *d)
+{
+	struct gc_writeback *wb = d->wb;
+
+	if (!wb)
+		return;
+	pthread_mutex_lock(&wb->lock);
+	wb->stop = true;
+	pthread_cond_signal(&wb->cond);
+	pthread_mutex_unlock(&wb->lock);
+	pthread_join(wb->thread, NULL);
+	pthread_mutex_destroy(&wb->lock);
+	pthread_cond_destroy(&wb->cond);
+	free(wb);
+	d->wb = NULL;
+}
+
 /* ---- pages ------------------------------------------------------------------------ */
 
 /* Whether the N bytes at P (N at most a page, P 8-byte aligned) are all zero.
@@ -264,6 +362,7 @@ static int copy_buffered(struct gc_dump *d, uint64_t addr, uint64_t len, uint64_
 		off += n;
 		len -= n;
 		d->done += n;
+		start_writeback(d, off);
 		gc_dump_progress(d);
 	}
 	return 0;
@@ -313,6 +412,7 @@ static int copy_fd_serial(struct gc_dump *d, int in, uint64_t in_off, uint64_t l
 		addr += (uint64_t)got;
 		len -= (uint64_t)got;
 		d->done += (uint64_t)got;
+		start_writeback(d, out_off);
 		gc_dump_progress(d);
 	}
 	return 0;
@@ -604,6 +704,7 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 		n = len - at < GC_PAR_CHUNK ? len - at : GC_PAR_CHUNK;
 		r = zc_chunk(&z, d->hash, d->buf, at, n, &done);
 		d->done += done + atomic_exchange(&z.copied, 0);
+		start_writeback(d, out_off + at + done);
 		if (r < 0) {
 			r = gc_io_error(d, -r, "guest memory");
 			break;

@@ -287,8 +287,9 @@ int gc_write_all(struct gc_dump *d)
 			if (r == -ECANCELED)
 				gc_dump_fail(d, "interrupted: %s left unchanged", d->o.output);
 			if (r < 0)
-				return r;
+				break;
 		}
+		gc_writeback_stop(d);
 		if (r < 0)
 			return r;
 	}
@@ -365,6 +366,7 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 		r = gc_write_all(&d);
 out:
 	/* Resume the guest first, on every path. */
+	gc_writeback_stop(&d);
 	gc_source_close(&d);
 	gc_outfile_abort(&d.out);
 	d.fd = -1;

@@ -72,11 +72,24 @@ if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -f -c %T /dev/shm)" != "$(sta
 fi
 
 # --- a large file-backed range: this thread and helper threads claim its
-# chunks in turn; every byte lands in its place, and one CPU writes the same file.
-head -c 50331648 /dev/urandom >"$T/large.img" # 48 MiB
+# chunks in turn, the writeback thread starts early writeback behind them;
+# every byte lands in its place, and one CPU writes the same file.
+head -c 100663296 /dev/urandom >"$T/large.img" # 96 MiB
 run env SOURCE_DATE_EPOCH=1 $G dump -s "raw:$T/large.img" -o "$T/large.core"
-expect_rc 0 "dump of a 48 MiB file-backed guest"
-$GUESTCORE read "$T/large.core" --phys 0 --length 50331648 | cmp -s - "$T/large.img" && ok "its bytes read back identical" || not_ok "bytes differ"
+expect_rc 0 "dump of a 96 MiB file-backed guest"
+$GUESTCORE read "$T/large.core" --phys 0 --length 100663296 | cmp -s - "$T/large.img" && ok "its bytes read back identical" || not_ok "bytes differ"
+run env SOURCE_DATE_EPOCH=1 $G dump -s "raw:$T/large.img" -o "$T/dense.core" --copy=dense
+expect_rc 0 "the same dump, --copy=dense"
+cmp -s "$T/large.core" "$T/dense.core" && ok "the dense mode writes the same bytes" || not_ok "the dense core differs"
+rm -f "$T/dense.core"
+# A file size limit (64 MiB in sh's 512-byte blocks) after writeback started.
+echo "keep me" >"$T/limit.core"
+run sh -c "ulimit -f 131072; exec $G dump -s 'raw:$T/large.img' -o '$T/limit.core' --force"
+expect_rc 1 "a file size limit in the middle of a large copy"
+expect_in "$err" "file size limit reached" "the limit is named"
+[ "$(cat "$T/limit.core")" = "keep me" ] && ok "the output is untouched after the size limit" || not_ok "clobbered"
+no_temp "$T" "size limit in a large copy"
+rm -f "$T/limit.core"
 if command -v taskset >/dev/null; then
 	run env SOURCE_DATE_EPOCH=1 taskset -c 0 $G dump -s "raw:$T/large.img" -o "$T/large1.core"
 	expect_rc 0 "the same dump on one CPU"
@@ -85,12 +98,12 @@ if command -v taskset >/dev/null; then
 fi
 rm -f "$T/large.core"
 
-# --- a full file system mid-copy: 48 MiB into a 40 MiB tmpfs.  The helper
+# --- a full file system mid-copy: 96 MiB into a 72 MiB tmpfs.  The helper
 # threads write through a mapping; a fault there must end as the one-line
 # error, never a SIGBUS, and the existing output stays.
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
 	mkdir "$T/small"
-	run unshare -m sh -c "mount -t tmpfs -o size=40m gc-test '$T/small' && echo 'keep me' >'$T/small/o.core' &&
+	run unshare -m sh -c "mount -t tmpfs -o size=72m gc-test '$T/small' && echo 'keep me' >'$T/small/o.core' &&
 		{ $G dump -s 'raw:$T/large.img' -o '$T/small/o.core' --force; rc=\$?; cat '$T/small/o.core'; ls -A '$T/small'; exit \$rc; }"
 	expect_rc 1 "a full file system mid-copy"
 	expect_in "$err" "no space left writing guest memory to $T/small/o.core: free space there" "the full disk and the remedy are named"
