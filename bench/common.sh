@@ -21,3 +21,19 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # absdir DIR: make DIR and print its absolute path.
 absdir() { mkdir -p "$1" && cd "$1" && pwd; }
+
+# fill_quarter FILE MIB: write MIB MiB over FILE from its start (in place, so
+# a file stays allocated), one page in four random, the rest zeros.
+fill_quarter() {
+	python3 - "$1" "$2" <<'EOF'
+import os, sys
+mode = "r+b" if os.path.exists(sys.argv[1]) else "wb"
+with open(sys.argv[1], mode) as f:
+    for _ in range(int(sys.argv[2])):
+        rnd = os.urandom(64 * 4096)
+        mib = bytearray(256 * 4096)
+        for i in range(64):
+            mib[i * 4 * 4096:(i * 4 + 1) * 4096] = rnd[i * 4096:(i + 1) * 4096]
+        f.write(mib)
+EOF
+}

@@ -27,16 +27,8 @@ trap 'rm -f "$out/base.out" "$out/gc.core"' EXIT
 size=2147483648
 if [ ! -f "$img/quarter.img" ] || [ "$(stat -c %s "$img/quarter.img")" -ne $size ]; then
 	echo "making $img/quarter.img: 2 GiB, one page in four random"
-	python3 - "$img/quarter.img" <<'EOF'
-import os, sys
-with open(sys.argv[1], "wb") as f:
-    for _ in range(2048):
-        rnd = os.urandom(64 * 4096)
-        mib = bytearray(256 * 4096)
-        for i in range(64):
-            mib[i * 4 * 4096:(i * 4 + 1) * 4096] = rnd[i * 4096:(i + 1) * 4096]
-        f.write(mib)
-EOF
+	rm -f "$img/quarter.img"
+	fill_quarter "$img/quarter.img" 2048
 fi
 if [ ! -f "$img/random.img" ] || [ "$(stat -c %s "$img/random.img")" -ne $size ]; then
 	echo "making $img/random.img: 2 GiB of random data"

@@ -44,16 +44,7 @@ fill() {
 	if [ "$1" = random ]; then
 		head -c 1073741824 /dev/urandom | dd of="$mem" bs=1M conv=notrunc status=none
 	else
-		python3 - "$mem" <<'EOF'
-import os, sys
-with open(sys.argv[1], "r+b") as f:
-    for _ in range(1024):
-        rnd = os.urandom(64 * 4096)
-        mib = bytearray(256 * 4096)
-        for i in range(64):
-            mib[i * 4 * 4096:(i * 4 + 1) * 4096] = rnd[i * 4096:(i + 1) * 4096]
-        f.write(mib)
-EOF
+		fill_quarter "$mem" 1024
 	fi
 }
 
