@@ -10,7 +10,7 @@ libxml2-utils libcunit1-dev libjson-c-dev libxxhash-dev elfutils binutils"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS abigail-tools valgrind clang libclang-rt-14-dev qemu-system-x86 socat groff-base"
 elif [ "${1:-}" = "--bench" ]; then
-	PKGS="$PKGS time bc"
+	PKGS="$PKGS time bc python3 qemu-system-x86"
 fi
 
 missing=

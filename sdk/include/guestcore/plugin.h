@@ -282,7 +282,9 @@ struct guestcore_memory_source_ops {
 	int (*resume)(struct guestcore_source *source);
 	int (*describe)(struct guestcore_source *source, struct guestcore_guest_info *ret_info);
 	/* The I-th range, in ascending, non-overlapping guest-physical order;
-	 * -ENOENT past the last one. */
+	 * -ENOENT past the last one.  The host keeps no copy: it asks for every
+	 * I again in each pass over the ranges, so answer cheaply and the same
+	 * way each time while the source is open (a change fails the dump). */
 	int (*get_range)(struct guestcore_source *source, uint64_t i, struct guestcore_range *ret_range);
 	/* Read LEN bytes at guest-physical ADDR, inside one range, into BUF.
 	 * Return 0, -EIO for bytes that cannot be read (the host retries page by
