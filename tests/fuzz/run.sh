@@ -22,9 +22,10 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_G
  -DGC_SCHEMADIR=\"$top/schemas\" -I$top/sdk/include -I$top/core/include -I$top/core/lib -include stdbool.h"
 # config.h is not needed by these sources beyond the definitions above.
 : >"$work/config.h"
-lib_src="core/lib/util.c core/lib/version.c core/lib/plugin_descriptor.c core/lib/plugin_host.c
- core/lib/layout_vocab.c core/lib/layout_load.c core/lib/layout_codec.c core/lib/dump_source.c
- core/lib/dump_notes.c core/lib/dump_write.c core/lib/outfile.c core/lib/reader.c core/lib/validate.c"
+# The library's sources as Makefile.am lists them, so that a new file is
+# never missing here.
+lib_src=$(sed -n '/^core_libgcinternal_la_SOURCES/,/[^\\]$/p' "$top/Makefile.am" | grep -o 'core/lib/[a-z_]*\.c')
+[ -n "$lib_src" ] || { echo "run.sh: no library sources found in Makefile.am" >&2; exit 1; }
 status=0
 for target in $targets; do
 	case $target in
