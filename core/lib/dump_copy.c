@@ -665,10 +665,30 @@ static int zc_helpers(const struct gc_dump *d, uint64_t len)
 	return n < 0 ? 0 : n > GC_PAR_HELPERS ? GC_PAR_HELPERS : n;
 }
 
+static int add_failed(struct gc_span **v, size_t *n, uint64_t start, uint64_t size)
+{
+	struct gc_span *w = reallocarray(*v, *n + 1, sizeof(**v));
+
+	if (!w)
+		return -ENOMEM;
+	w[(*n)++] = (struct gc_span){ start, size };
+	*v = w;
+	return 0;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct gc_span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
 {
 	struct zc_copy z = { .d = d, .in = in, .out = d->fd, .in_off = in_off, .out_off = out_off, .len = len };
 	struct zc_helper h[GC_PAR_HELPERS];
+	struct gc_span *failed = NULL; /* parts handed back, offsets in the extent */
+	size_t n_failed = 0;
 	sigset_t all, old;
 	int want = zc_helpers(d, len), started = 0, r = 0;
 
@@ -709,8 +729,10 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 			r = gc_io_error(d, -r, "guest memory");
 			break;
 		}
-		if (r > 0)
+		if (r > 0 && started == 0)
 			r = copy_buffered(d, addr + at + done, n - done, out_off + at + done);
+		else if (r > 0)
+			r = add_failed(&failed, &n_failed, at + done, n - done);
 		if (r < 0)
 			break;
 		gc_dump_progress(d);
@@ -723,9 +745,17 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 		r = gc_io_error(d, atomic_load(&z.write_err), "guest memory");
 	for (int i = 0; i < started; i++) {
 		if (r >= 0 && h[i].failed_len)
-			r = copy_buffered(d, addr + h[i].failed_at, h[i].failed_len, out_off + h[i].failed_at);
+			r = add_failed(&failed, &n_failed, h[i].failed_at, h[i].failed_len);
 		free(h[i].buf);
 	}
+	/* The parts no thread could read, through the source in address order,
+	 * so that the unreadable spans are recorded merged, as one thread
+	 * would have found them. */
+	if (n_failed > 1)
+		qsort(failed, n_failed, sizeof(*failed), span_cmp);
+	for (size_t i = 0; i < n_failed && r >= 0; i++)
+		r = copy_buffered(d, addr + failed[i].start, failed[i].size, out_off + failed[i].start);
+	free(failed);
 	if (r >= 0 && gc_cancelled(d))
 		r = -ECANCELED;
 	gc_dump_progress(d);

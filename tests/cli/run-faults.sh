@@ -154,6 +154,22 @@ done
 $GUESTCORE read "$T/e.core" --phys 0x10800 --length 0x100 -o "$T/e.part" --force
 cmp -s -n 256 "$T/e.part" /dev/zero && ok "the bad bytes are zeros" || not_ok "the bad bytes are not zeros"
 
+# --- read errors across chunks that several threads copy: a thread that
+# cannot read hands the rest of its chunk back, which is read page by page
+head -c 25165824 /dev/urandom >"$T/e24.img" # 24 MiB: helper threads run
+run env GC_FAULT_PATH="$T/e24.img" GC_FAULT_MODE=eio GC_FAULT_AT=0x500800 GC_FAULT_LEN=0x600000 LD_PRELOAD="$SHIM" \
+	$G dump -s "raw:$T/e24.img" -o "$T/e24.core"
+expect_rc 3 "read errors over 6 MiB of a 24 MiB guest"
+expect_in "$err" "6291456 bytes in 1 ranges could not be read" "exactly the bad bytes are counted"
+$GUESTCORE read "$T/e24.core" --phys 0 --length 0x500800 | cmp -s -n $((0x500800)) - "$T/e24.img" && ok "the bytes before them kept" ||
+	not_ok "the bytes before the bad ones differ"
+$GUESTCORE read "$T/e24.core" --phys 0xb00800 --length 0xcff800 -o "$T/e24.tail" --force
+dd if="$T/e24.img" bs=2048 skip=$((0xb00800 / 2048)) status=none | cmp -s - "$T/e24.tail" && ok "the bytes after them kept" ||
+	not_ok "the bytes after the bad ones differ"
+$GUESTCORE read "$T/e24.core" --phys 0x500800 --length 0x600000 --allow-holes | cmp -s -n 6291456 - /dev/zero &&
+	ok "the bad bytes are zeros" || not_ok "the bad bytes are not zeros"
+rm -f "$T/e24.img" "$T/e24.core" "$T/e24.tail"
+
 # --- a sparse source truncated during the dump: unreadable, never holes
 rm -f "$T/sp.img"
 i=0
