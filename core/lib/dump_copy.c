@@ -50,6 +50,39 @@ int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* ---- threads ----------------------------------------------------------------------- */
+
+/* Start FN(ARG) on *T with every signal blocked: signals stay with the
+ * caller's thread, which decides what they end.  0 or an errno. */
+static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+#define GC_PAR_CHUNK (2u << 20)        /* bytes a thread claims at a time */
+#define GC_PAR_MIN (8u << 20)          /* smaller extents are copied by this thread alone */
+#define GC_PAR_HELPERS 3
+
+/* How many helper threads to share an extent of LEN bytes with: one fewer
+ * than the CPUs this process may run on, none for a small extent. */
+static int helper_count(uint64_t len)
+{
+	cpu_set_t set;
+	int n;
+
+	if (len < GC_PAR_MIN || sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 0;
+	n = CPU_COUNT(&set) - 1;
+	return n < 0 ? 0 : n > GC_PAR_HELPERS ? GC_PAR_HELPERS : n;
+}
+
 /* ---- writeback ---------------------------------------------------------------------
  * The core is durable only when fsync returns, and writing back to a disk
  * costs about what the copy does: left to the end, the fsync alone takes as
@@ -98,8 +131,6 @@ static void start_writeback(struct gc_dump *d, uint64_t upto)
 
 	upto = upto > GC_WB_LAG ? upto - GC_WB_LAG : 0;
 	if (!wb) {
-		sigset_t all, old;
-
 		if (upto < d->data_offset + GC_WB_STEP || d->no_writeback)
 			return;
 		wb = calloc(1, sizeof(*wb));
@@ -110,16 +141,13 @@ static void start_writeback(struct gc_dump *d, uint64_t upto)
 		*wb = (struct gc_writeback){ .fd = d->fd, .from = d->data_offset, .upto = upto };
 		pthread_mutex_init(&wb->lock, NULL);
 		pthread_cond_init(&wb->cond, NULL);
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		if (pthread_create(&wb->thread, NULL, wb_run, wb) != 0) {
+		if (start_thread(&wb->thread, wb_run, wb) != 0) {
 			pthread_mutex_destroy(&wb->lock);
 			pthread_cond_destroy(&wb->cond);
 			free(wb);
 			d->no_writeback = true;
 			wb = NULL;
 		}
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		d->wb = wb;
 		return;
 	}
@@ -418,7 +446,7 @@ static int copy_fd_serial(struct gc_dump *d, int in, uint64_t in_off, uint64_t l
 	return 0;
 }
 
-/* ---- parallel copy ---------------------------------------------------------------
+/* ---- the dense mode: copied by the kernel, on every CPU ----------------------------
  * Writing a large extent is mostly the output file system allocating pages, and
  * the write path takes the file's lock, so a second copy_file_range into the
  * same file waits for the first.  Page faults on a shared mapping of the file
@@ -429,10 +457,6 @@ static int copy_fd_serial(struct gc_dump *d, int in, uint64_t in_off, uint64_t l
  * (a full disk) is a short read, never a SIGBUS.  A helper that fails hands
  * its chunk back and stops; this thread then copies that chunk the serial way,
  * which reports a full disk, or reads unreadable pages as zeros, as usual. */
-
-#define GC_PAR_CHUNK (2u << 20)        /* bytes a thread claims at a time */
-#define GC_PAR_MIN (8u << 20)          /* smaller extents are copied by this thread alone */
-#define GC_PAR_HELPERS 3
 
 struct par_copy {
 	struct gc_dump *d;
@@ -489,24 +513,11 @@ static void *par_helper_run(void *arg)
 	return NULL;
 }
 
-/* How many helpers to start: one fewer than the CPUs this process may run on. */
-static int par_helpers(const struct gc_dump *d, uint64_t len)
-{
-	cpu_set_t set;
-	int n;
-
-	if (d->no_parallel || len < GC_PAR_MIN || sched_getaffinity(0, sizeof(set), &set) < 0)
-		return 0;
-	n = CPU_COUNT(&set) - 1;
-	return n < 0 ? 0 : n > GC_PAR_HELPERS ? GC_PAR_HELPERS : n;
-}
-
 static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
 {
 	struct par_copy p = { .d = d, .in = in, .out = d->fd, .in_off = in_off, .out_off = out_off, .len = len };
 	struct par_helper h[GC_PAR_HELPERS];
-	sigset_t all, old;
-	int want = par_helpers(d, len), started = 0, r = 0;
+	int want = d->no_parallel ? 0 : helper_count(len), started = 0, r = 0;
 
 	if (want == 0)
 		return copy_fd_serial(d, in, in_off, len, out_off, addr);
@@ -519,15 +530,11 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 	atomic_init(&p.next, 0);
 	atomic_init(&p.copied, 0);
 	atomic_init(&p.stop, false);
-	/* Signals stay with the caller's thread: the helpers block them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (int i = 0; i < want; i++) {
 		h[started] = (struct par_helper){ .p = &p };
-		if (pthread_create(&h[started].thread, NULL, par_helper_run, &h[started]) == 0)
+		if (start_thread(&h[started].thread, par_helper_run, &h[started]) == 0)
 			started++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	for (;;) {
 		uint64_t at = atomic_fetch_add(&p.next, GC_PAR_CHUNK);
@@ -651,20 +658,6 @@ static void *zc_helper_run(void *arg)
 	return NULL;
 }
 
-/* How many helper threads to start: one fewer than the CPUs this process
- * may run on, none for a small extent or when a digest needs the bytes in
- * order. */
-static int zc_helpers(const struct gc_dump *d, uint64_t len)
-{
-	cpu_set_t set;
-	int n;
-
-	if (d->hash || len < GC_PAR_MIN || sched_getaffinity(0, sizeof(set), &set) < 0)
-		return 0;
-	n = CPU_COUNT(&set) - 1;
-	return n < 0 ? 0 : n > GC_PAR_HELPERS ? GC_PAR_HELPERS : n;
-}
-
 static int add_failed(struct gc_span **v, size_t *n, uint64_t start, uint64_t size)
 {
 	struct gc_span *w = reallocarray(*v, *n + 1, sizeof(**v));
@@ -689,27 +682,23 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 	struct zc_helper h[GC_PAR_HELPERS];
 	struct gc_span *failed = NULL; /* parts handed back, offsets in the extent */
 	size_t n_failed = 0;
-	sigset_t all, old;
-	int want = zc_helpers(d, len), started = 0, r = 0;
+	/* No helpers when a digest needs the bytes in order. */
+	int want = d->hash ? 0 : helper_count(len), started = 0, r = 0;
 
 	atomic_init(&z.next, 0);
 	atomic_init(&z.copied, 0);
 	atomic_init(&z.stop, false);
 	atomic_init(&z.write_err, 0);
-	/* Signals stay with the caller's thread: the helpers block them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (int i = 0; i < want; i++) {
 		h[started] = (struct zc_helper){ .z = &z, .buf = malloc(GC_ZC_BLOCK) };
 		if (!h[started].buf)
 			break;
-		if (pthread_create(&h[started].thread, NULL, zc_helper_run, &h[started]) != 0) {
+		if (start_thread(&h[started].thread, zc_helper_run, &h[started]) != 0) {
 			free(h[started].buf);
 			break;
 		}
 		started++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	while (!atomic_load(&z.stop)) {
 		uint64_t at = atomic_fetch_add(&z.next, GC_PAR_CHUNK);
