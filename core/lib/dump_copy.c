@@ -782,6 +782,49 @@ static int copy_data(struct gc_dump *d, const struct guestcore_range *rg, uint64
 	return copy_extent(d, rg->fd, rg->file_offset + pos, len, off, rg->start + pos);
 }
 
+/* Where FD's data lies at or after AT: 1 with it in [*DATA, *HOLE) (*HOLE
+ * UINT64_MAX when no hole follows), 0 when no data follows AT (*HOLE is then
+ * the file's size, UINT64_MAX when it cannot be had), -1 when the file system
+ * cannot say (no SEEK_DATA).  The answer is kept in d->ext_*: the next range
+ * inside it asks nothing. */
+static int next_extent(struct gc_dump *d, int fd, uint64_t at, uint64_t *data, uint64_t *hole)
+{
+	off_t dt, ho;
+
+	if (fd == d->ext_fd && at >= d->ext_gap && at < d->ext_hole) {
+		*hole = d->ext_hole;
+		if (d->ext_data == UINT64_MAX)
+			return 0; /* the size the last answer saw */
+		*data = at > d->ext_data ? at : d->ext_data;
+		return 1;
+	}
+	dt = lseek(fd, (off_t)at, SEEK_DATA);
+	if (dt < 0 && errno == ENXIO) {
+		struct stat st;
+
+		*hole = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
+		if (*hole != UINT64_MAX && *hole > at) {
+			d->ext_fd = fd;
+			d->ext_gap = at;
+			d->ext_data = UINT64_MAX;
+			d->ext_hole = *hole;
+		}
+		return 0;
+	}
+	if (dt < 0)
+		return -1;
+	ho = lseek(fd, dt, SEEK_HOLE);
+	*data = (uint64_t)dt;
+	*hole = ho < 0 ? UINT64_MAX : (uint64_t)ho;
+	if (ho > dt) {
+		d->ext_fd = fd;
+		d->ext_gap = at;
+		d->ext_data = (uint64_t)dt;
+		d->ext_hole = (uint64_t)ho;
+	}
+	return 1;
+}
+
 static int copy_range_data(struct gc_dump *d, const struct guestcore_range *rg, uint64_t off)
 {
 	uint64_t pos = 0;
@@ -790,44 +833,15 @@ static int copy_range_data(struct gc_dump *d, const struct guestcore_range *rg, 
 		return copy_buffered(d, rg->start, rg->length, off);
 	/* Walk the source file's data extents; holes stay holes. */
 	while (pos < rg->length) {
-		uint64_t at = rg->file_offset + pos;
-		off_t data, hole;
-		uint64_t dstart, dend;
+		uint64_t data = 0, hole = 0, dstart, dend;
+		int found = next_extent(d, rg->fd, rg->file_offset + pos, &data, &hole);
 		int r;
 
-		if (rg->fd == d->ext_fd && at >= d->ext_gap && at < d->ext_hole) {
-			/* Inside what the last answer covered. */
-			data = d->ext_data == UINT64_MAX ? -1 : (off_t)(at > d->ext_data ? at : d->ext_data);
-			hole = data < 0 ? -1 : (off_t)d->ext_hole;
-			errno = ENXIO;
-		} else {
-			data = lseek(rg->fd, (off_t)at, SEEK_DATA);
-			hole = data < 0 ? -1 : lseek(rg->fd, data, SEEK_HOLE);
-			if (hole > data) {
-				d->ext_fd = rg->fd;
-				d->ext_gap = at;
-				d->ext_data = (uint64_t)data;
-				d->ext_hole = (uint64_t)hole;
-			} else if (data < 0 && errno == ENXIO) {
-				struct stat st;
-				if (fstat(rg->fd, &st) == 0 && (uint64_t)st.st_size > at) {
-					d->ext_fd = rg->fd;
-					d->ext_gap = at;
-					d->ext_data = UINT64_MAX;
-					d->ext_hole = (uint64_t)st.st_size;
-				}
-				errno = ENXIO;
-			}
-		}
-		if (data < 0 && errno == ENXIO) {
-			/* No data past AT: a hole up to the file's end.  Past the end
-			 * (the file shrank under us) the bytes are gone: read them
-			 * through the source, which records them as unreadable. */
-			struct stat st;
-			uint64_t eof = rg->fd == d->ext_fd && d->ext_data == UINT64_MAX && at >= d->ext_gap &&
-					       at < d->ext_hole ? d->ext_hole /* the size the last answer saw */
-					 : fstat(rg->fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
-			uint64_t hole_end = eof <= rg->file_offset ? 0 : eof - rg->file_offset;
+		if (found == 0) {
+			/* No data past AT: a hole up to the file's end (HOLE).  Past
+			 * the end (the file shrank under us) the bytes are gone: read
+			 * them through the source, which records them as unreadable. */
+			uint64_t hole_end = hole <= rg->file_offset ? 0 : hole - rg->file_offset;
 
 			if (hole_end > rg->length)
 				hole_end = rg->length;
@@ -842,15 +856,13 @@ static int copy_range_data(struct gc_dump *d, const struct guestcore_range *rg, 
 				return 0;
 			return copy_buffered(d, rg->start + pos, rg->length - pos, off + pos);
 		}
-		if (data < 0) {
+		if (found < 0) {
 			/* No SEEK_DATA on this file: copy it all. */
 			dstart = pos;
 			dend = rg->length;
 		} else {
-			dstart = (uint64_t)data - rg->file_offset;
-			dend = hole < 0 ? rg->length : (uint64_t)hole - rg->file_offset;
-			if (dend > rg->length)
-				dend = rg->length;
+			dstart = data - rg->file_offset;
+			dend = hole - rg->file_offset < rg->length ? hole - rg->file_offset : rg->length;
 		}
 		if (dstart >= rg->length) {
 			r = fill_hole(d, off + pos, rg->length - pos);
