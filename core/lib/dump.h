@@ -109,7 +109,7 @@ struct gc_range_walk {
 
 /* dump_source.c */
 GC_HIDDEN int gc_source_open(struct gc_dump *d);
-GC_HIDDEN void gc_range_walk_init(struct gc_dump *d, struct gc_range_walk *w, uint64_t data_offset);
+GC_HIDDEN void gc_range_walk_init(struct gc_range_walk *w, uint64_t data_offset);
 GC_HIDDEN int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestcore_range *ret,
 				 uint64_t *ret_off);
 GC_HIDDEN void gc_source_close(struct gc_dump *d);

@@ -453,7 +453,7 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 		struct guestcore_range rg;
 		uint64_t o;
 
-		gc_range_walk_init(d, &w, d->data_offset);
+		gc_range_walk_init(&w, d->data_offset);
 		while ((r = gc_range_walk_next(d, &w, &rg, &o)) > 0) {
 			struct guestcore_note_builder nb = { .d = d, .layout = d->gc_digest, .load = (long)(w.i - 1),
 							     .rg = &rg };

@@ -124,7 +124,7 @@ int gc_source_open(struct gc_dump *d)
 		struct guestcore_range rg;
 		uint64_t off;
 
-		gc_range_walk_init(d, &w, 0);
+		gc_range_walk_init(&w, 0);
 		while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
 			if (rg.start + rg.length > d->max_end)
 				d->max_end = rg.start + rg.length;
@@ -173,10 +173,15 @@ static int add_input(struct gc_dump *d, int fd)
 	return 0;
 }
 
-void gc_range_walk_init(struct gc_dump *d, struct gc_range_walk *w, uint64_t data_offset)
+void gc_range_walk_init(struct gc_range_walk *w, uint64_t data_offset)
 {
-	(void)d;
 	*w = (struct gc_range_walk){ .off = data_offset, .hash = 0x6775657374636f72ull };
+}
+
+static int ranges_changed(struct gc_dump *d)
+{
+	gc_dump_fail(d, "source %s changed its ranges during the dump: %s left unchanged", d->o.source, d->o.output);
+	return -ESTALE;
 }
 
 /* The next range and its offset in the file: 1, 0 after the last, or a
@@ -208,11 +213,8 @@ int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestc
 		return -EPROTO;
 	}
 	if (r == -ENOENT) {
-		if (d->ranges_listed && (i != d->n_ranges || w->hash != d->ranges_hash)) {
-			gc_dump_fail(d, "source %s changed its ranges during the dump: %s left unchanged", spec,
-				     d->o.output);
-			return -ESTALE;
-		}
+		if (d->ranges_listed && (i != d->n_ranges || w->hash != d->ranges_hash))
+			return ranges_changed(d);
 		return 0;
 	}
 	if (r < 0) {
@@ -230,10 +232,8 @@ int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestc
 			     rg.start, w->end);
 		return -EINVAL;
 	}
-	if (d->ranges_listed && i >= d->n_ranges) {
-		gc_dump_fail(d, "source %s changed its ranges during the dump: %s left unchanged", spec, d->o.output);
-		return -ESTALE;
-	}
+	if (d->ranges_listed && i >= d->n_ranges)
+		return ranges_changed(d);
 	{
 		uint64_t t[5] = { rg.start, rg.length, rg.kind, (uint64_t)(int64_t)rg.fd,
 				  rg.fd >= 0 ? rg.file_offset : 0 };
