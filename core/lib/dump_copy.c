@@ -83,6 +83,36 @@ static int helper_count(uint64_t len)
 	return n < 0 ? 0 : n > GC_PAR_HELPERS ? GC_PAR_HELPERS : n;
 }
 
+/* An extent shared by this thread and helper threads: each claims
+ * GC_PAR_CHUNK bytes of it at a time. */
+struct extent_job {
+	struct gc_dump *d;
+	int in, out;
+	uint64_t in_off, out_off, len;
+	atomic_uint_fast64_t next;   /* offset in the extent of the next unclaimed chunk */
+	atomic_uint_fast64_t copied; /* bytes the helpers finished, not yet counted in d->done */
+	atomic_bool stop;
+	atomic_int write_err;        /* the first failed write's errno (the zero-page copy) */
+};
+
+struct extent_helper {
+	struct extent_job *job;
+	pthread_t thread;
+	unsigned char *buf;             /* the zero-page copy's buffer */
+	uint64_t failed_at, failed_len; /* the part handed back; failed_len 0: none */
+	bool map_failed;                /* the dense copy: mmap refused, no helpers for this output */
+};
+
+static void extent_job_init(struct extent_job *j, struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
+			    uint64_t out_off)
+{
+	*j = (struct extent_job){ .d = d, .in = in, .out = d->fd, .in_off = in_off, .out_off = out_off, .len = len };
+	atomic_init(&j->next, 0);
+	atomic_init(&j->copied, 0);
+	atomic_init(&j->stop, false);
+	atomic_init(&j->write_err, 0);
+}
+
 /* ---- writeback ---------------------------------------------------------------------
  * The core is durable only when fsync returns, and writing back to a disk
  * costs about what the copy does: left to the end, the fsync alone takes as
@@ -458,26 +488,10 @@ static int copy_fd_serial(struct gc_dump *d, int in, uint64_t in_off, uint64_t l
  * its chunk back and stops; this thread then copies that chunk the serial way,
  * which reports a full disk, or reads unreadable pages as zeros, as usual. */
 
-struct par_copy {
-	struct gc_dump *d;
-	int in, out;
-	uint64_t in_off, out_off, len;
-	atomic_uint_fast64_t next;   /* offset in the extent of the next unclaimed chunk */
-	atomic_uint_fast64_t copied; /* bytes the helpers copied, not yet counted in d->done */
-	atomic_bool stop;
-};
-
-struct par_helper {
-	struct par_copy *p;
-	pthread_t thread;
-	uint64_t failed_at, failed_len; /* the chunk handed back; failed_len 0: none */
-	bool map_failed;                /* mmap refused: no helpers for this output */
-};
-
 static void *par_helper_run(void *arg)
 {
-	struct par_helper *h = arg;
-	struct par_copy *p = h->p;
+	struct extent_helper *h = arg;
+	struct extent_job *p = h->job;
 
 	while (!atomic_load(&p->stop) && !gc_cancelled(p->d)) {
 		uint64_t at = atomic_fetch_add(&p->next, GC_PAR_CHUNK);
@@ -515,8 +529,8 @@ static void *par_helper_run(void *arg)
 
 static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
 {
-	struct par_copy p = { .d = d, .in = in, .out = d->fd, .in_off = in_off, .out_off = out_off, .len = len };
-	struct par_helper h[GC_PAR_HELPERS];
+	struct extent_job p;
+	struct extent_helper h[GC_PAR_HELPERS];
 	int want = d->no_parallel ? 0 : helper_count(len), started = 0, r = 0;
 
 	if (want == 0)
@@ -527,11 +541,9 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 			return gc_io_error(d, errno, "the file's end");
 		d->presized = true;
 	}
-	atomic_init(&p.next, 0);
-	atomic_init(&p.copied, 0);
-	atomic_init(&p.stop, false);
+	extent_job_init(&p, d, in, in_off, len, out_off);
 	for (int i = 0; i < want; i++) {
-		h[started] = (struct par_helper){ .p = &p };
+		h[started] = (struct extent_helper){ .job = &p };
 		if (start_thread(&h[started].thread, par_helper_run, &h[started]) == 0)
 			started++;
 	}
@@ -577,27 +589,10 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 
 #define GC_ZC_BLOCK (256u << 10)  /* bytes a thread reads and tests at a time */
 
-struct zc_copy {
-	struct gc_dump *d;
-	int in, out;
-	uint64_t in_off, out_off, len;
-	atomic_uint_fast64_t next;   /* offset in the extent of the next unclaimed chunk */
-	atomic_uint_fast64_t copied; /* bytes the helpers finished, not yet counted in d->done */
-	atomic_bool stop;
-	atomic_int write_err;        /* the first failed write's errno */
-};
-
-struct zc_helper {
-	struct zc_copy *z;
-	pthread_t thread;
-	unsigned char *buf;
-	uint64_t failed_at, failed_len; /* the part handed back; failed_len 0: none */
-};
-
 /* Copy bytes [AT, AT+N) of the extent through BUF.  Returns 0, or 1 with
  * *DONE set to the bytes finished when a read fell short (the caller reads
  * the rest through the source), or a negative errno from a write. */
-static int zc_chunk(struct zc_copy *z, XXH3_state_t *hash, unsigned char *buf, uint64_t at, uint64_t n,
+static int zc_chunk(struct extent_job *z, XXH3_state_t *hash, unsigned char *buf, uint64_t at, uint64_t n,
 		    uint64_t *done)
 {
 	bool dense = z->d->o.copy_mode == GUESTCORE_COPY_DENSE;
@@ -630,8 +625,8 @@ static int zc_chunk(struct zc_copy *z, XXH3_state_t *hash, unsigned char *buf, u
 
 static void *zc_helper_run(void *arg)
 {
-	struct zc_helper *h = arg;
-	struct zc_copy *z = h->z;
+	struct extent_helper *h = arg;
+	struct extent_job *z = h->job;
 
 	while (!atomic_load(&z->stop) && !gc_cancelled(z->d)) {
 		uint64_t at = atomic_fetch_add(&z->next, GC_PAR_CHUNK);
@@ -678,19 +673,16 @@ static int span_cmp(const void *a, const void *b)
 
 static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
 {
-	struct zc_copy z = { .d = d, .in = in, .out = d->fd, .in_off = in_off, .out_off = out_off, .len = len };
-	struct zc_helper h[GC_PAR_HELPERS];
+	struct extent_job z;
+	struct extent_helper h[GC_PAR_HELPERS];
 	struct gc_span *failed = NULL; /* parts handed back, offsets in the extent */
 	size_t n_failed = 0;
 	/* No helpers when a digest needs the bytes in order. */
 	int want = d->hash ? 0 : helper_count(len), started = 0, r = 0;
 
-	atomic_init(&z.next, 0);
-	atomic_init(&z.copied, 0);
-	atomic_init(&z.stop, false);
-	atomic_init(&z.write_err, 0);
+	extent_job_init(&z, d, in, in_off, len, out_off);
 	for (int i = 0; i < want; i++) {
-		h[started] = (struct zc_helper){ .z = &z, .buf = malloc(GC_ZC_BLOCK) };
+		h[started] = (struct extent_helper){ .job = &z, .buf = malloc(GC_ZC_BLOCK) };
 		if (!h[started].buf)
 			break;
 		if (start_thread(&h[started].thread, zc_helper_run, &h[started]) != 0) {
