@@ -284,9 +284,13 @@ static int fill_hole(struct gc_dump *d, uint64_t off, uint64_t len)
 {
 	hash_zeros(d, len);
 	if (d->o.copy_mode == GUESTCORE_COPY_DENSE && len) {
-		memset(d->buf, 0, GC_CHUNK);
+		/* As many zeros as one write takes, not a whole buffer for a
+		 * small hole: a map of many ranges has many. */
+		size_t zeros = len < GC_CHUNK ? (size_t)len : GC_CHUNK;
+
+		memset(d->buf, 0, zeros);
 		while (len) {
-			size_t n = len < GC_CHUNK ? (size_t)len : GC_CHUNK;
+			size_t n = len < zeros ? (size_t)len : zeros;
 			int r;
 
 			if (gc_cancelled(d))
