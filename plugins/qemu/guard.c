@@ -1,9 +1,11 @@
 /* The resume guard (guard.h).  It blocks on a pipe whose only writer is the
  * dumper: 'A' arms it (the dumper is about to stop the guest), 'D' disarms
- * it (the guest runs again), 'Q' ends it quietly.  End of file means the
- * dumper died: armed, the guard sends QMP "cont" on the shared socket and
- * waits up to two seconds for QEMU's answer; armed or not, it empties and
- * removes the pmemsave directory.  It is armed before "stop" is sent, so no
+ * it (the guest runs again), 'M' with a length and QMP lines sets what puts
+ * QEMU's migration settings back (length 0 clears it), 'Q' ends it quietly.
+ * End of file means the dumper died: the guard cancels our migration and
+ * sends those lines if it holds any, then, armed, sends QMP "cont" on the
+ * shared socket and waits up to two seconds for QEMU's answer; armed or
+ * not, it empties and removes the pmemsave directory.  It is armed before "stop" is sent, so no
  * moment exists where the guest is paused and nothing would resume it (a
  * "cont" to a running guest does nothing).  It ignores the terminal's
  * interrupts (the dumper handles those and resumes the guest itself) and
@@ -16,7 +18,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -69,10 +73,99 @@ static void resume(int sock)
 	}
 }
 
+/* Send LINE (a QMP command with "id": ID) and wait up to MS for its
+ * answer: 0 for a return, 1 for an error, -1 when none came. */
+static int send_wait(int sock, const char *line, const char *id, long ms)
+{
+	struct timespec start, now;
+	char buf[8192];
+	size_t have = 0;
+
+	if (write(sock, line, strlen(line)) != (ssize_t)strlen(line))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		char *hit, *nl;
+		long left;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ms - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -1;
+		if (have >= sizeof(buf) - 1)
+			have = 0; /* a long line of no interest (an event) */
+		n = read(sock, buf + have, sizeof(buf) - 1 - have);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+		buf[have] = '\0';
+		if ((hit = strstr(buf, id))) {
+			nl = strchr(hit, '\n');
+			if (!nl)
+				continue; /* the rest of its line is still coming */
+			*nl = '\0';
+			while (hit > buf && hit[-1] != '\n')
+				hit--;
+			return strstr(hit, "\"error\"") ? 1 : 0;
+		}
+		nl = strrchr(buf, '\n');
+		if (nl) {
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have + 1);
+		}
+	}
+}
+
+/* Cancel our migration and put QEMU's migration settings back: LINES are
+ * QMP commands, one per line, each with its own id.  QEMU refuses new
+ * settings until the cancel is over: each is tried for up to 2 s. */
+static void restore_migration(int sock, char *lines)
+{
+	static const char cancel[] = "{\"execute\": \"migrate_cancel\", \"id\": \"" GUARD_ID "-cancel\"}\n";
+	char *save = NULL;
+
+	send_wait(sock, cancel, GUARD_ID "-cancel", 2000);
+	for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char line[4096], *id = strstr(l, "\"id\""), idbuf[64];
+		struct timespec start, now, pause = { 0, 50000000 };
+
+		if (!id || snprintf(line, sizeof(line), "%s\n", l) >= (int)sizeof(line))
+			continue;
+		id += 4;
+		id += strspn(id, ": \"");
+		snprintf(idbuf, sizeof(idbuf), "%.*s", (int)strcspn(id, "\""), id);
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		while (send_wait(sock, line, idbuf, 2000) == 1) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - start.tv_sec >= 2)
+				break;
+			nanosleep(&pause, NULL);
+		}
+	}
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = read(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf = (char *)buf + n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static void guard_main(int sock, int pipe_r, const char *tmpdir)
 {
 	bool armed = false;
-	char c;
+	char c, *restore = NULL;
 
 	for (;;) {
 		ssize_t n = read(pipe_r, &c, 1);
@@ -84,9 +177,25 @@ static void guard_main(int sock, int pipe_r, const char *tmpdir)
 			armed = false;
 		else if (n == 1 && c == 'Q')
 			_exit(0);
-		else
+		else if (n == 1 && c == 'M') {
+			uint32_t len;
+			char *text;
+			free(restore);
+			restore = NULL;
+			if (read_full(pipe_r, &len, sizeof(len)) < 0 || len > (1u << 20))
+				break;
+			if (len == 0)
+				continue;
+			text = malloc((size_t)len + 1);
+			if (!text || read_full(pipe_r, text, len) < 0)
+				break;
+			text[len] = '\0';
+			restore = text;
+		} else
 			break; /* end of file: the dumper is gone */
 	}
+	if (restore)
+		restore_migration(sock, restore);
 	if (armed)
 		resume(sock);
 	if (tmpdir)
@@ -151,6 +260,22 @@ void guard_arm(struct qguard *g, bool armed)
 {
 	if (g->pid > 0)
 		(void)!write(g->pipe_w, armed ? "A" : "D", 1);
+}
+
+void guard_restore_migration(struct qguard *g, const char *lines)
+{
+	uint32_t len = lines ? (uint32_t)strlen(lines) : 0;
+	char *msg;
+
+	if (g->pid <= 0 || len > (1u << 20) || !(msg = malloc(1 + sizeof(len) + len)))
+		return;
+	/* One write, below PIPE_BUF for any list QEMU's settings make: the
+	 * guard never sees half of it. */
+	msg[0] = 'M';
+	memcpy(msg + 1, &len, sizeof(len));
+	memcpy(msg + 1 + sizeof(len), lines ? lines : "", len);
+	(void)!write(g->pipe_w, msg, 1 + sizeof(len) + len);
+	free(msg);
 }
 
 void guard_release(struct qguard *g)

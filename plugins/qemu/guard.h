@@ -21,6 +21,9 @@ int guard_start(struct qguard *g, int sock, const char *tmpdir, char *err, size_
 /* Arm (before stopping the guest) or disarm (once it runs again) the resume
  * on our death. */
 void guard_arm(struct qguard *g, bool armed);
+/* QMP commands (one per line, each with an "id") that put QEMU's migration
+ * settings back, sent after a migrate_cancel if we die; NULL clears them. */
+void guard_restore_migration(struct qguard *g, const char *lines);
 /* Stop the guard without it doing anything; reaped here.  Idempotent. */
 void guard_release(struct qguard *g);
 

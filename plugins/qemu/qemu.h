@@ -5,6 +5,7 @@
 #define GUESTCORE_QEMU_SOURCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <guestcore/plugin.h>
@@ -25,6 +26,17 @@ struct qs_cpu_sink {
 int qs_parse_mtree(const char *text, struct qs_range_sink *sink);
 /* Registers of every "CPU#N" block, by vocabulary name. */
 int qs_parse_registers(const char *text, struct qs_cpu_sink *sink);
+
+struct qstream;
+struct su_regs;
+/* vCPU CPU's registers from the stream's "cpu" and "apic" sections
+ * (vmstate.c), and an XSAVE image of its FPU state (malloc'ed, may be NULL).
+ * -ENOENT when the stream has no such vCPU. */
+int qs_cpu_from_stream(const struct qstream *st, uint32_t cpu, struct su_regs *regs, unsigned char **ret_xsave,
+		       size_t *ret_xsave_len);
+/* Where the guest put its VMCOREINFO ELF note, when the stream has a
+ * "vmcoreinfo" device that holds one. */
+bool qs_vmcoreinfo_from_stream(const struct qstream *st, uint64_t *ret_paddr, uint32_t *ret_size);
 
 extern const struct guestcore_memory_source_ops qemu_source_ops;
 

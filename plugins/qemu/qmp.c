@@ -129,12 +129,34 @@ static json_object *read_line(struct qmp *q, int64_t deadline, const char *what,
 	}
 }
 
-static int send_all(struct qmp *q, const char *text, size_t len, int64_t deadline, const char *what)
+/* Send LEN bytes of TEXT; FD (when >= 0) travels with the first byte that
+ * goes out (SCM_RIGHTS), as QEMU's getfd wants it. */
+static int send_all(struct qmp *q, const char *text, size_t len, int fd, int64_t deadline, const char *what)
 {
 	size_t off = 0;
 
 	while (off < len) {
-		ssize_t n = send(q->sock, text + off, len - off, MSG_NOSIGNAL);
+		ssize_t n;
+
+		if (fd >= 0 && off == 0) {
+			union {
+				char buf[CMSG_SPACE(sizeof(int))];
+				struct cmsghdr align;
+			} u;
+			struct iovec iov = { .iov_base = (void *)text, .iov_len = len };
+			struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+					     .msg_controllen = sizeof(u.buf) };
+			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+			memset(u.buf, 0, sizeof(u.buf));
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+			n = sendmsg(q->sock, &mh, MSG_NOSIGNAL);
+		} else {
+			n = send(q->sock, text + off, len - off, MSG_NOSIGNAL);
+		}
 		if (n < 0 && errno == EAGAIN) {
 			int r = wait_for(q, POLLOUT, deadline);
 			if (r == -EINTR)
@@ -157,7 +179,7 @@ static int send_all(struct qmp *q, const char *text, size_t len, int64_t deadlin
 	return 0;
 }
 
-int qmp_command(struct qmp *q, const char *cmd, json_object *args, long extra_ms, json_object **ret_return)
+static int command(struct qmp *q, const char *cmd, json_object *args, int fd, long extra_ms, json_object **ret_return)
 {
 	json_object *msg = json_object_new_object();
 	int64_t start = qmp_now_ms(), deadline = start + q->command_ms + extra_ms;
@@ -180,7 +202,7 @@ int qmp_command(struct qmp *q, const char *cmd, json_object *args, long extra_ms
 		return fail(q, -ENOMEM, "out of memory");
 	}
 	json_object_put(msg);
-	r = send_all(q, line, strlen(line), deadline, cmd);
+	r = send_all(q, line, strlen(line), fd, deadline, cmd);
 	free(line);
 	if (r < 0)
 		return r;
@@ -214,6 +236,16 @@ int qmp_command(struct qmp *q, const char *cmd, json_object *args, long extra_ms
 		}
 		json_object_put(reply);
 	}
+}
+
+int qmp_command(struct qmp *q, const char *cmd, json_object *args, long extra_ms, json_object **ret_return)
+{
+	return command(q, cmd, args, -1, extra_ms, ret_return);
+}
+
+int qmp_command_fd(struct qmp *q, const char *cmd, json_object *args, int fd, json_object **ret_return)
+{
+	return command(q, cmd, args, fd, 0, ret_return);
 }
 
 char *qmp_hmp(struct qmp *q, const char *line)

@@ -38,6 +38,10 @@ void qmp_close(struct qmp *q);
  * Events are skipped.  -EREMOTEIO when QEMU answered with an error. */
 int qmp_command(struct qmp *q, const char *cmd, json_object *args, long extra_ms, json_object **ret_return);
 
+/* As qmp_command(), passing FD to QEMU with the command (SCM_RIGHTS), for
+ * "getfd". */
+int qmp_command_fd(struct qmp *q, const char *cmd, json_object *args, int fd, json_object **ret_return);
+
 /* The output of a monitor command line (human-monitor-command); free() it. */
 char *qmp_hmp(struct qmp *q, const char *line);
 

@@ -1,19 +1,30 @@
 /* Memory source of the "qemu" plugin: a running QEMU guest over QMP.
  *
- *   qemu:qmp=SOCKET[,mem=PATH][,timeout=SECONDS]
+ *   qemu:qmp=SOCKET[,mem=PATH][,mode=auto|snapshot|pause][,timeout=SECONDS]
  *
- * QMP through qmp.c (every exchange has a deadline: 10 s to connect and be
- * greeted, each command 30 s or timeout=SECONDS), the monitor's text
+ * It owns the source's life: options, pause and resume, and where memory
+ * and registers come from in each mode.
+ *   snapshot  QEMU's background-snapshot migration into a pipe (migrate.c,
+ *             stream.c): the guest runs on, paused by QEMU for milliseconds,
+ *             and the core is the guest as it was at that point.  RAM goes
+ *             into an unnamed temporary file (TMPDIR, else /var/tmp; zero
+ *             pages stay holes); registers and VMCOREINFO come from the
+ *             stream's device sections (vmstate.c).
+ *   pause     the guest is stopped for the whole dump and the same stream
+ *             (without the capability) gives registers and every RAM block
+ *             not in mem= (the guest's shared memory-backend-file, read
+ *             zero-copy; x-ignore-shared keeps it out of the stream).  When
+ *             QEMU will not migrate (a migration blocker), the monitor's
+ *             'info registers -a' and pmemsave do, with fewer registers.
+ *   auto      snapshot for a running guest when QEMU and the kernel offer
+ *             it, else pause; it says which.
+ * QMP through qmp.c (every exchange has a deadline), the monitor's text
  * through parse.c, and a resume guard (guard.c) started at open: pause()
  * arms it and stops the guest only when it was running, resume() continues
  * it only then and disarms it, so that even our death leaves the guest
- * running.  The memory map comes from 'info mtree -f' (RAM and ROM ranges of
- * the system address space and their offsets in the memory backend), the
- * registers from 'info registers -a'.  RAM in the backend file (mem=, the
- * guest's memory-backend-file,share=on) is read from it zero-copy; anything
- * else (no mem=, or ROM such as pc.bios) is fetched with pmemsave into a
- * private directory, each file unlinked as soon as it is open (the guard
- * empties the directory if we die during a pmemsave). */
+ * running.  The memory map comes from 'info mtree -f' in every mode (RAM
+ * and ROM ranges of the system address space, the region each is in and
+ * its offset there). */
 #include "config.h"
 
 #include <elf.h>
@@ -32,13 +43,19 @@
 #include <guestcore/plugin.h>
 
 #include "guard.h"
+#include "migrate.h"
 #include "qemu.h"
 #include "qmp.h"
 #include "source_util.h"
+#include "stream.h"
 
 #define QS_MAX_RANGES 4096
 /* pmemsave writes at a few hundred MB/s: its deadline grows with the size. */
 #define PMEMSAVE_MS_PER_GIB 4000
+#define VMCOREINFO_MAX (1u << 20)
+
+enum qs_mode { QS_AUTO, QS_SNAPSHOT, QS_PAUSE };
+static const char *const mode_names[] = { "auto", "snapshot", "pause" };
 
 struct guestcore_source {
 	const struct guestcore_host_api *host;
@@ -57,6 +74,15 @@ struct guestcore_source {
 	size_t n_ranges;
 	struct su_regs *cpus;
 	uint32_t n_cpus;
+	enum qs_mode mode;
+	bool snapshot;         /* background-snapshot prepared in pause() */
+	struct qmigrate mig;
+	struct qstream st;     /* its mem_fd is the unnamed file of the stream's RAM */
+	unsigned char **xsave; /* per vCPU, from the stream */
+	size_t *xsave_len;
+	unsigned char *vmcoreinfo; /* the guest's VMCOREINFO note, whole */
+	size_t vmcoreinfo_len;
+	const char *used;      /* the mode as run: "snapshot", "pause" or "pause (monitor)" */
 	char description[700];
 };
 
@@ -65,6 +91,21 @@ struct guestcore_source {
 		if (GUESTCORE_HOST_HAS((s)->host, set_error))                   \
 			(s)->host->set_error((s)->host->handle, __VA_ARGS__);   \
 	} while (0)
+
+static uint16_t le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
 
 static int host_cancelled(void *userdata)
 {
@@ -88,22 +129,26 @@ struct cpu_sink {
 	int err;
 };
 
+/* Make room for vCPU CPU. */
+static int cpu_grow(struct guestcore_source *s, uint32_t cpu)
+{
+	if (cpu >= s->n_cpus) {
+		struct su_regs *n = realloc(s->cpus, ((size_t)cpu + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		memset(n + s->n_cpus, 0, ((size_t)cpu + 1 - s->n_cpus) * sizeof(*n));
+		s->cpus = n;
+		s->n_cpus = cpu + 1;
+	}
+	return 0;
+}
+
 static void cpu_set(struct qs_cpu_sink *sk, int cpu, const char *name, uint64_t v)
 {
 	struct cpu_sink *c = (struct cpu_sink *)sk;
 	struct guestcore_source *s = c->s;
 
-	if ((uint32_t)cpu >= s->n_cpus) {
-		struct su_regs *n = realloc(s->cpus, ((size_t)cpu + 1) * sizeof(*n));
-		if (!n) {
-			c->err = -ENOMEM;
-			return;
-		}
-		memset(n + s->n_cpus, 0, ((size_t)cpu + 1 - s->n_cpus) * sizeof(*n));
-		s->cpus = n;
-		s->n_cpus = (uint32_t)cpu + 1;
-	}
-	if (su_regs_set(&s->cpus[cpu], name, v, true) < 0)
+	if (cpu_grow(s, (uint32_t)cpu) < 0 || su_regs_set(&s->cpus[cpu], name, v, true) < 0)
 		c->err = -ENOMEM;
 }
 
@@ -232,68 +277,426 @@ static int fetch_with_pmemsave(struct guestcore_source *s, size_t i)
 	return 0;
 }
 
+/* From qmig_prepare() on, the guard puts QEMU's migration settings back if
+ * we die. */
+static void guard_settings(struct guestcore_source *s)
+{
+	char *lines = qmig_restore_lines(&s->mig);
+
+	guard_restore_migration(&s->guard, lines);
+	free(lines);
+}
+
+static void restore_settings(struct guestcore_source *s)
+{
+	qmig_restore(&s->mig);
+	guard_restore_migration(&s->guard, NULL);
+}
+
+static void log_info(struct guestcore_source *s, enum guestcore_log_level level, const char *what)
+{
+	if (GUESTCORE_HOST_HAS(s->host, log))
+		s->host->log(s->host->handle, level, "%s", what);
+}
+
+/* query-target and 'info mtree -f': the machine and the ranges, with the
+ * memory region of each in NAMES (QS_MAX_RANGES entries, freed by the
+ * caller). */
+static int load_map(struct guestcore_source *s, char **names)
+{
+	struct range_sink rs = { .base.add = range_add, .s = s, .names = names };
+	json_object *target = NULL, *arch;
+	char *mtree;
+	int r;
+
+	r = qmp_command(&s->q, "query-target", NULL, 0, &target);
+	if (r == -EINTR || r == -ETIMEDOUT || r == -ECONNRESET)
+		return qfail(s, r);
+	if (r == 0 && json_object_object_get_ex(target, "arch", &arch) && json_object_get_string(arch))
+		s->machine = strcmp(json_object_get_string(arch), "i386") == 0 ? EM_386 : EM_X86_64;
+	json_object_put(target);
+	mtree = qmp_hmp(&s->q, "info mtree -f");
+	if (!mtree)
+		return qfail(s, -EIO);
+	r = qs_parse_mtree(mtree, &rs.base);
+	free(mtree);
+	if (rs.err == -E2BIG) {
+		FAIL(s, "QEMU's memory map ('info mtree -f') has more than %d RAM and ROM ranges, the most the qemu "
+			"source takes", QS_MAX_RANGES);
+		return -E2BIG;
+	}
+	if (r < 0 || rs.err < 0) {
+		if (!rs.err && r == -EINVAL)
+			FAIL(s, "'info mtree -f' from %s has a range that ends before it starts or at 2^64", s->socket_path);
+		else if (!rs.err)
+			FAIL(s, "'info mtree -f' from %s has no flat view of the system address space", s->socket_path);
+		return rs.err < 0 ? rs.err : r;
+	}
+	return 0;
+}
+
+/* Today's way, for a QEMU that will not migrate: the shared backend file,
+ * pmemsave for the rest, the registers 'info registers -a' shows. */
+static int describe_monitor(struct guestcore_source *s, char **names)
+{
+	struct cpu_sink cs = { .base.set = cpu_set, .s = s };
+	char *regs;
+	int r = map_backend(s, names);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_ranges; i++)
+		if (s->ranges[i].fd < 0) {
+			r = fetch_with_pmemsave(s, i);
+			if (r < 0)
+				return r;
+		}
+	regs = qmp_hmp(&s->q, "info registers -a");
+	if (!regs)
+		return qfail(s, -EIO);
+	r = qs_parse_registers(regs, &cs.base);
+	free(regs);
+	if (r == -E2BIG) {
+		FAIL(s, "'info registers -a' names a vCPU past %d, the most the qemu source takes", QS_MAX_CPUS);
+		return r;
+	}
+	return r < 0 ? r : cs.err;
+}
+
+/* An unnamed temporary file: the stream's RAM, QEMU's notes. */
+static int stream_file(struct guestcore_source *s)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+		FAIL(s, "cannot make a temporary file for the guest's memory in %s: %s: set TMPDIR to a writable "
+			"directory with room for the guest's RAM", dir, strerror(errno));
+		return -errno;
+	}
+	/* A file system without O_TMPFILE: a name unlinked at once. */
+	if (asprintf(&path, "%s/guestcore-stream-XXXXXX", dir) < 0)
+		return -ENOMEM;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	else
+		FAIL(s, "cannot make a temporary file for the guest's memory in %s: %s: set TMPDIR to a writable "
+			"directory with room for the guest's RAM", dir, strerror(errno));
+	free(path);
+	return fd >= 0 ? fd : -errno;
+}
+
+/* Walk the notes of the ELF core in FD (QEMU's own dump): each vCPU's
+ * kernel_gs_base from its "QEMU" note, the "VMCOREINFO" note whole. */
+static int take_qemu_notes(struct guestcore_source *s, int fd)
+{
+	unsigned char eh[64], ph[56];
+	bool is64;
+	uint64_t phoff;
+	uint16_t phnum, phentsize;
+	uint32_t qemu_notes = 0;
+
+	if (pread(fd, eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh, ELFMAG, SELFMAG) != 0 ||
+	    (eh[EI_CLASS] != ELFCLASS64 && eh[EI_CLASS] != ELFCLASS32) || eh[EI_DATA] != ELFDATA2LSB)
+		return -EPROTO;
+	is64 = eh[EI_CLASS] == ELFCLASS64;
+	phoff = is64 ? le64(eh + 32) : le32(eh + 28);
+	phentsize = is64 ? le16(eh + 54) : le16(eh + 42);
+	phnum = is64 ? le16(eh + 56) : le16(eh + 44);
+	if (phentsize < (is64 ? 56 : 32) || phnum > 4096)
+		return -EPROTO;
+	for (uint16_t i = 0; i < phnum; i++) {
+		uint64_t off, size, pos;
+		unsigned char *notes;
+
+		if (pread(fd, ph, phentsize > sizeof(ph) ? sizeof(ph) : phentsize, (off_t)(phoff + (uint64_t)i * phentsize)) <
+		    (is64 ? 56 : 32))
+			return -EPROTO;
+		if (le32(ph) != PT_NOTE)
+			continue;
+		off = is64 ? le64(ph + 8) : le32(ph + 4);
+		size = is64 ? le64(ph + 32) : le32(ph + 16);
+		if (size > (16u << 20) || !(notes = malloc(size ? size : 1)))
+			return -EPROTO;
+		if (pread(fd, notes, size, (off_t)off) != (ssize_t)size) {
+			free(notes);
+			return -EPROTO;
+		}
+		for (pos = 0; size - pos >= 12;) {
+			uint32_t namesz = le32(notes + pos), descsz = le32(notes + pos + 4);
+			uint64_t name_end = pos + 12 + ((namesz + 3ull) & ~3ull), end = name_end + ((descsz + 3ull) & ~3ull);
+			const char *name = (const char *)notes + pos + 12;
+
+			if (end > size || name_end + descsz > size)
+				break;
+			if (namesz == 5 && memcmp(name, "QEMU", 5) == 0 && descsz >= 440) {
+				if (cpu_grow(s, qemu_notes) < 0 ||
+				    su_regs_set(&s->cpus[qemu_notes], "reg.kernel_gs_base", le64(notes + name_end + 432), true) < 0) {
+					free(notes);
+					return -ENOMEM;
+				}
+				qemu_notes++;
+			} else if (namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !s->vmcoreinfo && end - pos <= VMCOREINFO_MAX) {
+				s->vmcoreinfo = malloc(end - pos);
+				if (!s->vmcoreinfo) {
+					free(notes);
+					return -ENOMEM;
+				}
+				memcpy(s->vmcoreinfo, notes + pos, end - pos);
+				s->vmcoreinfo_len = end - pos;
+			}
+			pos = end;
+		}
+		free(notes);
+	}
+	return 0;
+}
+
+/* QEMU's own notes of a paused guest, from a dump-guest-memory of one page
+ * (the guest stays as it is): what 'info registers' lacks of them
+ * (kernel_gs_base) and the guest's VMCOREINFO. */
+static int qemu_notes(struct guestcore_source *s)
+{
+	json_object *args;
+	const struct guestcore_range *ram = NULL;
+	int fd, r;
+
+	for (size_t i = 0; i < s->n_ranges && !ram; i++)
+		if (s->ranges[i].kind == GUESTCORE_RANGE_RAM && s->ranges[i].length >= 4096)
+			ram = &s->ranges[i];
+	if (!ram)
+		return 0;
+	fd = stream_file(s);
+	if (fd < 0)
+		return fd;
+	args = json_object_new_object();
+	json_object_object_add(args, "fdname", json_object_new_string("guestcore-notes"));
+	r = qmp_command_fd(&s->q, "getfd", args, fd, NULL);
+	if (r == 0) {
+		args = json_object_new_object();
+		json_object_object_add(args, "paging", json_object_new_boolean(false));
+		json_object_object_add(args, "protocol", json_object_new_string("fd:guestcore-notes"));
+		json_object_object_add(args, "begin", json_object_new_int64((int64_t)ram->start));
+		json_object_object_add(args, "length", json_object_new_int64(4096));
+		r = qmp_command(&s->q, "dump-guest-memory", args, 0, NULL);
+		if (r < 0) {
+			args = json_object_new_object();
+			json_object_object_add(args, "fdname", json_object_new_string("guestcore-notes"));
+			qmp_command(&s->q, "closefd", args, 0, NULL);
+		}
+	}
+	if (r == 0)
+		r = take_qemu_notes(s, fd);
+	close(fd);
+	if (r == -EREMOTEIO || r == -EPROTO) {
+		char note[900];
+		snprintf(note, sizeof(note), "QEMU's own notes are not to be had (%s): kernel_gs_base and VMCOREINFO "
+			 "are left out", r == -EPROTO ? "its dump is not an ELF core" : s->q.error);
+		log_info(s, GUESTCORE_LOG_WARNING, note);
+		return 0;
+	}
+	return r < 0 ? qfail(s, r) : 0;
+}
+
+/* True when RAM block IDSTR holds memory region NAME ("0000:00:02.0/vga.vram"
+ * holds "vga.vram"). */
+static bool block_holds(const char *idstr, const char *name)
+{
+	size_t li = strlen(idstr), ln = strlen(name);
+
+	return strcmp(idstr, name) == 0 || (li > ln && idstr[li - ln - 1] == '/' && strcmp(idstr + li - ln, name) == 0);
+}
+
+/* With mem= in pause mode, the stream may leave the backend out: only when
+ * it is the one shared memory backend QEMU has, so that no other shared
+ * block is missing from both. */
+static int backend_alone_shared(struct guestcore_source *s, char **names)
+{
+	json_object *devs = NULL;
+	const char *backend = NULL;
+	uint64_t biggest = 0;
+	int shared = 0, r;
+	bool match = false;
+
+	if (s->mem_fd < 0)
+		return 0;
+	if ((r = map_backend(s, names)) < 0)
+		return r; /* mem= that is not the guest's backend: said so */
+	for (size_t i = 0; i < s->n_ranges; i++)
+		if (s->ranges[i].fd == s->mem_fd && s->ranges[i].length > biggest) {
+			biggest = s->ranges[i].length;
+			backend = names[i];
+		}
+	if (!backend || qmp_command(&s->q, "query-memdev", NULL, 0, &devs) < 0)
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		json_object *d = json_object_array_get_idx(devs, i), *v, *id;
+		if (json_object_object_get_ex(d, "share", &v) && json_object_get_boolean(v)) {
+			shared++;
+			match = json_object_object_get_ex(d, "id", &id) && json_object_get_string(id) &&
+				strcmp(json_object_get_string(id), backend) == 0;
+		}
+	}
+	json_object_put(devs);
+	return shared == 1 && match;
+}
+
+/* Memory and registers from the migration stream.  -EREMOTEIO when QEMU
+ * refused to migrate before a byte was streamed (the caller may fall back). */
+static int describe_stream(struct guestcore_source *s, char **names)
+{
+	bool skip_backend = false;
+	uint64_t paddr;
+	uint32_t size;
+	int r;
+
+	if (!s->snapshot) {
+		r = backend_alone_shared(s, names);
+		if (r < 0)
+			return r;
+		skip_backend = r > 0;
+		s->mig.ignore_shared = skip_backend;
+		r = qmig_prepare(&s->mig);
+		guard_settings(s);
+		if (r == -EREMOTEIO && skip_backend) {
+			/* A QEMU without x-ignore-shared streams the backend as well. */
+			restore_settings(s);
+			skip_backend = s->mig.ignore_shared = false;
+			r = qmig_prepare(&s->mig);
+			guard_settings(s);
+		}
+		if (r < 0)
+			return r == -EREMOTEIO ? r : qfail(s, r);
+	}
+	if (!skip_backend)
+		for (size_t i = 0; i < s->n_ranges; i++)
+			s->ranges[i].fd = -1;
+	s->st.mem_fd = stream_file(s);
+	if (s->st.mem_fd < 0)
+		return s->st.mem_fd;
+	r = qmig_run(&s->mig, &s->st);
+	restore_settings(s);
+	if (r < 0) {
+		FAIL(s, "%s", s->mig.error);
+		return r == -EREMOTEIO && !s->mig.started ? -EREMOTEIO : (r == -EREMOTEIO ? -EIO : r);
+	}
+	for (size_t i = 0; i < s->n_ranges; i++) {
+		struct guestcore_range *rg = &s->ranges[i];
+		const struct qstream_block *b = NULL;
+
+		if (rg->fd >= 0)
+			continue; /* the backend, read from mem= */
+		for (size_t k = 0; k < s->st.n_blocks && !b; k++)
+			if (block_holds(s->st.blocks[k].name, names[i]))
+				b = &s->st.blocks[k];
+		if (!b || rg->file_offset > b->length || b->length - rg->file_offset < rg->length) {
+			FAIL(s, "QEMU's memory map puts region %s at 0x%" PRIx64 "+0x%" PRIx64 ", which its migration "
+				"stream %s", names[i], rg->start, rg->length, b ? "has fewer bytes for" : "does not carry");
+			return -EPROTO;
+		}
+		rg->fd = s->st.mem_fd;
+		rg->file_offset += b->offset;
+	}
+	for (uint32_t cpu = 0; qstream_device(&s->st, "cpu", cpu); cpu++) {
+		unsigned char **x;
+		size_t *xl;
+
+		if (cpu >= QS_MAX_CPUS) {
+			FAIL(s, "QEMU's migration stream has more than %d vCPUs, the most the qemu source takes", QS_MAX_CPUS);
+			return -E2BIG;
+		}
+		/* The XSAVE tables first: close() frees n_cpus of them. */
+		x = realloc(s->xsave, ((size_t)cpu + 1) * sizeof(*x));
+		if (x)
+			s->xsave = x;
+		xl = realloc(s->xsave_len, ((size_t)cpu + 1) * sizeof(*xl));
+		if (xl)
+			s->xsave_len = xl;
+		if (!x || !xl)
+			return -ENOMEM;
+		s->xsave[cpu] = NULL;
+		if (cpu_grow(s, cpu) < 0)
+			return -ENOMEM;
+		r = qs_cpu_from_stream(&s->st, cpu, &s->cpus[cpu], &s->xsave[cpu], &s->xsave_len[cpu]);
+		if (r < 0)
+			return r;
+		if (s->xsave[cpu] && su_regs_set(&s->cpus[cpu], "reg.xsave_size", s->xsave_len[cpu], true) < 0)
+			return -ENOMEM;
+	}
+	if (s->n_cpus == 0) {
+		FAIL(s, "QEMU's migration stream has no \"cpu\" sections: is this an x86 guest?");
+		return -EPROTO;
+	}
+	if (qs_vmcoreinfo_from_stream(&s->st, &paddr, &size) && size > 0 && size <= VMCOREINFO_MAX) {
+		s->vmcoreinfo = malloc(size);
+		if (!s->vmcoreinfo)
+			return -ENOMEM;
+		if (su_range_read(s->ranges, s->n_ranges, paddr, s->vmcoreinfo, size) == 0) {
+			s->vmcoreinfo_len = size;
+		} else {
+			free(s->vmcoreinfo);
+			s->vmcoreinfo = NULL;
+			log_info(s, GUESTCORE_LOG_WARNING, "the guest's VMCOREINFO note lies outside its RAM: left out");
+		}
+	}
+	return 0;
+}
+
 static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *info)
 {
 	if (!s->described) {
-		struct range_sink rs = { .base.add = range_add, .s = s };
-		struct cpu_sink cs = { .base.set = cpu_set, .s = s };
-		json_object *target = NULL, *arch;
-		char *mtree, *regs;
+		char **names = calloc(QS_MAX_RANGES, sizeof(*names));
+		char note[900];
 		int r;
 
-		r = qmp_command(&s->q, "query-target", NULL, 0, &target);
-		if (r == -EINTR || r == -ETIMEDOUT || r == -ECONNRESET)
-			return qfail(s, r);
-		if (r == 0 && json_object_object_get_ex(target, "arch", &arch) && json_object_get_string(arch))
-			s->machine = strcmp(json_object_get_string(arch), "i386") == 0 ? EM_386 : EM_X86_64;
-		json_object_put(target);
-		mtree = qmp_hmp(&s->q, "info mtree -f");
-		if (!mtree)
-			return qfail(s, -EIO);
-		rs.names = calloc(QS_MAX_RANGES, sizeof(*rs.names));
-		if (!rs.names) {
-			free(mtree);
+		if (!names)
 			return -ENOMEM;
-		}
-		r = qs_parse_mtree(mtree, &rs.base);
-		free(mtree);
-		if (r == 0 && rs.err == 0)
-			rs.err = map_backend(s, rs.names);
-		for (size_t i = 0; i < s->n_ranges; i++)
-			free(rs.names[i]);
-		free(rs.names);
-		if (rs.err == -E2BIG) {
-			FAIL(s, "QEMU's memory map ('info mtree -f') has more than %d RAM and ROM ranges, the most the qemu "
-				"source takes", QS_MAX_RANGES);
-			return -E2BIG;
-		}
-		if (r < 0 || rs.err < 0) {
-			if (!rs.err && r == -EINVAL)
-				FAIL(s, "'info mtree -f' from %s has a range that ends before it starts or at 2^64",
-				     s->socket_path);
-			else if (!rs.err)
-				FAIL(s, "'info mtree -f' from %s has no flat view of the system address space", s->socket_path);
-			return rs.err < 0 ? rs.err : r;
-		}
-		for (size_t i = 0; i < s->n_ranges; i++)
-			if (s->ranges[i].fd < 0) {
-				r = fetch_with_pmemsave(s, i);
-				if (r < 0)
-					return r;
+		r = load_map(s, names);
+		if (r == 0 && !s->snapshot && !s->stopped_by_us && s->mode == QS_AUTO) {
+			/* Paused by its user: a migration would leave it in QEMU's
+			 * "postmigrate" state (mode=pause takes that). */
+			r = describe_monitor(s, names);
+			if (r == 0)
+				r = qemu_notes(s);
+			s->used = "pause (monitor)";
+		} else if (r == 0) {
+			r = describe_stream(s, names);
+			s->used = s->snapshot ? "snapshot" : "pause";
+			if (r == -EREMOTEIO && !s->snapshot) {
+				snprintf(note, sizeof(note), "QEMU will not stream the guest (%s): reading it through the "
+					 "monitor instead, without the MSRs and FPU state 'info registers' lacks",
+					 s->mig.error);
+				log_info(s, GUESTCORE_LOG_WARNING, note);
+				for (size_t i = 0; i < s->n_ranges; i++)
+					s->ranges[i].fd = -1;
+				r = describe_monitor(s, names);
+				if (r == 0)
+					r = qemu_notes(s);
+				s->used = "pause (monitor)";
 			}
-		regs = qmp_hmp(&s->q, "info registers -a");
-		if (!regs)
-			return qfail(s, -EIO);
-		r = qs_parse_registers(regs, &cs.base);
-		free(regs);
-		if (r == -E2BIG) {
-			FAIL(s, "'info registers -a' names a vCPU past %d, the most the qemu source takes", QS_MAX_CPUS);
-			return r;
 		}
-		if (r < 0 || cs.err < 0)
-			return r < 0 ? r : cs.err;
-		snprintf(s->description, sizeof(s->description), "QEMU guest at %s%s%s, %zu ranges", s->socket_path,
-			 s->mem_path ? ", memory " : "", s->mem_path ? s->mem_path : "", s->n_ranges);
+		for (size_t i = 0; i < s->n_ranges; i++)
+			free(names[i]);
+		free(names);
+		if (r < 0)
+			return r;
+		if (s->snapshot)
+			snprintf(s->description, sizeof(s->description), "QEMU guest at %s, snapshot (downtime %" PRId64
+				 " ms), %zu ranges", s->socket_path, s->mig.downtime_ms, s->n_ranges);
+		else
+			snprintf(s->description, sizeof(s->description), "QEMU guest at %s, %s%s%s, %zu ranges",
+				 s->socket_path, s->used, s->mem_path ? ", memory " : "", s->mem_path ? s->mem_path : "",
+				 s->n_ranges);
+		snprintf(note, sizeof(note), "qemu source: mode %s%s", s->used,
+			 s->snapshot ? " (the guest ran on during the dump)" : "");
+		log_info(s, GUESTCORE_LOG_INFO, note);
 		s->described = true;
 	}
 	info->e_machine = s->machine;
@@ -309,9 +712,20 @@ static void qs_close(struct guestcore_source *s)
 	for (size_t i = 0; i < s->n_ranges; i++)
 		if (s->range_own_fd[i] && s->ranges[i].fd >= 0)
 			close(s->ranges[i].fd);
-	for (uint32_t i = 0; i < s->n_cpus; i++)
+	if (s->mig.q)
+		restore_settings(s);
+	for (uint32_t i = 0; i < s->n_cpus; i++) {
 		su_regs_free(&s->cpus[i]);
+		if (s->xsave)
+			free(s->xsave[i]);
+	}
+	free(s->xsave);
+	free(s->xsave_len);
 	free(s->cpus);
+	free(s->vmcoreinfo);
+	qstream_free(&s->st);
+	if (s->st.mem_fd >= 0)
+		close(s->st.mem_fd);
 	if (s->mem_fd >= 0)
 		close(s->mem_fd);
 	guard_release(&s->guard);
@@ -341,7 +755,9 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 	s->host = host;
 	s->q.sock = -1;
 	s->mem_fd = -1;
+	s->st.mem_fd = -1;
 	s->machine = EM_X86_64;
+	s->mig.q = &s->q;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *end;
 		if (strncmp(t, "qmp=", 4) == 0) {
@@ -350,6 +766,15 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 		} else if (strncmp(t, "mem=", 4) == 0) {
 			free(s->mem_path);
 			s->mem_path = strdup(t + 4);
+		} else if (strncmp(t, "mode=", 5) == 0) {
+			size_t m = 0;
+			while (m < 3 && strcmp(t + 5, mode_names[m]) != 0)
+				m++;
+			if (m == 3) {
+				FAIL(s, "qemu: mode='%s': give auto, snapshot or pause", t + 5);
+				goto fail;
+			}
+			s->mode = (enum qs_mode)m;
 		} else if (strncmp(t, "timeout=", 8) == 0) {
 			errno = 0;
 			timeout_s = strtol(t + 8, &end, 10);
@@ -358,12 +783,12 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 				goto fail;
 			}
 		} else {
-			FAIL(s, "qemu: unknown option '%s': use qmp=SOCKET[,mem=PATH][,timeout=SECONDS]", t);
+			FAIL(s, "qemu: unknown option '%s': use qmp=SOCKET[,mem=PATH][,mode=auto|snapshot|pause][,timeout=SECONDS]", t);
 			goto fail;
 		}
 	}
 	if (!s->socket_path || !*s->socket_path) {
-		FAIL(s, "qemu needs the guest's QMP socket: qemu:qmp=SOCKET[,mem=PATH][,timeout=SECONDS]");
+		FAIL(s, "qemu needs the guest's QMP socket: qemu:qmp=SOCKET[,mem=PATH][,mode=auto|snapshot|pause][,timeout=SECONDS]");
 		goto fail;
 	}
 	if (s->mem_path) {
@@ -423,11 +848,45 @@ fail:
 static int qs_pause(struct guestcore_source *s)
 {
 	json_object *st = NULL, *running;
+	bool is_running;
 	int r = qmp_command(&s->q, "query-status", NULL, 0, &st);
 
 	if (r < 0)
 		return qfail(s, r);
-	if (json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running)) {
+	is_running = json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running);
+	json_object_put(st);
+	st = NULL;
+	if (s->mode == QS_SNAPSHOT && !is_running) {
+		/* QEMU 7.2 starts the guest when a background snapshot ends. */
+		FAIL(s, "the guest at %s is paused, and a background snapshot would leave it running: use mode=pause "
+			"for a paused guest", s->socket_path);
+		return -EINVAL;
+	}
+	if (is_running && s->mode != QS_PAUSE) {
+		s->mig.snapshot = true;
+		r = qmig_prepare(&s->mig);
+		guard_settings(s);
+		if (r == 0) {
+			s->snapshot = true;
+			return 0; /* the guest runs on; QEMU pauses it for the snapshot point alone */
+		}
+		restore_settings(s);
+		s->mig.snapshot = false;
+		if (r != -EREMOTEIO)
+			return qfail(s, r);
+		if (s->mode == QS_SNAPSHOT) {
+			FAIL(s, "QEMU at %s cannot take a background snapshot (%s): use mode=pause", s->socket_path,
+			     s->mig.error);
+			return -EOPNOTSUPP;
+		}
+		{
+			char note[900];
+			snprintf(note, sizeof(note), "QEMU cannot take a background snapshot (%s): pausing the guest for "
+				 "the dump instead", s->mig.error);
+			log_info(s, GUESTCORE_LOG_WARNING, note);
+		}
+	}
+	if (is_running) {
 		/* Armed first: from here on our death resumes the guest. */
 		guard_arm(&s->guard, true);
 		r = qmp_command(&s->q, "stop", NULL, 0, NULL);
@@ -479,6 +938,16 @@ static int qs_get_register(struct guestcore_source *s, uint32_t cpu, const char 
 	return cpu < s->n_cpus ? su_regs_get(&s->cpus[cpu], name, ret) : -ENOENT;
 }
 
+static int qs_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const char *name, const void **ret_data,
+				 size_t *ret_len)
+{
+	if (cpu >= s->n_cpus || !s->xsave || !s->xsave[cpu] || strcmp(name, "reg.xsave") != 0)
+		return -ENOENT;
+	*ret_data = s->xsave[cpu];
+	*ret_len = s->xsave_len[cpu];
+	return 0;
+}
+
 const struct guestcore_memory_source_ops qemu_source_ops = {
 	.size = sizeof(qemu_source_ops),
 	.open = qs_open,
@@ -489,4 +958,5 @@ const struct guestcore_memory_source_ops qemu_source_ops = {
 	.get_range = qs_get_range,
 	.read = qs_read,
 	.get_register = qs_get_register,
+	.get_register_bytes = qs_get_register_bytes,
 };

@@ -9,33 +9,13 @@ set -eu
 . "$top_srcdir/tests/cli/testlib.sh"
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 not installed: skipped"; exit 77; }
 G="$GUESTCORE"
-Q="$top_builddir/tests/qemu/qmpcmd"
-sock="$T/qmp.sock"
-sock2="$T/qmp2.sock" # the test's own: QEMU serves one client per socket
+. "$top_srcdir/tests/qemu/qemulib.sh"
 mem="$T/guest.mem"
-qpid=
 
-start_guest() {
-	rm -f "$sock" "$sock2"
-	qemu-system-x86_64 -machine pc,accel=tcg,memory-backend=mem \
-		-object memory-backend-file,id=mem,size=128M,mem-path="$mem",share=on \
-		-smp 2 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off \
-		-qmp unix:"$sock2",server=on,wait=off &
-	qpid=$!
-	i=0
-	while { [ ! -S "$sock" ] || [ ! -S "$sock2" ]; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	sleep 1 # let SeaBIOS run
+start_guest() { # let SeaBIOS run for a second
+	start_qemu 1 -machine pc,accel=tcg,memory-backend=mem \
+		-object memory-backend-file,id=mem,size=128M,mem-path="$mem",share=on -smp 2
 }
-stop_guest() {
-	if [ -n "$qpid" ]; then
-		# QEMU may close the socket before it answers quit.
-		"$Q" "$sock" '{"execute":"quit"}' >/dev/null 2>&1 || kill "$qpid" 2>/dev/null || true
-		wait "$qpid" 2>/dev/null || true
-	fi
-	qpid=
-}
-trap 'stop_guest; rm -rf "$T"' EXIT
-status() { "$Q" "$sock2" '{"execute":"query-status"}' | sed 's/.*"status":"\([a-z-]*\)".*/\1/'; }
 
 start_guest
 # A running guest: guestcore stops it and lets it run again.
@@ -53,16 +33,6 @@ expect_rc 0 "guestcore dump through pmemsave alone"
 [ -s "$T/qemu.core" ] && ok "QEMU's own dump" || not_ok "QEMU's dump is missing"
 [ "$(status)" = paused ] && ok "a paused guest stays paused" || not_ok "guest is $(status)"
 
-# Every byte of every PT_LOAD of QEMU's dump, in another core.
-ranges=$(readelf -l -W "$T/qemu.core" | awk '$1 == "LOAD" { print $4 ":" $5 }')
-same_memory() { # core: succeeds when every range of QEMU's dump is identical in it
-	for r in $ranges; do
-		$G read "$T/qemu.core" --phys "${r%%:*}" --length "${r##*:}" -o "$T/q.bin" --force
-		$G read "$1" --phys "${r%%:*}" --length "${r##*:}" -o "$T/o.bin" --force || return 1
-		cmp -s "$T/q.bin" "$T/o.bin" || return 1
-	done
-	[ -n "$ranges" ]
-}
 same_memory "$T/gc.core" && ok "every range of QEMU's dump is identical in guestcore's (shared backend)" || not_ok "memory differs (shared backend)"
 same_memory "$T/gc-pmemsave.core" && ok "every range of QEMU's dump is identical in guestcore's (pmemsave)" || not_ok "memory differs (pmemsave)"
 
@@ -87,11 +57,12 @@ expect_rc 1 "a dump that fails midway (file size limit)"
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 export ASAN_OPTIONS
 GC_FAULT_PATH="$mem" GC_FAULT_READ_DELAY_MS=100 LD_PRELOAD="$top_builddir/tests/fault/.libs/faultshim.so" \
-	$G dump -s "qemu:qmp=$sock,mem=$mem" --copy=read -o "$T/killed.core" 2>/dev/null &
+	$G dump -s "qemu:qmp=$sock,mem=$mem,mode=pause" --copy=read -o "$T/killed.core" 2>/dev/null &
 kpid=$!
 i=0
-while [ "$(status)" != paused ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-[ "$(status)" = paused ] && ok "the guest is paused during the dump" || not_ok "guest is $(status) during the dump"
+# Paused, or "postmigrate" once the stream of its registers is over.
+while [ "$(status)" = running ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(status)" != running ] && ok "the guest is paused during the dump ($(status))" || not_ok "guest is $(status) during the dump"
 kill -KILL $kpid
 set +e; wait $kpid; set -e
 sleep 1

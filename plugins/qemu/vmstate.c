@@ -1,0 +1,216 @@
+/* What the qemu source takes from the device sections of a migration
+ * stream (stream.h): each vCPU's registers by vocabulary name from its
+ * "cpu" and "apic" sections (field names as QEMU's own description gives
+ * them, no offsets), an XSAVE image of its FPU, SSE and AVX state, and where
+ * the guest's VMCOREINFO note is (the "vmcoreinfo" device). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu.h"
+#include "source_util.h"
+#include "stream.h"
+
+/* QEMU's env.regs[] order, and env.segs[]'s. */
+static const char *const gpr[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+				     "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15" };
+static const char *const seg[6] = { "es", "cs", "ss", "ds", "fs", "gs" };
+
+static const struct {
+	const char *field, *vocab;
+} msrs[] = {
+	{ "env.eip", "reg.rip" },
+	{ "env.eflags", "reg.rflags" },
+	{ "env.cr[0]", "reg.cr0" },
+	{ "env.cr[2]", "reg.cr2" },
+	{ "env.cr[3]", "reg.cr3" },
+	{ "env.cr[4]", "reg.cr4" },
+	{ "env.efer", "reg.efer" },
+	{ "env.star", "reg.star" },
+	{ "env.lstar", "reg.lstar" },
+	{ "env.cstar", "reg.cstar" },
+	{ "env.fmask", "reg.sfmask" },
+	{ "env.kernelgsbase", "reg.kernel_gs_base" },
+	{ "env.pat", "reg.pat" },
+	{ "env.tsc_aux", "reg.tsc_aux" },
+	{ "env.xcr0", "reg.xcr0" },
+	{ "env.sysenter_cs", "reg.sysenter_cs" },
+	{ "env.sysenter_esp", "reg.sysenter_esp" },
+	{ "env.sysenter_eip", "reg.sysenter_eip" },
+};
+
+#define XSAVE_LEGACY 512
+#define XSAVE_HEADER 64
+#define XSAVE_YMMH_OFF 576
+#define XSAVE_AVX_SIZE 832
+
+static void put_le(unsigned char *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static bool u64(const struct qstream *st, const struct qstream_device *d, const char *field, uint64_t *v)
+{
+	return qstream_u64(st, d, field, v) == 0;
+}
+
+/* The XSAVE image (standard form) of what the cpu section holds: x87
+ * control, status and tags, the eight registers in ST order, MXCSR, the XMM
+ * registers and, when the stream has them, the upper halves of the YMM
+ * registers.  NULL when the section has no FPU state. */
+static unsigned char *make_xsave(const struct qstream *st, const struct qstream_device *d, size_t *ret_len)
+{
+	unsigned char *x = calloc(1, XSAVE_AVX_SIZE);
+	uint64_t fpuc, fpus, ftag, fmt = 0, v, bv = 3; /* x87 and SSE */
+	bool ymm = false;
+	char name[96];
+
+	if (!x)
+		return NULL;
+	if (!u64(st, d, "env.fpuc", &fpuc) || !u64(st, d, "env.fpus_vmstate", &fpus) ||
+	    !u64(st, d, "env.fptag_vmstate", &ftag) || (u64(st, d, "env.fpregs_format_vmstate", &fmt) && fmt != 0)) {
+		free(x);
+		return NULL;
+	}
+	put_le(x + 0, fpuc, 2);
+	put_le(x + 2, fpus, 2);
+	x[4] = (unsigned char)ftag; /* bit i: physical register i holds a value, as FXSAVE's abridged tags */
+	if (u64(st, d, "env.fpop", &v))
+		put_le(x + 6, v, 2);
+	if (u64(st, d, "env.fpip", &v))
+		put_le(x + 8, v, 8);
+	if (u64(st, d, "env.fpdp", &v))
+		put_le(x + 16, v, 8);
+	if (u64(st, d, "env.mxcsr", &v))
+		put_le(x + 24, v, 4);
+	put_le(x + 28, 0xffff, 4); /* MXCSR_MASK: every MXCSR bit QEMU emulates */
+	for (unsigned i = 0; i < 8; i++) {
+		/* ST(i) is physical register (TOP + i) mod 8: 64-bit mantissa, 16-bit exponent. */
+		unsigned phys = (unsigned)((fpus >> 11) + i) & 7;
+		size_t size;
+		const unsigned char *p;
+
+		snprintf(name, sizeof(name), "env.fpregs[%u].tmp", phys);
+		p = qstream_bytes(st, d, name, &size);
+		if (p && size == 10) {
+			uint64_t mant = 0;
+			for (int k = 0; k < 8; k++)
+				mant = mant << 8 | p[k];
+			put_le(x + 32 + 16 * i, mant, 8);
+			put_le(x + 40 + 16 * i, (uint64_t)p[8] << 8 | p[9], 2);
+		}
+	}
+	for (unsigned i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), "env.xmm_regs[0][%u]._q_ZMMReg[0]", i);
+		if (u64(st, d, name, &v))
+			put_le(x + 160 + 16 * i, v, 8);
+		snprintf(name, sizeof(name), "env.xmm_regs[0][%u]._q_ZMMReg[1]", i);
+		if (u64(st, d, name, &v))
+			put_le(x + 168 + 16 * i, v, 8);
+		snprintf(name, sizeof(name), "env.xmm_regs[1][%u]._q_ZMMReg[2]", i);
+		if (u64(st, d, name, &v)) {
+			put_le(x + XSAVE_YMMH_OFF + 16 * i, v, 8);
+			ymm = true;
+		}
+		snprintf(name, sizeof(name), "env.xmm_regs[1][%u]._q_ZMMReg[3]", i);
+		if (u64(st, d, name, &v))
+			put_le(x + XSAVE_YMMH_OFF + 8 + 16 * i, v, 8);
+	}
+	if (u64(st, d, "env.xstate_bv", &v))
+		bv = v & (ymm ? 7 : 3);
+	put_le(x + XSAVE_LEGACY, bv, 8);
+	*ret_len = ymm ? XSAVE_AVX_SIZE : XSAVE_LEGACY + XSAVE_HEADER;
+	return x;
+}
+
+int qs_cpu_from_stream(const struct qstream *st, uint32_t cpu, struct su_regs *regs, unsigned char **ret_xsave,
+		       size_t *ret_xsave_len)
+{
+	const struct qstream_device *d = qstream_device(st, "cpu", cpu), *apic = qstream_device(st, "apic", cpu);
+	char field[64], vocab[64];
+	uint64_t v;
+	int e = 0;
+
+	*ret_xsave = NULL;
+	*ret_xsave_len = 0;
+	if (!d)
+		return -ENOENT;
+	if (!apic)
+		apic = qstream_device(st, "kvm-apic", cpu);
+#define SET(name, value) (e = e ? e : su_regs_set(regs, (name), (value), true))
+	for (unsigned i = 0; i < 16; i++) {
+		snprintf(field, sizeof(field), "env.regs[%u]", i);
+		snprintf(vocab, sizeof(vocab), "reg.%s", gpr[i]);
+		if (u64(st, d, field, &v))
+			SET(vocab, v);
+	}
+	for (size_t i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++)
+		if (u64(st, d, msrs[i].field, &v))
+			SET(msrs[i].vocab, v);
+	SET("reg.cr1", 0); /* no such register: QEMU stores 0 */
+	for (unsigned i = 0; i < 8; i++) {
+		snprintf(field, sizeof(field), "env.dr[%u]", i);
+		snprintf(vocab, sizeof(vocab), "reg.dr%u", i);
+		if (u64(st, d, field, &v))
+			SET(vocab, v);
+	}
+	for (unsigned i = 0; i < 6 + 4; i++) {
+		static const char *const tables[4][2] = { { "env.ldt", "ldtr" }, { "env.tr", "tr" },
+							  { "env.gdt", "gdtr" }, { "env.idt", "idtr" } };
+		char base[32], s[16];
+		bool table = i >= 8;
+
+		if (i < 6)
+			snprintf(base, sizeof(base), "env.segs[%u]", i), snprintf(s, sizeof(s), "%s", seg[i]);
+		else
+			snprintf(base, sizeof(base), "%s", tables[i - 6][0]), snprintf(s, sizeof(s), "%s", tables[i - 6][1]);
+		snprintf(field, sizeof(field), "%s.base", base);
+		snprintf(vocab, sizeof(vocab), "reg.%s.base", s);
+		if (u64(st, d, field, &v))
+			SET(vocab, v);
+		snprintf(field, sizeof(field), "%s.limit", base);
+		snprintf(vocab, sizeof(vocab), "reg.%s.limit", s);
+		if (u64(st, d, field, &v))
+			SET(vocab, v);
+		if (table)
+			continue;
+		snprintf(field, sizeof(field), "%s.selector", base);
+		snprintf(vocab, sizeof(vocab), "reg.%s.sel", s);
+		if (u64(st, d, field, &v))
+			SET(vocab, v);
+		snprintf(field, sizeof(field), "%s.flags", base);
+		if (u64(st, d, field, &v)) {
+			snprintf(vocab, sizeof(vocab), "reg.%s.desc_flags", s);
+			SET(vocab, v);
+			snprintf(vocab, sizeof(vocab), "reg.%s.attr", s);
+			SET(vocab, (v >> 8) & 0xf0ff);
+		}
+	}
+	if (apic && u64(st, apic, "apicbase", &v))
+		SET("reg.apic_base", v);
+	if (apic && u64(st, apic, "tpr", &v))
+		SET("reg.cr8", (v >> 4) & 0xf);
+#undef SET
+	if (e < 0)
+		return e;
+	*ret_xsave = make_xsave(st, d, ret_xsave_len);
+	return 0;
+}
+
+bool qs_vmcoreinfo_from_stream(const struct qstream *st, uint64_t *ret_paddr, uint32_t *ret_size)
+{
+	const struct qstream_device *d = qstream_device(st, "vmcoreinfo", 0);
+	uint64_t has = 0, fmt = 0, size = 0, paddr = 0;
+
+	/* guest_format 1 is FW_CFG_VMCOREINFO_FORMAT_ELF: an ELF note. */
+	if (!d || !u64(st, d, "has_vmcoreinfo", &has) || !has || !u64(st, d, "vmcoreinfo.guest_format", &fmt) ||
+	    fmt != 1 || !u64(st, d, "vmcoreinfo.size", &size) || !u64(st, d, "vmcoreinfo.paddr", &paddr))
+		return false;
+	*ret_paddr = paddr;
+	*ret_size = (uint32_t)size;
+	return true;
+}

@@ -1,0 +1,44 @@
+# Shared by the live-QEMU tests (sourced after tests/cli/testlib.sh): the
+# guest's two QMP sockets (guestcore's and the test's own: QEMU serves one
+# client per socket), starting and stopping QEMU, its run state, and the
+# memory of two cores compared over the ranges of QEMU's own dump.
+Q="$top_builddir/tests/qemu/qmpcmd"
+sock="$T/qmp.sock"
+sock2="$T/qmp2.sock"
+qpid=
+
+# start_qemu SETTLE_SECONDS QEMU-OPTION...: QEMU with both sockets, in the
+# background ($qpid), once both sockets exist and SETTLE_SECONDS passed.
+start_qemu() {
+	settle=$1
+	shift
+	rm -f "$sock" "$sock2"
+	qemu-system-x86_64 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off \
+		-qmp unix:"$sock2",server=on,wait=off "$@" &
+	qpid=$!
+	i=0
+	while { [ ! -S "$sock" ] || [ ! -S "$sock2" ]; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	sleep "$settle"
+}
+stop_guest() {
+	if [ -n "$qpid" ]; then
+		# QEMU may close the socket before it answers quit.
+		"$Q" "$sock2" '{"execute":"quit"}' >/dev/null 2>&1 || kill "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
+	qpid=
+}
+trap 'stop_guest; rm -rf "$T"' EXIT
+status() { "$Q" "$sock2" '{"execute":"query-status"}' | sed 's/.*"status":"\([a-z-]*\)".*/\1/'; }
+
+# same_memory CORE: every range of "$T/qemu.core" (QEMU's dump) is
+# identical in CORE.
+same_memory() {
+	ranges=$(readelf -l -W "$T/qemu.core" | awk '$1 == "LOAD" { print $4 ":" $5 }')
+	for r in $ranges; do
+		$GUESTCORE read "$T/qemu.core" --phys "${r%%:*}" --length "${r##*:}" -o "$T/q.bin" --force
+		$GUESTCORE read "$1" --phys "${r%%:*}" --length "${r##*:}" -o "$T/o.bin" --force || return 1
+		cmp -s "$T/q.bin" "$T/o.bin" || return 1
+	done
+	[ -n "$ranges" ]
+}
