@@ -6,7 +6,9 @@
  * order; segments with no file bytes become MMIO ranges.  Registers come from
  * whichever register notes the core carries (VBCPU, then QEMU, then
  * NT_PRSTATUS), decoded by the host's layouts through its decode_note
- * service.  The file's bytes are copied zero-copy. */
+ * service; every note is offered as the guest's own (get_note), so that
+ * the host keeps those no note set writes (VMCOREINFO, notes it does not
+ * know).  The file's bytes are copied zero-copy. */
 #include "config.h"
 
 #include <elf.h>
@@ -46,6 +48,8 @@ struct guestcore_source {
 	size_t n_ranges;
 	struct cpu *cpus;
 	uint32_t n_cpus;
+	struct guestcore_source_note *notes; /* every note of the core, in file order */
+	size_t n_notes;
 	char description[600];
 };
 
@@ -62,6 +66,7 @@ static void ec_close(struct guestcore_source *s)
 	for (uint32_t i = 0; i < s->n_cpus; i++)
 		su_regs_free(&s->cpus[i].regs);
 	free(s->cpus);
+	free(s->notes);
 	free(s->ranges);
 	if (s->elf)
 		elf_end(s->elf);
@@ -110,30 +115,44 @@ static void on_value(void *ud, const char *binding, uint64_t value, const void *
 	su_regs_set(&c->cpu->regs, binding, value, false);
 }
 
+/* The notes of program header PH (NULL with *ERR 0 when it has none). */
+static Elf_Data *note_data(struct guestcore_source *s, const GElf_Phdr *ph, int *err)
+{
+	Elf_Data *data;
+
+	*err = 0;
+	if (ph->p_type != PT_NOTE || ph->p_filesz == 0)
+		return NULL;
+	if (ph->p_filesz > EC_MAX_NOTE_BYTES) {
+		FAIL(s, "core %s: its notes are larger than %u MiB", s->path, EC_MAX_NOTE_BYTES >> 20);
+		*err = -EFBIG;
+		return NULL;
+	}
+	data = elf_getdata_rawchunk(s->elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+	if (!data) {
+		FAIL(s, "core %s: its notes cannot be read: %s", s->path, elf_errmsg(-1));
+		*err = -EINVAL;
+	}
+	return data;
+}
+
 static int read_registers(struct guestcore_source *s, const GElf_Phdr *ph, size_t phnum)
 {
-	uint64_t budget = EC_MAX_NOTE_BYTES;
-
 	if (!GUESTCORE_HOST_HAS(s->host, decode_note))
 		return 0;
 	for (size_t set = 0; set < sizeof(reg_notes) / sizeof(reg_notes[0]); set++) {
 		uint32_t index = 0;
 
 		for (size_t i = 0; i < phnum; i++) {
-			Elf_Data *data;
 			size_t off = 0, next, name_off, desc_off;
 			GElf_Nhdr nh;
+			int err;
+			Elf_Data *data = note_data(s, &ph[i], &err);
 
-			if (ph[i].p_type != PT_NOTE || ph[i].p_filesz == 0)
-				continue;
-			if (ph[i].p_filesz > budget) {
-				FAIL(s, "core %s: its notes are larger than %u MiB", s->path, EC_MAX_NOTE_BYTES >> 20);
-				return -EFBIG;
-			}
-			data = elf_getdata_rawchunk(s->elf, (int64_t)ph[i].p_offset, ph[i].p_filesz, ELF_T_NHDR);
 			if (!data) {
-				FAIL(s, "core %s: its notes cannot be read: %s", s->path, elf_errmsg(-1));
-				return -EINVAL;
+				if (err < 0)
+					return err;
+				continue;
 			}
 			while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
 				const char *name = (const char *)data->d_buf + name_off;
@@ -161,6 +180,40 @@ static int read_registers(struct guestcore_source *s, const GElf_Phdr *ph, size_
 				}
 				index++;
 			}
+		}
+	}
+	return 0;
+}
+
+/* Every ELF-form note of the core (its name NUL-terminated inside
+ * n_namesz), for get_note: the host keeps those no layout describes. */
+static int list_notes(struct guestcore_source *s, const GElf_Phdr *ph, size_t phnum)
+{
+	for (size_t i = 0; i < phnum; i++) {
+		size_t off = 0, next, name_off, desc_off;
+		GElf_Nhdr nh;
+		int err;
+		Elf_Data *data = note_data(s, &ph[i], &err);
+
+		if (err < 0)
+			return err;
+		while (data && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			const char *name = (const char *)data->d_buf + name_off;
+			struct guestcore_source_note *n;
+
+			off = next;
+			if (nh.n_namesz == 0 || name[nh.n_namesz - 1] != '\0' || strlen(name) + 1 != nh.n_namesz)
+				continue;
+			if (s->n_notes >= 65536)
+				return 0;
+			n = realloc(s->notes, (s->n_notes + 1) * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			s->notes = n;
+			n[s->n_notes++] = (struct guestcore_source_note){
+				.size = sizeof(*n), .type = nh.n_type, .name = name,
+				.desc = (const char *)data->d_buf + desc_off, .desc_size = nh.n_descsz,
+			};
 		}
 	}
 	return 0;
@@ -262,6 +315,8 @@ static int ec_open(const struct guestcore_host_api *host, const char *spec, stru
 			goto fail;
 		}
 	r = read_registers(s, ph, phnum);
+	if (r == 0)
+		r = list_notes(s, ph, phnum);
 	if (r < 0)
 		goto fail;
 	snprintf(s->description, sizeof(s->description), "core %s, %zu segments", s->path, s->n_ranges);
@@ -312,6 +367,19 @@ static int ec_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const
 	return 0;
 }
 
+static int ec_get_note(struct guestcore_source *s, uint64_t i, struct guestcore_source_note *ret)
+{
+	uint32_t size = ret->size;
+
+	if (i >= s->n_notes)
+		return -ENOENT;
+	if (!GUESTCORE_STRUCT_HAS(ret, struct guestcore_source_note, desc_size))
+		return -EINVAL;
+	memcpy(ret, &s->notes[i], size < sizeof(*ret) ? size : sizeof(*ret));
+	ret->size = size;
+	return 0;
+}
+
 static const struct guestcore_memory_source_ops ec_ops = {
 	.size = sizeof(ec_ops),
 	.open = ec_open,
@@ -321,6 +389,7 @@ static const struct guestcore_memory_source_ops ec_ops = {
 	.read = ec_read,
 	.get_register = ec_get_register,
 	.get_register_bytes = ec_get_register_bytes,
+	.get_note = ec_get_note,
 };
 
 static const void *ec_interface(const char *name)

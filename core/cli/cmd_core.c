@@ -176,6 +176,20 @@ static void hex_preview(const unsigned char *p, size_t n, char *buf, size_t sz)
 		snprintf(buf + len, sz - len, " ...");
 }
 
+/* True when a descriptor is text (VMCOREINFO's KEY=VALUE lines): printable
+ * ASCII, tabs and newlines, NULs only at its end. */
+static bool is_text(const unsigned char *p, size_t n)
+{
+	while (n > 0 && p[n - 1] == '\0')
+		n--;
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < 0x20 || p[i] > 0x7e) && p[i] != '\n' && p[i] != '\t')
+			return false;
+	return true;
+}
+
 static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool json)
 {
 	struct guestcore_core_info info = { .sz = sizeof(info) };
@@ -277,6 +291,20 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 				else
 					printf("      (%s)\n", m);
 			}
+		} else if (is_text(n.desc, n.descsz)) {
+			/* A text note (VMCOREINFO): its lines, as the guest wrote them. */
+			size_t len = strnlen((const char *)n.desc, n.descsz);
+			if (json) {
+				json_object_object_add(o, "text", json_object_new_string_len((const char *)n.desc, (int)len));
+			} else {
+				const char *t = (const char *)n.desc, *end = t + len;
+				while (t < end) {
+					const char *nl = memchr(t, '\n', (size_t)(end - t));
+					size_t l = nl ? (size_t)(nl - t) : (size_t)(end - t);
+					printf("      %.*s\n", (int)l, t);
+					t += l + 1;
+				}
+			}
 		} else {
 			char hex[160];
 			hex_preview(n.desc, n.descsz, hex, sizeof(hex));
@@ -314,7 +342,8 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 		else if (c == 'h') {
 			printf("Usage: guestcore inspect [--json] CORE\n"
 			       "Print the ELF header, every segment (type, addresses, sizes, kind) and every note,\n"
-			       "decoded field by field by its layout; a note without a layout as a hex preview.\n"
+			       "decoded field by field by its layout; a note without a layout as its text\n"
+	       "lines when it is text (VMCOREINFO), else as a hex preview.\n"
 			       "Exit status: 0 success, 1 failure, 2 CORE cannot be read.\n");
 			return GC_EXIT_OK;
 		} else {

@@ -148,6 +148,10 @@ static void dump_usage(FILE *out)
 		"                           dense: every byte written, a fully allocated file;\n"
 		"                           read: as auto, through the source's read() on one\n"
 		"                           thread\n"
+		"      --source-notes=WHAT  keep (default): write the notes the source carries\n"
+		"                           that no note set writes (the guest's VMCOREINFO, an\n"
+		"                           input core's notes no layout describes) after the\n"
+		"                           note sets' notes; drop: leave them out\n"
 		"      --progress[=MODE]    bar (default on a terminal), json (one line a second\n"
 		"                           on stderr) or none\n"
 		"  -h, --help               display this help and exit\n"
@@ -174,6 +178,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		{ "digest", no_argument, NULL, 'D' },
 		{ "elf-class", required_argument, NULL, 'c' },
 		{ "copy", required_argument, NULL, 'C' },
+		{ "source-notes", required_argument, NULL, 'N' },
 		{ "progress", optional_argument, NULL, 'p' },
 		{ "plugin-path", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -233,6 +238,15 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 				o.copy_mode = GUESTCORE_COPY_DENSE;
 			else {
 				cli_error("dump: --copy takes auto, read or dense");
+				free(sets);
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'N':
+			if (strcmp(optarg, "keep") == 0 || strcmp(optarg, "drop") == 0) {
+				o.drop_source_notes = strcmp(optarg, "drop") == 0;
+			} else {
+				cli_error("dump: --source-notes takes keep or drop");
 				free(sets);
 				return GC_EXIT_USAGE;
 			}
@@ -358,8 +372,10 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
 			printf("Usage: guestcore convert IN -o OUT [--notes SETS] [DUMP OPTION]...\n"
 			       "Rewrite the guest core IN with other note sets: its segments become the\n"
 			       "ranges (ascending, whatever IN's order), its register notes (VBCPU, QEMU,\n"
-			       "NT_PRSTATUS) the registers.  'guestcore dump --source elfcore:IN' does the\n"
-			       "same; every dump option applies (see 'guestcore dump --help').\n"
+			       "NT_PRSTATUS) the registers; its notes no layout describes (VMCOREINFO,\n"
+			       "any note guestcore does not know) are kept unless --source-notes=drop.\n"
+			       "'guestcore dump --source elfcore:IN' does the same; every dump option\n"
+			       "applies (see 'guestcore dump --help').\n"
 			       "  guestcore convert qemu.core -o vbox.core --notes vbox\n"
 			       "  guestcore convert vbox.core -o qemu.core --notes qemu\n");
 			return GC_EXIT_OK;

@@ -15,9 +15,12 @@
 #define GC_UNREADABLE_NOTES 1024u     /* per-range notes reserved; counts stay exact beyond */
 #define GC_MAX_RANGES (1u << 24)      /* a source claiming more is broken */
 #define GC_MAX_CPUS 4096u
+#define GC_MAX_SOURCE_NOTES 4096u     /* notes a source carries (get_note) */
+#define GC_MAX_SOURCE_NOTE_BYTES (64u << 20) /* their descriptors, all together */
 
 struct gc_note {
 	const struct guestcore_note_layout *layout;
+	struct guestcore_note_layout *own;  /* a source's note: the layout made for it, freed with the note */
 	unsigned char *desc;  /* encoded descriptor, NULL for the host's own late notes */
 	uint64_t desc_size;
 	uint64_t size;        /* bytes in the file: header, name, descriptor, padding */
@@ -113,6 +116,8 @@ GC_HIDDEN void gc_range_walk_init(struct gc_range_walk *w, uint64_t data_offset)
 GC_HIDDEN int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestcore_range *ret,
 				 uint64_t *ret_off);
 GC_HIDDEN void gc_source_close(struct gc_dump *d);
+/* The source plugin's last error, else strerror(-R). */
+GC_HIDDEN const char *gc_dump_plugin_error(struct gc_dump *d, int r);
 GC_HIDDEN int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *binding, struct guestcore_value *ret,
 			      char *strbuf, size_t strbufsz);
 

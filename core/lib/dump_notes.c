@@ -347,6 +347,66 @@ static int build_set(struct gc_dump *d, const char *set)
 	return 0;
 }
 
+/* The notes the source carries (ABI 1.2 get_note), after the note sets':
+ * every one whose name and type no layout knows (VMCOREINFO, a note of an
+ * input core no note set writes); the GUESTCORE notes are the host's own,
+ * and the notes layouts describe are the note sets' to write. */
+static int add_source_notes(struct gc_dump *d)
+{
+	uint64_t bytes = 0;
+
+	if (d->o.sz < offsetof(struct guestcore_dump_opts, drop_source_notes) + sizeof(bool) ||
+	    d->o.drop_source_notes || d->src->size < offsetof(struct guestcore_memory_source_ops, get_note) + sizeof(void *) ||
+	    !d->src->get_note)
+		return 0;
+	for (uint64_t i = 0;; i++) {
+		struct guestcore_source_note sn = { .size = sizeof(sn) };
+		struct guestcore_note_layout *own;
+		unsigned char *desc;
+		int r = d->src->get_note(d->source, i, &sn);
+
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0) {
+			gc_dump_fail(d, "source %s could not give its note #%" PRIu64 ": %s", d->o.source, i,
+				     gc_dump_plugin_error(d, r));
+			return r;
+		}
+		if (i >= GC_MAX_SOURCE_NOTES || !sn.name || strnlen(sn.name, 256) >= 256 || (sn.desc_size && !sn.desc) ||
+		    sn.desc_size > GC_MAX_SOURCE_NOTE_BYTES - bytes) {
+			gc_dump_fail(d, "source %s gives a note that is unnamed, or past %u notes or %u MiB: fix the "
+					"plugin", d->o.source, GC_MAX_SOURCE_NOTES, GC_MAX_SOURCE_NOTE_BYTES >> 20);
+			return -E2BIG;
+		}
+		if (strcmp(sn.name, "GUESTCORE") == 0 ||
+		    guestcore_layouts_match(d->layouts, sn.name, sn.type, d->info.e_machine))
+			continue;
+		bytes += sn.desc_size;
+		own = calloc(1, sizeof(*own));
+		desc = malloc(sn.desc_size ? sn.desc_size : 1);
+		if (!own || !desc || !(own->note_name = strdup(sn.name)) || !(own->id = strdup("source"))) {
+			if (own)
+				free(own->note_name);
+			free(own);
+			free(desc);
+			return -ENOMEM;
+		}
+		own->n_type = sn.type;
+		own->name_format = GUESTCORE_NAME_ELF;
+		own->desc_align = 4;
+		own->repeat = GUESTCORE_REPEAT_ONCE;
+		memcpy(desc, sn.desc, sn.desc_size);
+		r = add_note(d, own, desc, sn.desc_size);
+		if (r < 0) {
+			free(own->note_name);
+			free(own->id);
+			free(own);
+			return r;
+		}
+		d->notes[d->n_notes - 1].own = own;
+	}
+}
+
 int gc_notes_build(struct gc_dump *d)
 {
 	static const char *const default_sets[] = { "vbox", NULL };
@@ -363,6 +423,9 @@ int gc_notes_build(struct gc_dump *d)
 		if (r < 0)
 			return r;
 	}
+	r = add_source_notes(d);
+	if (r < 0)
+		return r;
 	d->gc_info = guestcore_layouts_find(d->layouts, "guestcore.info");
 	d->gc_unreadable = guestcore_layouts_find(d->layouts, "guestcore.unreadable");
 	if (!d->gc_info || !d->gc_unreadable) {
@@ -473,8 +536,14 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 
 void gc_notes_free(struct gc_dump *d)
 {
-	for (size_t i = 0; i < d->n_notes; i++)
+	for (size_t i = 0; i < d->n_notes; i++) {
 		free(d->notes[i].desc);
+		if (d->notes[i].own) {
+			free(d->notes[i].own->note_name);
+			free(d->notes[i].own->id);
+			free(d->notes[i].own);
+		}
+	}
 	free(d->notes);
 	d->notes = NULL;
 	d->n_notes = 0;

@@ -18,7 +18,7 @@
 /* Minimum table: everything up to get_register. */
 #define SRC_MIN_SIZE (offsetof(struct guestcore_memory_source_ops, get_register) + sizeof(void *))
 
-static const char *plugin_error(struct gc_dump *d, int r)
+const char *gc_dump_plugin_error(struct gc_dump *d, int r)
 {
 	const char *e = gc_plugin_last_error(d->src_plugin);
 
@@ -69,7 +69,7 @@ int gc_source_open(struct gc_dump *d)
 	gc_plugin_clear_error(p);
 	r = ops->open(gc_plugin_api(p), colon + 1, &d->source);
 	if (r < 0 || !d->source) {
-		gc_dump_fail(d, "source %s: %s", spec, plugin_error(d, r < 0 ? r : -EINVAL));
+		gc_dump_fail(d, "source %s: %s", spec, gc_dump_plugin_error(d, r < 0 ? r : -EINVAL));
 		d->source = NULL;
 		return r < 0 ? r : -EINVAL;
 	}
@@ -78,7 +78,7 @@ int gc_source_open(struct gc_dump *d)
 		gc_plugin_clear_error(p);
 		r = ops->pause(d->source);
 		if (r < 0) {
-			gc_dump_fail(d, "source %s could not pause the guest: %s", spec, plugin_error(d, r));
+			gc_dump_fail(d, "source %s could not pause the guest: %s", spec, gc_dump_plugin_error(d, r));
 			return r;
 		}
 		d->paused = true;
@@ -95,7 +95,7 @@ int gc_source_open(struct gc_dump *d)
 		gc_plugin_clear_error(p);
 		r = ops->describe(d->source, &u.info);
 		if (r < 0) {
-			gc_dump_fail(d, "source %s could not describe the guest: %s", spec, plugin_error(d, r));
+			gc_dump_fail(d, "source %s could not describe the guest: %s", spec, gc_dump_plugin_error(d, r));
 			return r;
 		}
 		if (!gc_slack_clean(u.bytes, sizeof(u.info))) {
@@ -218,7 +218,7 @@ int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestc
 		return 0;
 	}
 	if (r < 0) {
-		gc_dump_fail(d, "source %s: range %" PRIu64 ": %s", spec, i, plugin_error(d, r));
+		gc_dump_fail(d, "source %s: range %" PRIu64 ": %s", spec, i, gc_dump_plugin_error(d, r));
 		return r;
 	}
 	if (rg.length == 0 || rg.start + rg.length < rg.start || rg.kind > GUESTCORE_RANGE_MMIO) {

@@ -69,7 +69,9 @@ int qmig_prepare(struct qmigrate *m)
 	r = qmp_command(m->q, "query-migrate-capabilities", NULL, 0, &now);
 	if (r < 0) {
 		json_object_put(want);
-		return r;
+		json_object_put(m->restore_caps);
+		m->restore_caps = NULL;
+		return fail(m, r, "%s", m->q->error);
 	}
 	for (size_t i = 0; i < json_object_array_length(now); i++) {
 		json_object *c = json_object_array_get_idx(now, i), *n, *st;
@@ -99,9 +101,7 @@ int qmig_prepare(struct qmigrate *m)
 		if (r < 0) {
 			json_object_put(m->restore_caps);
 			m->restore_caps = NULL;
-			if (r == -EREMOTEIO)
-				fail(m, r, "%s", m->q->error);
-			return r;
+			return fail(m, r, "%s", m->q->error);
 		}
 	} else {
 		json_object_put(want);
@@ -258,6 +258,9 @@ char *qmig_restore_lines(const struct qmigrate *m)
 	json_object *caps = NULL, *bw = NULL, *hold_caps = NULL, *hold_bw = NULL;
 	char *text = NULL;
 	const char *a, *b;
+
+	if ((!m->restore_caps || json_object_array_length(m->restore_caps) == 0) && !m->bandwidth_changed)
+		return NULL; /* nothing changed: nothing for the guard to do */
 
 	if (m->restore_caps && json_object_array_length(m->restore_caps) > 0) {
 		caps = json_object_new_object();

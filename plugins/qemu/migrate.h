@@ -39,7 +39,8 @@ int qmig_prepare(struct qmigrate *m);
  * completed.  0 or a negative errno with M->error set. */
 int qmig_run(struct qmigrate *m, struct qstream *st);
 /* The QMP commands qmig_restore() would send, one per line with an id, for
- * the resume guard to send if we die (malloc'ed; NULL when out of memory). */
+ * the resume guard to send if we die (malloc'ed; NULL when nothing was
+ * changed, or out of memory). */
 char *qmig_restore_lines(const struct qmigrate *m);
 /* Cancel a migration still running and put the capabilities and the
  * bandwidth limit back as they were.  Idempotent. */

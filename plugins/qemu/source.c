@@ -495,7 +495,8 @@ static int qemu_notes(struct guestcore_source *s)
 	if (r == 0)
 		r = take_qemu_notes(s, fd);
 	close(fd);
-	if (r == -EREMOTEIO || r == -EPROTO) {
+	if (r < 0 && r != -EINTR && r != -ENOMEM) {
+		/* What they add is worth no failure: the core is whole without them. */
 		char note[900];
 		snprintf(note, sizeof(note), "QEMU's own notes are not to be had (%s): kernel_gs_base and VMCOREINFO "
 			 "are left out", r == -EPROTO ? "its dump is not an ELF core" : s->q.error);
@@ -938,6 +939,32 @@ static int qs_get_register(struct guestcore_source *s, uint32_t cpu, const char 
 	return cpu < s->n_cpus ? su_regs_get(&s->cpus[cpu], name, ret) : -ENOENT;
 }
 
+/* The guest's VMCOREINFO note, as QEMU's dump writes it: the note the guest
+ * published, name and type as they are. */
+static int qs_get_note(struct guestcore_source *s, uint64_t i, struct guestcore_source_note *ret)
+{
+	uint32_t namesz, descsz;
+	uint64_t desc_off;
+
+	if (i > 0 || !s->vmcoreinfo || s->vmcoreinfo_len < 12)
+		return -ENOENT;
+	namesz = le32(s->vmcoreinfo);
+	descsz = le32(s->vmcoreinfo + 4);
+	desc_off = 12 + (((uint64_t)namesz + 3) & ~3ull);
+	if (namesz == 0 || namesz > 64 || s->vmcoreinfo[12 + namesz - 1] != '\0' || desc_off + descsz > s->vmcoreinfo_len) {
+		FAIL(s, "the guest's VMCOREINFO note is malformed (name of %" PRIu32 " bytes, descriptor of %" PRIu32
+			" in %zu): the guest wrote a broken note", namesz, descsz, s->vmcoreinfo_len);
+		return -EPROTO;
+	}
+	if (!GUESTCORE_STRUCT_HAS(ret, struct guestcore_source_note, desc_size))
+		return -EINVAL;
+	ret->type = le32(s->vmcoreinfo + 8);
+	ret->name = (const char *)s->vmcoreinfo + 12;
+	ret->desc = s->vmcoreinfo + desc_off;
+	ret->desc_size = descsz;
+	return 0;
+}
+
 static int qs_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const char *name, const void **ret_data,
 				 size_t *ret_len)
 {
@@ -959,4 +986,5 @@ const struct guestcore_memory_source_ops qemu_source_ops = {
 	.read = qs_read,
 	.get_register = qs_get_register,
 	.get_register_bytes = qs_get_register_bytes,
+	.get_note = qs_get_note,
 };

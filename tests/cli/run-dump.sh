@@ -32,6 +32,41 @@ if command -v eu-readelf >/dev/null; then
 	[ -z "$other" ] && ok "eu-elflint reports only unknown vendor note types" || { not_ok "eu-elflint"; echo "$other"; }
 fi
 
+# --- the notes the guest carries (ABI 1.2 get_note): written after the note
+# sets' notes, before guestcore's own; one a layout describes (QEMU type 0)
+# or a GUESTCORE one is the note sets' or guestcore's to write, not the
+# source's; --source-notes=drop leaves them all out; convert keeps them.
+notes() { # core: "NAME type" of every note, in file order
+	$G inspect "$1" | awk '/^  \[[0-9]+\] / { sub(",", "", $4); print $2, $4 }'
+}
+src="test:cpus=1,note=VMCOREINFO:0:OSRELEASE=6.1.0,note=QEMU:0:not-a-cpustate,note=GUESTCORE:1:fake,note=ACME:7:vendor"
+run $G dump -s "$src" --notes qemu -o "$T/n.core"
+expect_rc 0 "dump of a source that carries notes"
+[ "$(notes "$T/n.core" | tr '\n' ' ')" = "CORE 0x1 QEMU 0x0 VMCOREINFO 0x0 ACME 0x7 GUESTCORE 0x47430001 " ] &&
+	ok "VMCOREINFO and the unknown note follow the note sets', in order; QEMU and GUESTCORE are not the source's" ||
+	{ not_ok "notes in the core:"; notes "$T/n.core"; }
+run $G inspect "$T/n.core"
+expect_in "$out" "OSRELEASE=6.1.0" "inspect shows VMCOREINFO's text"
+run $G validate "$T/n.core"
+expect_rc 0 "validate accepts the core with the guest's notes"
+run $G dump -s "$src" --notes qemu --source-notes=drop -o "$T/nd.core"
+expect_rc 0 "--source-notes=drop"
+expect_not_in "$(notes "$T/nd.core")" "VMCOREINFO" "no VMCOREINFO with --source-notes=drop"
+run $G convert "$T/n.core" --notes vbox -o "$T/nc.core"
+expect_rc 0 "convert to vbox notes"
+[ "$(notes "$T/nc.core" | tr '\n' ' ')" = "VBCORE 0xb00 VBCPU 0xb01 VMCOREINFO 0x0 ACME 0x7 GUESTCORE 0x47430001 " ] &&
+	ok "convert keeps VMCOREINFO and the unknown note, and writes the register notes anew" ||
+	{ not_ok "notes after convert:"; notes "$T/nc.core"; }
+vmcoreinfo() { # core: the text of its VMCOREINFO note, as inspect prints it
+	$G inspect "$1" | awk '/^  \[[0-9]+\] / { on = ($2 == "VMCOREINFO"); next } on'
+}
+[ -n "$(vmcoreinfo "$T/n.core")" ] && [ "$(vmcoreinfo "$T/n.core")" = "$(vmcoreinfo "$T/nc.core")" ] &&
+	ok "VMCOREINFO is the same after convert" || not_ok "VMCOREINFO changed: $(vmcoreinfo "$T/nc.core")"
+run $G convert "$T/n.core" --notes vbox --source-notes=drop -o "$T/ncd.core"
+expect_not_in "$(notes "$T/ncd.core")" "ACME" "convert --source-notes=drop leaves them out"
+run $G dump -s "$src" --source-notes=maybe -o "$T/x.core"
+expect_rc 2 "--source-notes takes keep or drop"
+
 # --- PN_XNUM
 run $G dump -s "test:ranges=70000,size=0x1000,gap=0x1000" -o "$T/x.core"
 expect_rc 0 "dump of 70000 ranges"

@@ -4,7 +4,7 @@
  *
  *   test:ranges=N,size=BYTES[,gap=BYTES][,cpus=N][,mmio=K][,bad=ADDR+LEN]
  *        [,fail=ADDR][,slow=MS][,state=PATH][,machine=i386][,overrun=info|range]
- *        [,file=PATH][,change=N]
+ *        [,file=PATH][,change=N][,note=NAME:TYPE:TEXT]...
  *
  * ranges of SIZE bytes, GAP bytes apart; every K-th range MMIO; reads of
  * [ADDR, ADDR+LEN) give -EIO; a read at FAIL gives -ENXIO (a hard error);
@@ -12,7 +12,8 @@
  * PATH.  With file=PATH the ranges are that file's bytes at their guest
  * address (a sparse file makes a guest of holes).  With change=N, the ranges
  * listed after the N-th get_range call are half as long (a source whose map
- * changes during the dump). */
+ * changes during the dump).  Each note= (up to 4) is a note the guest
+ * carries itself (get_note, ABI 1.2): TEXT is its descriptor. */
 #include "config.h"
 
 #include <elf.h>
@@ -37,6 +38,10 @@ struct guestcore_source {
 	char state[512];
 	int fd;            /* file=, or -1 */
 	uint64_t change, calls;
+	struct guestcore_source_note notes[4];
+	char note_text[4][128];
+	char note_name[4][32];
+	size_t n_notes;
 };
 
 static void note_state(struct guestcore_source *s, const char *what)
@@ -97,6 +102,18 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 				free(s);
 				return -errno;
 			}
+		} else if (strncmp(t, "note=", 5) == 0 && s->n_notes < 4) {
+			size_t k = s->n_notes++;
+			unsigned type = 0;
+			if (sscanf(t + 5, "%31[^:]:%u:%127[^,]", s->note_name[k], &type, s->note_text[k]) != 3) {
+				host->set_error(host->handle, "test source: note=NAME:TYPE:TEXT");
+				free(copy);
+				free(s);
+				return -EINVAL;
+			}
+			s->notes[k] = (struct guestcore_source_note){ .size = sizeof(s->notes[k]), .type = type,
+								       .name = s->note_name[k], .desc = s->note_text[k],
+								       .desc_size = strlen(s->note_text[k]) };
 		} else if (strcmp(t, "machine=i386") == 0)
 			s->machine = EM_386;
 		else if (strcmp(t, "overrun=info") == 0)
@@ -189,6 +206,17 @@ static int ts_reg(struct guestcore_source *s, uint32_t cpu, const char *name, ui
 	return 0;
 }
 
+static int ts_note(struct guestcore_source *s, uint64_t i, struct guestcore_source_note *ret)
+{
+	uint32_t size = ret->size;
+
+	if (i >= s->n_notes)
+		return -ENOENT;
+	memcpy(ret, &s->notes[i], size < sizeof(*ret) ? size : sizeof(*ret));
+	ret->size = size;
+	return 0;
+}
+
 static const struct guestcore_memory_source_ops ts_ops = {
 	.size = sizeof(ts_ops),
 	.open = ts_open,
@@ -199,6 +227,7 @@ static const struct guestcore_memory_source_ops ts_ops = {
 	.get_range = ts_range,
 	.read = ts_read,
 	.get_register = ts_reg,
+	.get_note = ts_note,
 };
 
 static const void *ts_iface(const char *name)

@@ -353,6 +353,11 @@ struct guestcore_dump_opts {
 	 * GUESTCORE notes, for 'guestcore validate'.  Each page is hashed in
 	 * the pass that tests it for zeros, on one thread. */
 	bool digest;
+	/* Leave out the notes the source carries itself (the guest's
+	 * VMCOREINFO, an input core's notes no layout describes), which are
+	 * written after the note sets' by default.  Appended: a caller built
+	 * with the older struct passes a smaller sz and keeps them. */
+	bool drop_source_notes;
 };
 
 struct guestcore_dump_result {

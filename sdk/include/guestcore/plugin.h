@@ -57,7 +57,7 @@ extern "C" {
  * are equal and the host's minor is at least the minor the plugin targets
  * (its descriptor's abi_version); anything else is refused. */
 #define GUESTCORE_PLUGIN_ABI_MAJOR 1
-#define GUESTCORE_PLUGIN_ABI_MINOR 1
+#define GUESTCORE_PLUGIN_ABI_MINOR 2
 #define GUESTCORE_PLUGIN_ABI_MAKE(major, minor) \
 	((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xffffu)))
 #define GUESTCORE_PLUGIN_ABI_VERSION \
@@ -267,6 +267,17 @@ struct guestcore_range {
 	uint64_t file_offset;
 };
 
+/* A note the guest carries itself (ABI 1.2): the VMCOREINFO note a Linux
+ * guest publishes, or a note of an input core.  Everything it points to is
+ * owned by the plugin and stays valid until close. */
+struct guestcore_source_note {
+	uint32_t size;        /* set by the host before the call */
+	uint32_t type;        /* n_type */
+	const char *name;     /* n_name, without padding; NUL-terminated */
+	const void *desc;     /* the descriptor, desc_size bytes */
+	uint64_t desc_size;
+};
+
 struct guestcore_memory_source_ops {
 	uint32_t size;        /* sizeof(struct guestcore_memory_source_ops) */
 	uint32_t reserved0;
@@ -298,6 +309,13 @@ struct guestcore_memory_source_ops {
 	 * plugin, valid until close) and *ret_len, or -ENOENT. */
 	int (*get_register_bytes)(struct guestcore_source *source, uint32_t cpu, const char *name,
 				  const void **ret_data, size_t *ret_len);
+	/* Optional (ABI 1.2): the I-th note the guest carries itself, in the
+	 * order it should be written; -ENOENT past the last.  The host writes
+	 * each after the note sets' notes, unless its name and type belong to
+	 * a note layout the host knows (a note set writes those: the chosen
+	 * ones write them anew) or the user asked for none; it asks for every
+	 * I again in each pass, like get_range. */
+	int (*get_note)(struct guestcore_source *source, uint64_t i, struct guestcore_source_note *ret_note);
 };
 
 /* ---- note provider: "guestcore.note-provider" (GUESTCORE_CAP_NOTE_PROVIDER) */
