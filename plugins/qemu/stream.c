@@ -52,6 +52,8 @@ enum {
 #define IN_BUF (1u << 20)
 #define RUN_MAX (1u << 20)
 #define MAX_WORK (4u << 20) /* elements visited while decoding, all devices */
+#define MAP_SHIFT 18         /* pages per bitmap of the page map: 2^18, 32 KiB */
+#define MAP_MASK ((UINT64_C(1) << MAP_SHIFT) - 1)
 
 struct reader {
 	struct qstream *s;
@@ -63,7 +65,9 @@ struct reader {
 	uint32_t ram_id;
 	bool has_ram;
 	struct qstream_block *cur;     /* the block of CONTINUE records */
-	uint8_t **written;              /* per block: a bit per page the file holds data for */
+	/* A bit per page the file holds data for, in bitmaps of 2^18 pages made
+	 * when the first data page lands in them: [block][page >> 18]. */
+	uint8_t ***written;
 	unsigned char *run;             /* consecutive pages not yet written */
 	uint64_t run_off;
 	size_t run_len;
@@ -215,13 +219,15 @@ static int store_page(struct reader *r, struct qstream_block *b, uint64_t addr, 
 	unsigned char fillpage[65536];
 	int e;
 
+	uint8_t **map = &r->written[bi][page >> MAP_SHIFT], *byte;
+
 	if (!data && fill == 0) {
 		s->zero_pages++;
-		if (!(r->written[bi][page >> 3] & bit))
+		if (!*map || !((*map)[(page & MAP_MASK) >> 3] & bit))
 			return 0; /* a hole already */
 		if ((e = flush_run(r)) < 0)
 			return e;
-		r->written[bi][page >> 3] &= (uint8_t)~bit;
+		(*map)[(page & MAP_MASK) >> 3] &= (uint8_t)~bit;
 		if (fallocate(s->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, s->page_size) == 0)
 			return 0;
 		memset(fillpage, 0, s->page_size);
@@ -231,9 +237,12 @@ static int store_page(struct reader *r, struct qstream_block *b, uint64_t addr, 
 		memset(fillpage, fill, s->page_size);
 		data = fillpage;
 	}
+	if (!*map && !(*map = calloc(1, (MAP_MASK + 1) / 8)))
+		return fail(s, -ENOMEM, "out of memory for the page map of RAM block \"%s\"", b->name);
+	byte = &(*map)[(page & MAP_MASK) >> 3];
 	s->data_pages++;
 	b->pages++;
-	r->written[bi][page >> 3] |= bit;
+	*byte |= bit;
 	if (r->run_len && (r->run_off + r->run_len != off || r->run_len + s->page_size > RUN_MAX))
 		if ((e = flush_run(r)) < 0)
 			return e;
@@ -337,18 +346,22 @@ static int add_blocks(struct reader *r, uint64_t total)
 		if (!b->name[0] || find_block(s, b->name))
 			return fail(s, -EPROTO, "the migration stream lists a RAM block with %s name \"%s\"",
 				    b->name[0] ? "the repeated" : "an empty", b->name);
-		if (b->length == 0 || b->length > total || b->length > (UINT64_C(1) << 52))
+		if (b->length == 0 || b->length > total || b->length > QSTREAM_MAX_RAM)
 			return fail(s, -EPROTO, "the migration stream's RAM block \"%s\" has a size of 0x%" PRIx64
 				    " bytes, which the block list's total does not allow", b->name, b->length);
 		total -= b->length;
 		b->offset = off;
 		s->mem_size = off + ((b->length + s->page_size - 1) & ~(uint64_t)(s->page_size - 1));
-		if (s->mem_size < off)
-			return fail(s, -EPROTO, "the migration stream's RAM blocks overflow 64 bits");
-		r->written = realloc(r->written, (s->n_blocks + 1) * sizeof(*r->written));
-		if (!r->written)
-			return fail(s, -ENOMEM, "out of memory");
-		r->written[s->n_blocks] = calloc(1, (size_t)((b->length / s->page_size + 8) / 8));
+		if (s->mem_size > QSTREAM_MAX_RAM)
+			return fail(s, -EPROTO, "the migration stream's RAM blocks add up to more than %u TiB",
+				    (unsigned)(QSTREAM_MAX_RAM >> 40));
+		{
+			uint8_t ***w = realloc(r->written, (s->n_blocks + 1) * sizeof(*w));
+			if (!w)
+				return fail(s, -ENOMEM, "out of memory");
+			r->written = w;
+		}
+		r->written[s->n_blocks] = calloc((size_t)((b->length / s->page_size >> MAP_SHIFT) + 1), sizeof(uint8_t *));
 		s->n_blocks++;
 		if (!r->written[s->n_blocks - 1])
 			return fail(s, -ENOMEM, "out of memory for the page map of RAM block \"%s\"", b->name);
@@ -707,6 +720,9 @@ static int decode_tail(struct qstream *s)
 				e = fail(s, -EPROTO, "device section \"%s\" ends with the footer of another section: the "
 					 "stream and its description disagree", dev->name);
 			d.pos += 5;
+		} else if (e == 0 && s->footers) {
+			e = fail(s, -EPROTO, "device section \"%s\" does not end where the migration stream's "
+				 "description says (no footer there)", dev->name);
 		}
 	}
 	json_object_put(desc);
@@ -810,6 +826,7 @@ static int read_stream(struct reader *r)
 				return e;
 			break;
 		case VM_SECTION_FOOTER:
+			s->footers = true;
 			if ((e = get32(r, &id, "a section footer")) < 0)
 				return e;
 			if (id != last_id)
@@ -848,8 +865,11 @@ int qstream_read(struct qstream *s, const struct qstream_input *in)
 		e = read_stream(&r);
 	if (e == 0 && !s->n_blocks)
 		e = fail(s, -EPROTO, "the migration stream lists no RAM blocks");
-	for (size_t i = 0; r.written && i < s->n_blocks; i++)
+	for (size_t i = 0; r.written && i < s->n_blocks; i++) {
+		for (uint64_t k = 0; r.written[i] && k <= s->blocks[i].length / s->page_size >> MAP_SHIFT; k++)
+			free(r.written[i][k]);
 		free(r.written[i]);
+	}
 	free(r.written);
 	free(r.buf);
 	free(r.run);

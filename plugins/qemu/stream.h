@@ -16,6 +16,7 @@
 #define QSTREAM_MAX_TAIL (64u << 20)      /* device sections and the description */
 #define QSTREAM_MAX_FIELDS 1000000        /* decoded device fields, all devices */
 #define QSTREAM_MAX_DEPTH 16              /* structs in structs */
+#define QSTREAM_MAX_RAM (UINT64_C(1) << 46) /* 64 TiB: RAM blocks all together */
 
 /* Where the stream's bytes come from: read up to LEN bytes into BUF,
  * return how many (0 at the end) or a negative errno (the reader has set
@@ -64,6 +65,7 @@ struct qstream {
 	size_t names_len, names_cap;
 	uint32_t page_size;
 	bool ignore_shared;   /* the stream says x-ignore-shared: shared blocks carry no pages */
+	bool footers;         /* its sections end with footers (every machine type since QEMU 2.6) */
 	char machine[256];    /* the configuration section's machine type */
 	uint64_t data_pages, zero_pages;
 	uint64_t bytes;       /* of the stream, all read */

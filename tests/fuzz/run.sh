@@ -6,7 +6,8 @@
 #   sh tests/fuzz/run.sh [SECONDS] [WORKDIR] [TARGET...]   (from the top of the tree)
 # Targets: core (the core reader), layout (the layout loader), qmp (QMP
 # replies), monitor ('info mtree -f', 'info registers -a'), rawfiles (the raw
-# source's map and CPU files).  New inputs go to WORKDIR (default
+# source's map and CPU files), stream (QEMU's migration stream and the
+# registers taken from it).  New inputs go to WORKDIR (default
 # _build/fuzz), never into the seeds.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -14,7 +15,7 @@ top=$(pwd)
 secs=${1:-60}
 work=${2:-_build/fuzz}
 [ $# -ge 2 ] && shift 2 || shift $#
-targets=${*:-core layout qmp monitor rawfiles}
+targets=${*:-core layout qmp monitor rawfiles stream}
 mkdir -p "$work"
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE
@@ -37,6 +38,8 @@ for target in $targets; do
 		src="plugins/qemu/parse.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
 	rawfiles)
 		src="plugins/raw/rawfiles.c" inc="-I$top/plugins/raw" pkgs=json-c extra= ;;
+	stream)
+		src="plugins/qemu/stream.c plugins/qemu/vmstate.c" inc="-I$top/plugins/qemu -I$top/plugins" pkgs=json-c extra= ;;
 	*)
 		echo "run.sh: no fuzz target '$target'" >&2
 		exit 2 ;;
