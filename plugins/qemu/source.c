@@ -393,8 +393,27 @@ static int stream_file(struct guestcore_source *s)
 	return fd >= 0 ? fd : -errno;
 }
 
+/* What QEMU's QEMUCPUState note (440 bytes, QEMU 7.2) has and 'info
+ * registers' lacks: the segments' flags in full (it masks them) and
+ * kernel_gs_base.  Everything else it printed exactly. */
+static int take_cpustate(struct su_regs *r, const unsigned char *d)
+{
+	static const char *const segs[8] = { "cs", "ds", "es", "fs", "gs", "ss", "ldtr", "tr" };
+	char name[40];
+	int e = 0;
+
+	for (unsigned i = 0; i < 8 && !e; i++) {
+		uint32_t flags = le32(d + 152 + 24 * i + 8); /* selector, limit, flags, pad, base */
+
+		/* (Bits 8..23 are the attributes, which 'info registers' has right.) */
+		snprintf(name, sizeof(name), "reg.%s.desc_flags", segs[i]);
+		e = su_regs_set(r, name, flags, true);
+	}
+	return e ? e : su_regs_set(r, "reg.kernel_gs_base", le64(d + 432), true);
+}
+
 /* Walk the notes of the ELF core in FD (QEMU's own dump): each vCPU's
- * kernel_gs_base from its "QEMU" note, the "VMCOREINFO" note whole. */
+ * registers from its "QEMU" note, the "VMCOREINFO" note whole. */
 static int take_qemu_notes(struct guestcore_source *s, int fd)
 {
 	unsigned char eh[64], ph[56];
@@ -438,7 +457,7 @@ static int take_qemu_notes(struct guestcore_source *s, int fd)
 				break;
 			if (namesz == 5 && memcmp(name, "QEMU", 5) == 0 && descsz >= 440) {
 				if (cpu_grow(s, qemu_notes) < 0 ||
-				    su_regs_set(&s->cpus[qemu_notes], "reg.kernel_gs_base", le64(notes + name_end + 432), true) < 0) {
+				    take_cpustate(&s->cpus[qemu_notes], notes + name_end) < 0) {
 					free(notes);
 					return -ENOMEM;
 				}
@@ -460,8 +479,9 @@ static int take_qemu_notes(struct guestcore_source *s, int fd)
 }
 
 /* QEMU's own notes of a paused guest, from a dump-guest-memory of one page
- * (the guest stays as it is): what 'info registers' lacks of them
- * (kernel_gs_base) and the guest's VMCOREINFO. */
+ * (the guest stays as it is): the registers they hold, exact where 'info
+ * registers' rounds (the segments' flags) or is silent (kernel_gs_base),
+ * and the guest's VMCOREINFO. */
 static int qemu_notes(struct guestcore_source *s)
 {
 	json_object *args;

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Make a small Linux guest for the live tests in DIR (made if missing):
+# Debian's own kernel (the package linux-image-amd64 depends on), taken with
+# 'apt-get download' and unpacked with 'dpkg-deb -x' so that nothing is
+# installed into /boot, and an initramfs of busybox-static that mounts
+# /proc, /sys and /dev, loads qemu_fw_cfg (so that the kernel publishes its
+# VMCOREINFO note to QEMU's vmcoreinfo device) and says
+# "guestcore-guest-ready" on the serial console with the address of
+# entry_SYSCALL_64 (what LSTAR holds; Debian's System.map is a stub, so
+# the guest's own /proc/kallsyms tells).  DIR then holds vmlinuz, initrd.gz
+# and kernel-release.  Done once: a DIR that has them is left as it is.
+#   tests/qemu/linux-guest.sh DIR
+set -eu
+dir=$1
+[ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.gz" ] && [ -s "$dir/kernel-release" ] && exit 0
+mkdir -p "$dir"
+work=$(mktemp -d "$dir/.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+[ -n "$pkg" ] || { echo "linux-guest.sh: apt knows no linux-image-amd64: run 'apt-get update'" >&2; exit 1; }
+(cd "$work" && apt-get download "$pkg" busybox-static >/dev/null 2>"$work/apt.err") ||
+	{ echo "linux-guest.sh: apt-get download $pkg busybox-static failed: $(tail -1 "$work/apt.err")" >&2; exit 1; }
+dpkg-deb -x "$work"/linux-image-*.deb "$work/k"
+dpkg-deb -x "$work"/busybox-static_*.deb "$work/bb"
+release=$(ls "$work/k/lib/modules")
+mkdir -p "$work/ir/bin"
+cp "$work/bb/bin/busybox" "$work/ir/bin/busybox"
+cp "$work/k/lib/modules/$release/kernel/drivers/firmware/qemu_fw_cfg.ko" "$work/ir/"
+cat >"$work/ir/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sys /sys
+/bin/busybox mount -t devtmpfs dev /dev
+/bin/busybox insmod /qemu_fw_cfg.ko
+echo "guestcore-guest-ready $(/bin/busybox grep ' entry_SYSCALL_64$' /proc/kallsyms)" >/dev/ttyS0
+while :; do /bin/busybox sleep 1; done
+INIT
+chmod +x "$work/ir/init"
+(cd "$work/ir" && find . | "$work/bb/bin/busybox" cpio -o -H newc 2>/dev/null) | gzip -1 >"$work/initrd.gz"
+cp "$work/k/boot/vmlinuz-$release" "$work/vmlinuz"
+echo "$release" >"$work/kernel-release"
+for f in vmlinuz initrd.gz kernel-release; do mv "$work/$f" "$dir/$f"; done

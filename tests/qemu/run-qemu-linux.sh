@@ -1,0 +1,97 @@
+#!/bin/sh
+# A real Linux guest (Debian's own kernel with a busybox initramfs and
+# -device vmcoreinfo, made by tests/qemu/linux-guest.sh, TCG, 2 vCPUs):
+# - running, in snapshot mode: the guest's VMCOREINFO note is in the core,
+#   and the VBCPU MSRs are the kernel's (LSTAR is entry_SYSCALL_64 as the
+#   guest's /proc/kallsyms gives it, STAR, SFMASK, EFER, PAT, the APIC base);
+# - paused: QEMU's own dump, guestcore's through the monitor with QEMU's
+#   notes (auto on a paused guest) and through the stream (mode=pause) have
+#   the same memory, the same NT_PRSTATUS and QEMU CPU-state notes field by
+#   field (kernel_gs_base included) and the same VMCOREINFO note; the
+#   stream's MSRs equal the snapshot's.
+# Skipped (77) when qemu-system-x86_64 is not installed or the kernel cannot
+# be fetched (no apt, no network).
+set -eu
+. "$top_srcdir/tests/cli/testlib.sh"
+command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 not installed: skipped"; exit 77; }
+G="$GUESTCORE"
+. "$top_srcdir/tests/qemu/qemulib.sh"
+guest="${GUESTCORE_LINUX_GUEST:-$top_builddir/tests/linux-guest}"
+sh "$top_srcdir/tests/qemu/linux-guest.sh" "$guest" || { echo "no Linux guest to boot: skipped"; exit 77; }
+release=$(cat "$guest/kernel-release")
+
+start_qemu 0 -machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
+	-append "console=ttyS0 panic=-1 quiet" -device vmcoreinfo -serial file:"$T/console.log"
+i=0
+while ! grep -q guestcore-guest-ready "$T/console.log" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q guestcore-guest-ready "$T/console.log" && ok "the guest booted ($((i / 10)) s)" ||
+	{ not_ok "the guest did not boot within 120 s"; tail -20 "$T/console.log"; finish; exit 1; }
+syscall=$(sed -n 's/.*guestcore-guest-ready \([0-9a-f]*\) T entry_SYSCALL_64.*/\1/p' "$T/console.log")
+[ -n "$syscall" ] && ok "the guest says where entry_SYSCALL_64 is (0x$syscall)" || not_ok "no entry_SYSCALL_64 on the console"
+
+field() { # core note-name field: the field's values, one line per note
+	$G inspect "$1" | awk -v n="$2" -v f="$3" '/^  \[[0-9]+\] / { on = ($2 == n); next } on && $1 == f { print $2 }'
+}
+vmcoreinfo() { # core: the VMCOREINFO note's text
+	$G inspect "$1" | awk '/^  \[[0-9]+\] / { on = ($2 == "VMCOREINFO"); next } on'
+}
+msrs() { # core: the MSRs that stay as the kernel set them, per vCPU
+	for m in msrLSTAR msrSTAR msrSFMASK msrEFER msrPAT msrApicBase; do
+		printf '%s %s\n' "$m" "$(field "$1" VBCPU $m | tr '\n' ' ')"
+	done
+}
+
+# Running, in snapshot mode.
+run $G -v dump -s "qemu:qmp=$sock" --notes vbox,qemu -o "$T/snap.core"
+expect_rc 0 "snapshot of the running Linux guest"
+expect_in "$err" "mode snapshot" "the mode used is said"
+[ "$(status)" = running ] && ok "the guest runs on" || not_ok "guest is $(status)"
+vmcoreinfo "$T/snap.core" >"$T/snap.vmci"
+grep -Eq "^ *OSRELEASE=$release$" "$T/snap.vmci" && ok "the snapshot carries the guest's VMCOREINFO ($release)" ||
+	{ not_ok "no VMCOREINFO with OSRELEASE=$release"; head -3 "$T/snap.vmci"; }
+msrs "$T/snap.core" >"$T/snap.msrs"
+[ "$(field "$T/snap.core" VBCPU msrLSTAR | sort -u)" = "0x$syscall" ] &&
+	ok "LSTAR of both vCPUs is entry_SYSCALL_64" || { not_ok "LSTAR:"; cat "$T/snap.msrs"; }
+[ "$(field "$T/snap.core" VBCPU msrApicBase | tr '\n' ' ')" = "0xfee00900 0xfee00800 " ] &&
+	ok "the APIC base of each vCPU (the first one the bootstrap processor)" || { not_ok "APIC base:"; cat "$T/snap.msrs"; }
+for m in msrSTAR msrSFMASK msrPAT; do
+	v=$(field "$T/snap.core" VBCPU $m | sort -u)
+	[ -n "$v" ] && [ "$v" != 0x0 ] && [ "$(printf '%s\n' "$v" | wc -l)" -eq 1 ] && ok "$m is the kernel's ($v)" ||
+		not_ok "$m: $v"
+done
+efer=$(field "$T/snap.core" VBCPU msrEFER | sort -u)
+[ $((efer & 0x501)) -eq $((0x501)) ] && ok "EFER has SCE, LME and LMA ($efer)" || not_ok "EFER $efer"
+
+# Paused: QEMU's dump and guestcore's two ways.
+"$Q" "$sock2" '{"execute":"stop"}' >/dev/null
+"$Q" "$sock2" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$T/qemu.core\"}}" >/dev/null
+run $G -v dump -s "qemu:qmp=$sock" --notes qemu -o "$T/monitor.core"
+expect_rc 0 "auto on the paused guest"
+expect_in "$err" "mode pause (monitor)" "read through the monitor"
+run $G -v dump -s "qemu:qmp=$sock,mode=pause" --notes vbox,qemu -o "$T/stream.core"
+expect_rc 0 "mode=pause on the paused guest"
+expect_in "$err" "mode pause" "read through the stream"
+cpu_notes() { # core: NT_PRSTATUS, QEMU and VMCOREINFO notes, field by field
+	$G inspect "$1" | awk '/^  \[[0-9]+\] / { on = ($2 == "CORE" || $2 == "QEMU" || $2 == "VMCOREINFO");
+		if (on) print $2, $3, $4; next } on'
+}
+cpu_notes "$T/qemu.core" >"$T/qemu.notes"
+grep -q "^VMCOREINFO" "$T/qemu.notes" && ok "QEMU's own dump has VMCOREINFO" || not_ok "QEMU's dump lacks VMCOREINFO"
+[ "$(grep -c '^QEMU' "$T/qemu.notes")" -eq 2 ] && [ "$(grep -c '^CORE' "$T/qemu.notes")" -eq 2 ] &&
+	ok "QEMU's dump has NT_PRSTATUS and QEMU notes for 2 vCPUs" || not_ok "QEMU's notes: $(grep -c . "$T/qemu.notes") lines"
+grep -Eq 'kernel_gs_base +0x[1-9a-f]' "$T/qemu.notes" && ok "a kernel_gs_base is not zero" ||
+	echo "# both vCPUs were in the kernel: kernel_gs_base is 0 in QEMU's notes too"
+for c in monitor stream; do
+	same_memory "$T/$c.core" && ok "$c: every range of QEMU's dump is identical" || not_ok "$c: memory differs"
+	cpu_notes "$T/$c.core" >"$T/$c.notes"
+	diff -u "$T/qemu.notes" "$T/$c.notes" >"$T/$c.diff" &&
+		ok "$c: NT_PRSTATUS, QEMU CPU state and VMCOREINFO equal QEMU's, field by field" ||
+		{ not_ok "$c: the notes differ"; head -30 "$T/$c.diff"; }
+done
+msrs "$T/stream.core" >"$T/stream.msrs"
+diff -u "$T/snap.msrs" "$T/stream.msrs" >"$T/msrs.diff" && ok "the stream's MSRs equal the snapshot's" ||
+	{ not_ok "MSRs differ"; cat "$T/msrs.diff"; }
+"$Q" "$sock2" '{"execute":"cont"}' >/dev/null
+[ "$(status)" = running ] && ok "cont resumes the guest" || not_ok "guest is $(status)"
+stop_guest
+finish
