@@ -11,6 +11,9 @@ sh scripts/deps.sh --test
 
 [ -x configure ] && [ configure -nt configure.ac ] && [ configure -nt Makefile.am ] || ./autogen.sh
 jobs=$(nproc 2>/dev/null || echo 2)
+# The Linux guest of the live QEMU test, fetched once for every build here.
+GUESTCORE_LINUX_GUEST="$top/_build/linux-guest"
+export GUESTCORE_LINUX_GUEST
 
 build() { # dir configure-flags...
 	dir=$1

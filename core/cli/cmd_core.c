@@ -107,7 +107,40 @@ static bool parse_num(const char *s, uint64_t *ret)
 struct field_out {
 	const struct guestcore_note_layout *nl;
 	json_object *arr;
+	const char *unknown; /* this vCPU's line of the "unknown registers" note, or NULL */
 };
+
+/* The GUESTCORE note listing, per vCPU, the registers the source could not
+ * give (written as zeros): "vCPU N: reg.a reg.b" lines. */
+#define NOTE_UNKNOWN_REGISTERS 0x47430004u
+
+/* The line of the "unknown registers" note for vCPU CPU, or NULL. */
+static const char *unknown_line(const char *text, size_t len, uint64_t cpu)
+{
+	char head[40];
+	size_t hl = (size_t)snprintf(head, sizeof(head), "vCPU %" PRIu64 ":", cpu);
+
+	for (const char *t = text, *end = text + len; t < end;) {
+		const char *nl = memchr(t, '\n', (size_t)(end - t));
+		size_t l = nl ? (size_t)(nl - t) : (size_t)(end - t);
+		if (l > hl && memcmp(t, head, hl) == 0)
+			return t + hl;
+		t += l + 1;
+	}
+	return NULL;
+}
+
+/* True when BINDING is on LINE (up to its end of line). */
+static bool line_has(const char *line, const char *binding)
+{
+	size_t bl = strlen(binding);
+	const char *end = strchr(line, '\n');
+
+	for (const char *p = line; (p = strstr(p, binding)) && (!end || p < end); p += bl)
+		if (p[-1] == ' ' && (p[bl] == ' ' || p[bl] == '\n' || p[bl] == '\0'))
+			return true;
+	return false;
+}
 
 static void value_string(const struct guestcore_note_layout *nl, const struct guestcore_field_info *fi,
 			 const struct guestcore_field_value *v, char *buf, size_t sz)
@@ -147,6 +180,8 @@ static int print_field(void *ud, const struct guestcore_field_info *fi, const st
 	char val[512];
 
 	value_string(fo->nl, fi, v, val, sizeof(val));
+	if (fo->unknown && fi->binding && line_has(fo->unknown, fi->binding))
+		strncat(val, " (unknown: the source could not give it)", sizeof(val) - strlen(val) - 1);
 	if (fo->arr) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "field", json_object_new_string(fi->path));
@@ -194,6 +229,10 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 {
 	struct guestcore_core_info info = { .sz = sizeof(info) };
 	json_object *root = NULL, *segs = NULL, *notes = NULL;
+	const char *unknown_text = NULL;
+	size_t unknown_len = 0, n_seen = 0;
+	const struct guestcore_note_layout *seen[64]; /* layouts met so far, and how often */
+	uint64_t seen_count[64];
 
 	guestcore_core_info(core, &info);
 	process_core = info.virtual_addresses;
@@ -256,6 +295,15 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 	}
 	if (!json)
 		printf("Notes:\n");
+	/* guestcore's list of registers its source could not give, if any. */
+	for (size_t i = 0; i < info.notes; i++) {
+		struct guestcore_note_ref n = { .sz = sizeof(n) };
+		guestcore_core_note(core, i, &n);
+		if (n.type == NOTE_UNKNOWN_REGISTERS && strcmp(n.name, "GUESTCORE") == 0) {
+			unknown_text = (const char *)n.desc;
+			unknown_len = n.descsz;
+		}
+	}
 	for (size_t i = 0; i < info.notes; i++) {
 		struct guestcore_note_ref n = { .sz = sizeof(n) };
 		struct guestcore_layout_info li = { .sz = sizeof(li) };
@@ -264,6 +312,18 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 		struct field_out fo = { 0 };
 
 		guestcore_core_note(core, i, &n);
+		if (unknown_text && n.layout) {
+			/* The K-th note of a layout is vCPU K's. */
+			size_t l = 0;
+			while (l < n_seen && seen[l] != n.layout)
+				l++;
+			if (l == n_seen && n_seen < sizeof(seen) / sizeof(seen[0])) {
+				seen[n_seen] = n.layout;
+				seen_count[n_seen++] = 0;
+			}
+			if (l < n_seen)
+				fo.unknown = unknown_line(unknown_text, unknown_len, seen_count[l]++);
+		}
 		if (n.layout)
 			guestcore_note_layout_info(n.layout, &li);
 		if (json) {

@@ -27,6 +27,15 @@ struct gc_note {
 	uint64_t offset;      /* in the file */
 };
 
+struct gc_unknown {
+	uint32_t cpu;
+	char *binding;
+};
+
+/* The GUESTCORE note that lists, per vCPU, the registers the source could
+ * not give: text, one line per vCPU, "vCPU N: reg.a reg.b". */
+#define GC_NOTE_UNKNOWN_REGISTERS 0x47430004u
+
 struct gc_span {
 	uint64_t start, size;
 };
@@ -61,6 +70,10 @@ struct gc_dump {
 	size_t n_notes;
 	const struct guestcore_note_layout *gc_info, *gc_unreadable;
 	uint64_t unreadable_note_size; /* one per-unreadable note in the file */
+	/* Registers a note binds that the source could not give (written as
+	 * zeros, listed in the GUESTCORE "unknown registers" note). */
+	struct gc_unknown *unknown;
+	size_t n_unknown;
 	time_t created;
 
 	/* pages that could not be read */

@@ -183,6 +183,82 @@ static void nb_clear(struct guestcore_note_builder *nb)
 	nb->n_ov = 0;
 }
 
+/* ---- registers the source could not give ------------------------------------ */
+
+static int add_note(struct gc_dump *d, const struct guestcore_note_layout *nl, unsigned char *desc, uint64_t size);
+
+static int add_unknown(struct gc_dump *d, uint32_t cpu, const char *binding)
+{
+	struct gc_unknown *v;
+
+	for (size_t i = d->n_unknown; i-- > 0;)
+		if (d->unknown[i].cpu == cpu && strcmp(d->unknown[i].binding, binding) == 0)
+			return 0;
+	v = reallocarray(d->unknown, d->n_unknown + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	d->unknown = v;
+	v[d->n_unknown].cpu = cpu;
+	v[d->n_unknown].binding = strdup(binding);
+	if (!v[d->n_unknown].binding)
+		return -ENOMEM;
+	d->n_unknown++;
+	return 0;
+}
+
+static int cmp_unknown(const void *a, const void *b)
+{
+	const struct gc_unknown *x = a, *y = b;
+
+	return x->cpu != y->cpu ? (x->cpu < y->cpu ? -1 : 1) : strcmp(x->binding, y->binding);
+}
+
+/* The "unknown registers" note, when the note sets bound any register the
+ * source could not give: a text note, so that every reader can show it. */
+static int add_unknown_note(struct gc_dump *d)
+{
+	struct guestcore_note_layout *own;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (d->n_unknown == 0)
+		return 0;
+	qsort(d->unknown, d->n_unknown, sizeof(*d->unknown), cmp_unknown);
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_unknown; i++) {
+		if (i == 0 || d->unknown[i].cpu != d->unknown[i - 1].cpu)
+			fprintf(f, "%svCPU %" PRIu32 ":", i ? "\n" : "", d->unknown[i].cpu);
+		fprintf(f, " %s", d->unknown[i].binding);
+	}
+	fputc('\n', f);
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	own = calloc(1, sizeof(*own));
+	if (!own || !(own->note_name = strdup("GUESTCORE")) || !(own->id = strdup("guestcore.unknown-registers"))) {
+		if (own)
+			free(own->note_name);
+		free(own);
+		free(text);
+		return -ENOMEM;
+	}
+	own->n_type = GC_NOTE_UNKNOWN_REGISTERS;
+	own->name_format = GUESTCORE_NAME_ELF;
+	own->desc_align = 4;
+	if (add_note(d, own, (unsigned char *)text, len) < 0) {
+		free(own->note_name);
+		free(own->id);
+		free(own);
+		return -ENOMEM;
+	}
+	d->notes[d->n_notes - 1].own = own;
+	return 0;
+}
+
 /* ---- encoding one instance --------------------------------------------------- */
 
 struct value_ctx {
@@ -221,7 +297,12 @@ static int value_cb(void *ud, const char *binding, struct guestcore_value *ret)
 			return -ENOENT;
 		return 0;
 	}
-	return gc_source_value(c->nb->d, c->nb->instance, binding, ret, c->str, sizeof(c->str));
+	{
+		int r = gc_source_value(c->nb->d, c->nb->instance, binding, ret, c->str, sizeof(c->str));
+		if (r == -ENOENT && strncmp(binding, "reg.", 4) == 0 && add_unknown(c->nb->d, c->nb->instance, binding) < 0)
+			return -ENOMEM;
+		return r;
+	}
 }
 
 /* Encode NB into a fresh buffer. */
@@ -424,6 +505,8 @@ int gc_notes_build(struct gc_dump *d)
 			return r;
 	}
 	r = add_source_notes(d);
+	if (r == 0)
+		r = add_unknown_note(d);
 	if (r < 0)
 		return r;
 	d->gc_info = guestcore_layouts_find(d->layouts, "guestcore.info");
@@ -536,6 +619,11 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 
 void gc_notes_free(struct gc_dump *d)
 {
+	for (size_t i = 0; i < d->n_unknown; i++)
+		free(d->unknown[i].binding);
+	free(d->unknown);
+	d->unknown = NULL;
+	d->n_unknown = 0;
 	for (size_t i = 0; i < d->n_notes; i++) {
 		free(d->notes[i].desc);
 		if (d->notes[i].own) {

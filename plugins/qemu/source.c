@@ -360,6 +360,9 @@ static int describe_monitor(struct guestcore_source *s, char **names)
 		FAIL(s, "'info registers -a' names a vCPU past %d, the most the qemu source takes", QS_MAX_CPUS);
 		return r;
 	}
+	for (uint32_t i = 0; r == 0 && i < s->n_cpus; i++)
+		if (su_regs_set(&s->cpus[i], "reg.cr1", 0, false) < 0) /* no such register: QEMU stores 0 */
+			return -ENOMEM;
 	return r < 0 ? r : cs.err;
 }
 
@@ -394,14 +397,21 @@ static int stream_file(struct guestcore_source *s)
 }
 
 /* What QEMU's QEMUCPUState note (440 bytes, QEMU 7.2) has and 'info
- * registers' lacks: the segments' flags in full (it masks them) and
- * kernel_gs_base.  Everything else it printed exactly. */
+ * registers' lacks: the segments' flags in full (it masks them),
+ * kernel_gs_base, and r8 to r15 of a guest outside long mode (it prints the
+ * 32-bit registers only).  The rest it printed exactly. */
 static int take_cpustate(struct su_regs *r, const unsigned char *d)
 {
+	static const char *const gpr[18] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8",
+					     "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags" };
 	static const char *const segs[8] = { "cs", "ds", "es", "fs", "gs", "ss", "ldtr", "tr" };
 	char name[40];
 	int e = 0;
 
+	for (unsigned i = 0; i < 18 && !e; i++) {
+		snprintf(name, sizeof(name), "reg.%s", gpr[i]);
+		e = su_regs_set(r, name, le64(d + 8 + 8 * i), true);
+	}
 	for (unsigned i = 0; i < 8 && !e; i++) {
 		uint32_t flags = le32(d + 152 + 24 * i + 8); /* selector, limit, flags, pad, base */
 

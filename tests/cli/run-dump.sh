@@ -54,7 +54,7 @@ expect_rc 0 "--source-notes=drop"
 expect_not_in "$(notes "$T/nd.core")" "VMCOREINFO" "no VMCOREINFO with --source-notes=drop"
 run $G convert "$T/n.core" --notes vbox -o "$T/nc.core"
 expect_rc 0 "convert to vbox notes"
-[ "$(notes "$T/nc.core" | tr '\n' ' ')" = "VBCORE 0xb00 VBCPU 0xb01 VMCOREINFO 0x0 ACME 0x7 GUESTCORE 0x47430001 " ] &&
+[ "$(notes "$T/nc.core" | tr '\n' ' ')" = "VBCORE 0xb00 VBCPU 0xb01 VMCOREINFO 0x0 ACME 0x7 GUESTCORE 0x47430004 GUESTCORE 0x47430001 " ] &&
 	ok "convert keeps VMCOREINFO and the unknown note, and writes the register notes anew" ||
 	{ not_ok "notes after convert:"; notes "$T/nc.core"; }
 vmcoreinfo() { # core: the text of its VMCOREINFO note, as inspect prints it
@@ -62,6 +62,12 @@ vmcoreinfo() { # core: the text of its VMCOREINFO note, as inspect prints it
 }
 [ -n "$(vmcoreinfo "$T/n.core")" ] && [ "$(vmcoreinfo "$T/n.core")" = "$(vmcoreinfo "$T/nc.core")" ] &&
 	ok "VMCOREINFO is the same after convert" || not_ok "VMCOREINFO changed: $(vmcoreinfo "$T/nc.core")"
+# The registers no source could give are listed, and inspect marks them.
+run $G inspect "$T/nc.core"
+expect_in "$out" "vCPU 0: reg.apic_base reg.cstar" "the unknown-registers note lists what the input core lacks"
+expect_in "$out" "ext                      8192 bytes, all zero (unknown: the source could not give it)" \
+	"inspect marks a field the source could not give"
+expect_not_in "$(printf '%s\n' "$out" | grep ' rip ')" "unknown" "and not one it gave"
 run $G convert "$T/n.core" --notes vbox --source-notes=drop -o "$T/ncd.core"
 expect_not_in "$(notes "$T/ncd.core")" "ACME" "convert --source-notes=drop leaves them out"
 run $G dump -s "$src" --source-notes=maybe -o "$T/x.core"

@@ -288,7 +288,7 @@ static void test_round_trip_test_source(void)
 	CU_ASSERT_EQUAL(mmio, 1);
 
 	n = read_notes(&c, notes, 16);
-	CU_ASSERT_EQUAL_FATAL(n, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 9);
 	CU_ASSERT_STRING_EQUAL(notes[0].name, "VBCORE");
 	CU_ASSERT_STRING_EQUAL(notes[1].name, "VBCPU");
 	CU_ASSERT_STRING_EQUAL(notes[2].name, "VBCPU");
@@ -297,6 +297,7 @@ static void test_round_trip_test_source(void)
 	CU_ASSERT_STRING_EQUAL(notes[5].name, "QEMU");
 	CU_ASSERT_STRING_EQUAL(notes[6].name, "QEMU");
 	CU_ASSERT_STRING_EQUAL(notes[7].name, "GUESTCORE");
+	CU_ASSERT_STRING_EQUAL(notes[8].name, "GUESTCORE");
 	{
 		uint32_t core[6] = { 0xc01ac0de, 0x00010006, 24, 0x00010000, 0, 2 };
 		CU_ASSERT_EQUAL(notes[0].type, 0xb00);
@@ -321,8 +322,13 @@ static void test_round_trip_test_source(void)
 		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 152 + 8, 4), tp_reg(cpu, "reg.cs.desc_flags"));
 		CU_ASSERT_EQUAL(le(notes[5 + cpu].desc + 432, 8), tp_reg(cpu, "reg.kernel_gs_base"));
 	}
-	CU_ASSERT_EQUAL(notes[7].type, 0x47430001);
-	CU_ASSERT_EQUAL(le(notes[7].desc, 4), 0x47434f52);
+	/* The test source has no byte registers: VBCPU's XSAVE area is zeros,
+	 * and the "unknown registers" note says so for each vCPU. */
+	CU_ASSERT_EQUAL(notes[7].type, 0x47430004);
+	CU_ASSERT_EQUAL(notes[7].descsz, strlen("vCPU 0: reg.xsave\nvCPU 1: reg.xsave\n"));
+	CU_ASSERT_EQUAL(memcmp(notes[7].desc, "vCPU 0: reg.xsave\nvCPU 1: reg.xsave\n", notes[7].descsz), 0);
+	CU_ASSERT_EQUAL(notes[8].type, 0x47430001);
+	CU_ASSERT_EQUAL(le(notes[8].desc, 4), 0x47434f52);
 	core_close(&c);
 	CU_ASSERT_EQUAL(leftovers(), 0);
 }
