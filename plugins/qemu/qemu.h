@@ -37,6 +37,11 @@ int qs_cpu_from_stream(const struct qstream *st, uint32_t cpu, struct su_regs *r
 /* Where the guest put its VMCOREINFO ELF note, when the stream has a
  * "vmcoreinfo" device that holds one. */
 bool qs_vmcoreinfo_from_stream(const struct qstream *st, uint64_t *ret_paddr, uint32_t *ret_size);
+/* One ELF note (little-endian header, 4-byte padding) of LEN bytes at P, as
+ * a guest wrote it: 0 with its parts, -EPROTO when its sizes reach past LEN
+ * or its name is not a string of at most 63 bytes. */
+int qs_parse_note(const unsigned char *p, size_t len, const char **ret_name, uint32_t *ret_type,
+		  const unsigned char **ret_desc, uint32_t *ret_descsz);
 
 extern const struct guestcore_memory_source_ops qemu_source_ops;
 

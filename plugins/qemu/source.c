@@ -396,6 +396,22 @@ static int stream_file(struct guestcore_source *s)
 	return fd >= 0 ? fd : -errno;
 }
 
+/* The guest wrote its VMCOREINFO note: a malformed one is left out, said. */
+static void keep_vmcoreinfo(struct guestcore_source *s)
+{
+	const unsigned char *desc;
+	const char *name;
+	uint32_t type, descsz;
+
+	if (qs_parse_note(s->vmcoreinfo, s->vmcoreinfo_len, &name, &type, &desc, &descsz) == 0)
+		return;
+	free(s->vmcoreinfo);
+	s->vmcoreinfo = NULL;
+	s->vmcoreinfo_len = 0;
+	log_info(s, GUESTCORE_LOG_WARNING, "the guest's VMCOREINFO note is malformed (its sizes reach past it or "
+		 "its name is not a string): left out");
+}
+
 /* What QEMU's QEMUCPUState note (440 bytes, QEMU 7.2) has and 'info
  * registers' lacks: the segments' flags in full (it masks them),
  * kernel_gs_base, and r8 to r15 of a guest outside long mode (it prints the
@@ -524,6 +540,8 @@ static int qemu_notes(struct guestcore_source *s)
 	}
 	if (r == 0)
 		r = take_qemu_notes(s, fd);
+	if (r == 0 && s->vmcoreinfo)
+		keep_vmcoreinfo(s);
 	close(fd);
 	if (r < 0 && r != -EINTR && r != -ENOMEM) {
 		/* What they add is worth no failure: the core is whole without them. */
@@ -671,6 +689,7 @@ static int describe_stream(struct guestcore_source *s, char **names)
 			return -ENOMEM;
 		if (su_range_read(s->ranges, s->n_ranges, paddr, s->vmcoreinfo, size) == 0) {
 			s->vmcoreinfo_len = size;
+			keep_vmcoreinfo(s);
 		} else {
 			free(s->vmcoreinfo);
 			s->vmcoreinfo = NULL;
@@ -970,27 +989,20 @@ static int qs_get_register(struct guestcore_source *s, uint32_t cpu, const char 
 }
 
 /* The guest's VMCOREINFO note, as QEMU's dump writes it: the note the guest
- * published, name and type as they are. */
+ * published, name and type as they are (checked when it was taken). */
 static int qs_get_note(struct guestcore_source *s, uint64_t i, struct guestcore_source_note *ret)
 {
-	uint32_t namesz, descsz;
-	uint64_t desc_off;
+	const unsigned char *desc;
+	const char *name;
+	uint32_t type, descsz;
 
-	if (i > 0 || !s->vmcoreinfo || s->vmcoreinfo_len < 12)
+	if (i > 0 || !s->vmcoreinfo || qs_parse_note(s->vmcoreinfo, s->vmcoreinfo_len, &name, &type, &desc, &descsz) < 0)
 		return -ENOENT;
-	namesz = le32(s->vmcoreinfo);
-	descsz = le32(s->vmcoreinfo + 4);
-	desc_off = 12 + (((uint64_t)namesz + 3) & ~3ull);
-	if (namesz == 0 || namesz > 64 || s->vmcoreinfo[12 + namesz - 1] != '\0' || desc_off + descsz > s->vmcoreinfo_len) {
-		FAIL(s, "the guest's VMCOREINFO note is malformed (name of %" PRIu32 " bytes, descriptor of %" PRIu32
-			" in %zu): the guest wrote a broken note", namesz, descsz, s->vmcoreinfo_len);
-		return -EPROTO;
-	}
 	if (!GUESTCORE_STRUCT_HAS(ret, struct guestcore_source_note, desc_size))
 		return -EINVAL;
-	ret->type = le32(s->vmcoreinfo + 8);
-	ret->name = (const char *)s->vmcoreinfo + 12;
-	ret->desc = s->vmcoreinfo + desc_off;
+	ret->type = type;
+	ret->name = name;
+	ret->desc = desc;
 	ret->desc_size = descsz;
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* What the qemu source takes from the device sections of a migration
  * stream (stream.h): each vCPU's registers by vocabulary name from its
  * "cpu" and "apic" sections (field names as QEMU's own description gives
- * them, no offsets), an XSAVE image of its FPU, SSE and AVX state, and where
- * the guest's VMCOREINFO note is (the "vmcoreinfo" device). */
+ * them, no offsets), an XSAVE image of its FPU, SSE and AVX state, where
+ * the guest's VMCOREINFO note is (the "vmcoreinfo" device), and the check
+ * of that note, which the guest wrote. */
 #include "config.h"
 
 #include <errno.h>
@@ -213,4 +214,26 @@ bool qs_vmcoreinfo_from_stream(const struct qstream *st, uint64_t *ret_paddr, ui
 	*ret_paddr = paddr;
 	*ret_size = (uint32_t)size;
 	return true;
+}
+
+int qs_parse_note(const unsigned char *p, size_t len, const char **ret_name, uint32_t *ret_type,
+		  const unsigned char **ret_desc, uint32_t *ret_descsz)
+{
+	uint32_t namesz, descsz;
+	uint64_t desc_off;
+
+	if (!p || len < 12)
+		return -EPROTO;
+	namesz = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	descsz = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+	desc_off = 12 + (((uint64_t)namesz + 3) & ~3ull);
+	/* Sizes first, then the name inside them. */
+	if (namesz == 0 || namesz > 64 || desc_off + descsz > len || p[12 + namesz - 1] != '\0' ||
+	    strlen((const char *)p + 12) + 1 != namesz)
+		return -EPROTO;
+	*ret_name = (const char *)p + 12;
+	*ret_type = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16 | (uint32_t)p[11] << 24;
+	*ret_desc = p + desc_off;
+	*ret_descsz = descsz;
+	return 0;
 }

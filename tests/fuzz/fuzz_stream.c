@@ -1,6 +1,7 @@
 /* libFuzzer target: any bytes as a QEMU migration stream, through
  * plugins/qemu/stream.c into a memory file, then every vCPU's registers and
- * the VMCOREINFO place through plugins/qemu/vmstate.c.  The input arrives
+ * the VMCOREINFO place through plugins/qemu/vmstate.c, and as the
+ * VMCOREINFO note a guest wrote (qs_parse_note).  The input arrives
  * in pieces whose sizes the input's first byte picks, as a pipe gives
  * them. */
 #include <errno.h>
@@ -47,6 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
+	{
+		/* The same bytes as a guest's VMCOREINFO note. */
+		const unsigned char *desc;
+		const char *name;
+		uint32_t type, dsz;
+		if (qs_parse_note(data, size, &name, &type, &desc, &dsz) == 0 &&
+		    (desc + dsz > data + size || strlen(name) >= 64))
+			abort();
+	}
 	/* Most inputs as one piece; some a byte or a few at a time. */
 	in.piece = data[0] < 0xf0 ? 0 : (size_t)(data[0] & 0x0f) + 1;
 	if (fd < 0)

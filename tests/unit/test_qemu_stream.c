@@ -355,6 +355,37 @@ static void test_corrupt(void)
 	corrupt("full.bin", "\x7e\0\0\0\x0a", 5, "\x7e\0\0\0\x0b", -EPROTO, "footer of another section");
 }
 
+/* The VMCOREINFO note a guest wrote: taken when whole, refused when its
+ * sizes reach past it or its name is no string. */
+static void test_guest_note(void)
+{
+	unsigned char n[64] = { 11, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 'V', 'M', 'C', 'O', 'R', 'E', 'I', 'N', 'F', 'O', 0, 0,
+				'A', '=', '1', '\n', '\n' };
+	const unsigned char *desc;
+	const char *name;
+	uint32_t type, size;
+
+	CU_ASSERT_EQUAL_FATAL(qs_parse_note(n, 32, &name, &type, &desc, &size), 0);
+	CU_ASSERT_STRING_EQUAL(name, "VMCOREINFO");
+	CU_ASSERT_EQUAL(type, 0);
+	CU_ASSERT_EQUAL(size, 5);
+	CU_ASSERT_EQUAL(memcmp(desc, "A=1\n\n", 5), 0);
+	CU_ASSERT_EQUAL(qs_parse_note(n, 28, &name, &type, &desc, &size), -EPROTO); /* descriptor cut */
+	CU_ASSERT_EQUAL(qs_parse_note(n, 11, &name, &type, &desc, &size), -EPROTO); /* header cut */
+	n[0] = 64; /* a name past the note: checked before it is read */
+	CU_ASSERT_EQUAL(qs_parse_note(n, 32, &name, &type, &desc, &size), -EPROTO);
+	n[0] = 0xff, n[1] = 0xff, n[2] = 0xff, n[3] = 0xff;
+	CU_ASSERT_EQUAL(qs_parse_note(n, 32, &name, &type, &desc, &size), -EPROTO);
+	n[0] = 11, n[1] = n[2] = n[3] = 0;
+	n[4] = 0xff, n[5] = 0xff, n[6] = 0xff, n[7] = 0xff; /* a descriptor of 4 GiB */
+	CU_ASSERT_EQUAL(qs_parse_note(n, 32, &name, &type, &desc, &size), -EPROTO);
+	n[4] = 5, n[5] = n[6] = n[7] = 0;
+	n[22] = 'X'; /* no NUL at the name's end */
+	CU_ASSERT_EQUAL(qs_parse_note(n, 32, &name, &type, &desc, &size), -EPROTO);
+	n[22] = 0, n[15] = 0; /* a NUL inside the name */
+	CU_ASSERT_EQUAL(qs_parse_note(n, 32, &name, &type, &desc, &size), -EPROTO);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -364,6 +395,7 @@ int main(void)
 		{ "QEMU 7.2's stream of a paused 2-vCPU guest", test_qemu_72 },
 		{ "truncated at every byte", test_truncated },
 		{ "corrupted in each part", test_corrupt },
+		{ "the guest's VMCOREINFO note, whole or broken", test_guest_note },
 		CU_TEST_INFO_NULL,
 	};
 
