@@ -17,7 +17,10 @@
  *             QEMU will not migrate (a migration blocker), the monitor's
  *             'info registers -a' and pmemsave do, with fewer registers.
  *   auto      snapshot for a running guest when QEMU and the kernel offer
- *             it, else pause; it says which.
+ *             it, else pause; it says which.  A guest its user paused is
+ *             read through the monitor (a migration would leave it in
+ *             QEMU's "postmigrate" state), with QEMU's own notes from a
+ *             one-page dump-guest-memory for what 'info registers' lacks.
  * QMP through qmp.c (every exchange has a deadline), the monitor's text
  * through parse.c, and a resume guard (guard.c) started at open: pause()
  * arms it and stops the guest only when it was running, resume() continues
