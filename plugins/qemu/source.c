@@ -60,6 +60,12 @@
 enum qs_mode { QS_AUTO, QS_SNAPSHOT, QS_PAUSE };
 static const char *const mode_names[] = { "auto", "snapshot", "pause" };
 
+struct qs_cpu {
+	struct su_regs regs;
+	unsigned char *xsave;  /* from the stream, or NULL */
+	size_t xsave_len;
+};
+
 struct guestcore_source {
 	const struct guestcore_host_api *host;
 	struct qmp q;
@@ -75,14 +81,12 @@ struct guestcore_source {
 	struct guestcore_range ranges[QS_MAX_RANGES];
 	bool range_own_fd[QS_MAX_RANGES]; /* fetched with pmemsave: closed at close */
 	size_t n_ranges;
-	struct su_regs *cpus;
+	struct qs_cpu *cpus;
 	uint32_t n_cpus;
 	enum qs_mode mode;
 	bool snapshot;         /* background-snapshot prepared in pause() */
 	struct qmigrate mig;
 	struct qstream st;     /* its mem_fd is the unnamed file of the stream's RAM */
-	unsigned char **xsave; /* per vCPU, from the stream */
-	size_t *xsave_len;
 	unsigned char *vmcoreinfo; /* the guest's VMCOREINFO note, whole */
 	size_t vmcoreinfo_len;
 	const char *used;      /* the mode as run: "snapshot", "pause" or "pause (monitor)" */
@@ -136,7 +140,7 @@ struct cpu_sink {
 static int cpu_grow(struct guestcore_source *s, uint32_t cpu)
 {
 	if (cpu >= s->n_cpus) {
-		struct su_regs *n = realloc(s->cpus, ((size_t)cpu + 1) * sizeof(*n));
+		struct qs_cpu *n = realloc(s->cpus, ((size_t)cpu + 1) * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
 		memset(n + s->n_cpus, 0, ((size_t)cpu + 1 - s->n_cpus) * sizeof(*n));
@@ -151,7 +155,7 @@ static void cpu_set(struct qs_cpu_sink *sk, int cpu, const char *name, uint64_t 
 	struct cpu_sink *c = (struct cpu_sink *)sk;
 	struct guestcore_source *s = c->s;
 
-	if (cpu_grow(s, (uint32_t)cpu) < 0 || su_regs_set(&s->cpus[cpu], name, v, true) < 0)
+	if (cpu_grow(s, (uint32_t)cpu) < 0 || su_regs_set(&s->cpus[cpu].regs, name, v, true) < 0)
 		c->err = -ENOMEM;
 }
 
@@ -364,7 +368,7 @@ static int describe_monitor(struct guestcore_source *s, char **names)
 		return r;
 	}
 	for (uint32_t i = 0; r == 0 && i < s->n_cpus; i++)
-		if (su_regs_set(&s->cpus[i], "reg.cr1", 0, false) < 0) /* no such register: QEMU stores 0 */
+		if (su_regs_set(&s->cpus[i].regs, "reg.cr1", 0, false) < 0) /* no such register: QEMU stores 0 */
 			return -ENOMEM;
 	return r < 0 ? r : cs.err;
 }
@@ -379,24 +383,22 @@ static int stream_file(struct guestcore_source *s)
 	if (!dir || !*dir)
 		dir = "/var/tmp";
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-		FAIL(s, "cannot make a temporary file for the guest's memory in %s: %s: set TMPDIR to a writable "
-			"directory with room for the guest's RAM", dir, strerror(errno));
-		return -errno;
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		/* A file system without O_TMPFILE: a name unlinked at once. */
+		if (asprintf(&path, "%s/guestcore-stream-XXXXXX", dir) < 0)
+			return -ENOMEM;
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+		free(path);
 	}
-	/* A file system without O_TMPFILE: a name unlinked at once. */
-	if (asprintf(&path, "%s/guestcore-stream-XXXXXX", dir) < 0)
-		return -ENOMEM;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd >= 0)
-		unlink(path);
-	else
+	if (fd < 0) {
+		int e = errno;
 		FAIL(s, "cannot make a temporary file for the guest's memory in %s: %s: set TMPDIR to a writable "
-			"directory with room for the guest's RAM", dir, strerror(errno));
-	free(path);
-	return fd >= 0 ? fd : -errno;
+			"directory with room for the guest's RAM", dir, strerror(e));
+		return -e;
+	}
+	return fd;
 }
 
 /* The guest wrote its VMCOREINFO note: a malformed one is left out, said. */
@@ -486,7 +488,7 @@ static int take_qemu_notes(struct guestcore_source *s, int fd)
 				break;
 			if (namesz == 5 && memcmp(name, "QEMU", 5) == 0 && descsz >= 440) {
 				if (cpu_grow(s, qemu_notes) < 0 ||
-				    take_cpustate(&s->cpus[qemu_notes], notes + name_end) < 0) {
+				    take_cpustate(&s->cpus[qemu_notes].regs, notes + name_end) < 0) {
 					free(notes);
 					return -ENOMEM;
 				}
@@ -657,29 +659,19 @@ static int describe_stream(struct guestcore_source *s, char **names)
 		rg->file_offset += b->offset;
 	}
 	for (uint32_t cpu = 0; qstream_device(&s->st, "cpu", cpu); cpu++) {
-		unsigned char **x;
-		size_t *xl;
+		struct qs_cpu *c;
 
 		if (cpu >= QS_MAX_CPUS) {
 			FAIL(s, "QEMU's migration stream has more than %d vCPUs, the most the qemu source takes", QS_MAX_CPUS);
 			return -E2BIG;
 		}
-		/* The XSAVE tables first: close() frees n_cpus of them. */
-		x = realloc(s->xsave, ((size_t)cpu + 1) * sizeof(*x));
-		if (x)
-			s->xsave = x;
-		xl = realloc(s->xsave_len, ((size_t)cpu + 1) * sizeof(*xl));
-		if (xl)
-			s->xsave_len = xl;
-		if (!x || !xl)
-			return -ENOMEM;
-		s->xsave[cpu] = NULL;
 		if (cpu_grow(s, cpu) < 0)
 			return -ENOMEM;
-		r = qs_cpu_from_stream(&s->st, cpu, &s->cpus[cpu], &s->xsave[cpu], &s->xsave_len[cpu]);
+		c = &s->cpus[cpu];
+		r = qs_cpu_from_stream(&s->st, cpu, &c->regs, &c->xsave, &c->xsave_len);
 		if (r < 0)
 			return r;
-		if (s->xsave[cpu] && su_regs_set(&s->cpus[cpu], "reg.xsave_size", s->xsave_len[cpu], true) < 0)
+		if (c->xsave && su_regs_set(&c->regs, "reg.xsave_size", c->xsave_len, true) < 0)
 			return -ENOMEM;
 	}
 	if (s->n_cpus == 0) {
@@ -702,6 +694,15 @@ static int describe_stream(struct guestcore_source *s, char **names)
 	return 0;
 }
 
+/* The monitor way: 'info registers', pmemsave, then QEMU's own notes. */
+static int describe_via_monitor(struct guestcore_source *s, char **names)
+{
+	int r = describe_monitor(s, names);
+
+	s->used = "pause (monitor)";
+	return r == 0 ? qemu_notes(s) : r;
+}
+
 static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *info)
 {
 	if (!s->described) {
@@ -715,10 +716,7 @@ static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *
 		if (r == 0 && !s->snapshot && !s->stopped_by_us && s->mode == QS_AUTO) {
 			/* Paused by its user: a migration would leave it in QEMU's
 			 * "postmigrate" state (mode=pause takes that). */
-			r = describe_monitor(s, names);
-			if (r == 0)
-				r = qemu_notes(s);
-			s->used = "pause (monitor)";
+			r = describe_via_monitor(s, names);
 		} else if (r == 0) {
 			r = describe_stream(s, names);
 			s->used = s->snapshot ? "snapshot" : "pause";
@@ -729,10 +727,7 @@ static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *
 				log_info(s, GUESTCORE_LOG_WARNING, note);
 				for (size_t i = 0; i < s->n_ranges; i++)
 					s->ranges[i].fd = -1;
-				r = describe_monitor(s, names);
-				if (r == 0)
-					r = qemu_notes(s);
-				s->used = "pause (monitor)";
+				r = describe_via_monitor(s, names);
 			}
 		}
 		for (size_t i = 0; i < s->n_ranges; i++)
@@ -768,12 +763,9 @@ static void qs_close(struct guestcore_source *s)
 	if (s->mig.q)
 		restore_settings(s);
 	for (uint32_t i = 0; i < s->n_cpus; i++) {
-		su_regs_free(&s->cpus[i]);
-		if (s->xsave)
-			free(s->xsave[i]);
+		su_regs_free(&s->cpus[i].regs);
+		free(s->cpus[i].xsave);
 	}
-	free(s->xsave);
-	free(s->xsave_len);
 	free(s->cpus);
 	free(s->vmcoreinfo);
 	qstream_free(&s->st);
@@ -988,7 +980,7 @@ static int qs_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t 
 
 static int qs_get_register(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
 {
-	return cpu < s->n_cpus ? su_regs_get(&s->cpus[cpu], name, ret) : -ENOENT;
+	return cpu < s->n_cpus ? su_regs_get(&s->cpus[cpu].regs, name, ret) : -ENOENT;
 }
 
 /* The guest's VMCOREINFO note, as QEMU's dump writes it: the note the guest
@@ -1013,10 +1005,10 @@ static int qs_get_note(struct guestcore_source *s, uint64_t i, struct guestcore_
 static int qs_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const char *name, const void **ret_data,
 				 size_t *ret_len)
 {
-	if (cpu >= s->n_cpus || !s->xsave || !s->xsave[cpu] || strcmp(name, "reg.xsave") != 0)
+	if (cpu >= s->n_cpus || !s->cpus[cpu].xsave || strcmp(name, "reg.xsave") != 0)
 		return -ENOENT;
-	*ret_data = s->xsave[cpu];
-	*ret_len = s->xsave_len[cpu];
+	*ret_data = s->cpus[cpu].xsave;
+	*ret_len = s->cpus[cpu].xsave_len;
 	return 0;
 }
 
