@@ -187,6 +187,35 @@ static void nb_clear(struct guestcore_note_builder *nb)
 
 static int add_note(struct gc_dump *d, const struct guestcore_note_layout *nl, unsigned char *desc, uint64_t size);
 
+/* Add a note no layout file describes (a source's note, the host's text
+ * note): ELF form, 4-byte padding, descriptor DESC as it is (taken; freed on
+ * failure), under a layout made for it and freed with the note. */
+static int add_own_note(struct gc_dump *d, const char *name, uint32_t type, const char *id, unsigned char *desc,
+			uint64_t size)
+{
+	struct guestcore_note_layout *own = calloc(1, sizeof(*own));
+
+	if (!own || !(own->note_name = strdup(name)) || !(own->id = strdup(id))) {
+		if (own)
+			free(own->note_name);
+		free(own);
+		free(desc);
+		return -ENOMEM;
+	}
+	own->n_type = type;
+	own->name_format = GUESTCORE_NAME_ELF;
+	own->desc_align = 4;
+	own->repeat = GUESTCORE_REPEAT_ONCE;
+	if (add_note(d, own, desc, size) < 0) { /* it freed DESC */
+		free(own->note_name);
+		free(own->id);
+		free(own);
+		return -ENOMEM;
+	}
+	d->notes[d->n_notes - 1].own = own;
+	return 0;
+}
+
 static int add_unknown(struct gc_dump *d, uint32_t cpu, const char *binding)
 {
 	struct gc_unknown *v;
@@ -217,7 +246,6 @@ static int cmp_unknown(const void *a, const void *b)
  * source could not give: a text note, so that every reader can show it. */
 static int add_unknown_note(struct gc_dump *d)
 {
-	struct guestcore_note_layout *own;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -238,25 +266,8 @@ static int add_unknown_note(struct gc_dump *d)
 		free(text);
 		return -ENOMEM;
 	}
-	own = calloc(1, sizeof(*own));
-	if (!own || !(own->note_name = strdup("GUESTCORE")) || !(own->id = strdup("guestcore.unknown-registers"))) {
-		if (own)
-			free(own->note_name);
-		free(own);
-		free(text);
-		return -ENOMEM;
-	}
-	own->n_type = GC_NOTE_UNKNOWN_REGISTERS;
-	own->name_format = GUESTCORE_NAME_ELF;
-	own->desc_align = 4;
-	if (add_note(d, own, (unsigned char *)text, len) < 0) {
-		free(own->note_name);
-		free(own->id);
-		free(own);
-		return -ENOMEM;
-	}
-	d->notes[d->n_notes - 1].own = own;
-	return 0;
+	return add_own_note(d, "GUESTCORE", GC_NOTE_UNKNOWN_REGISTERS, "guestcore.unknown-registers",
+			    (unsigned char *)text, len);
 }
 
 /* ---- encoding one instance --------------------------------------------------- */
@@ -442,7 +453,6 @@ static int add_source_notes(struct gc_dump *d)
 		return 0;
 	for (uint64_t i = 0;; i++) {
 		struct guestcore_source_note sn = { .size = sizeof(sn) };
-		struct guestcore_note_layout *own;
 		unsigned char *desc;
 		int r = d->src->get_note(d->source, i, &sn);
 
@@ -463,28 +473,13 @@ static int add_source_notes(struct gc_dump *d)
 		    guestcore_layouts_match(d->layouts, sn.name, sn.type, d->info.e_machine))
 			continue;
 		bytes += sn.desc_size;
-		own = calloc(1, sizeof(*own));
 		desc = malloc(sn.desc_size ? sn.desc_size : 1);
-		if (!own || !desc || !(own->note_name = strdup(sn.name)) || !(own->id = strdup("source"))) {
-			if (own)
-				free(own->note_name);
-			free(own);
-			free(desc);
+		if (!desc)
 			return -ENOMEM;
-		}
-		own->n_type = sn.type;
-		own->name_format = GUESTCORE_NAME_ELF;
-		own->desc_align = 4;
-		own->repeat = GUESTCORE_REPEAT_ONCE;
 		memcpy(desc, sn.desc, sn.desc_size);
-		r = add_note(d, own, desc, sn.desc_size);
-		if (r < 0) {
-			free(own->note_name);
-			free(own->id);
-			free(own);
+		r = add_own_note(d, sn.name, sn.type, "source", desc, sn.desc_size);
+		if (r < 0)
 			return r;
-		}
-		d->notes[d->n_notes - 1].own = own;
 	}
 }
 
