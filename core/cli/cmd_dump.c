@@ -124,12 +124,48 @@ static bool split_sets(char *arg, const char ***ret)
 	return v != NULL;
 }
 
+static const char *const compress_names[] = {
+	[GUESTCORE_COMPRESS_DEFAULT] = "zstd", [GUESTCORE_COMPRESS_ZSTD] = "zstd", [GUESTCORE_COMPRESS_ZLIB] = "zlib",
+	[GUESTCORE_COMPRESS_LZO] = "lzo", [GUESTCORE_COMPRESS_SNAPPY] = "snappy", [GUESTCORE_COMPRESS_NONE] = "none",
+};
+
+static const char *compress_name(int c)
+{
+	return c >= 0 && (size_t)c < sizeof(compress_names) / sizeof(compress_names[0]) ? compress_names[c] : "?";
+}
+
+/* "ALGO" or "ALGO:LEVEL" */
+static bool parse_compress(const char *arg, struct guestcore_dump_opts *o)
+{
+	const char *colon = strchr(arg, ':');
+	size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+
+	for (size_t i = 1; i < sizeof(compress_names) / sizeof(compress_names[0]); i++)
+		if (strlen(compress_names[i]) == len && strncmp(arg, compress_names[i], len) == 0) {
+			o->compression = (int)i;
+			o->compression_level = 0;
+			if (colon) {
+				char *end;
+				long v;
+
+				errno = 0;
+				v = strtol(colon + 1, &end, 10);
+				if (!colon[1] || *end || errno || v == 0 || v < -100 || v > 100)
+					return false;
+				o->compression_level = (int)v;
+			}
+			return true;
+		}
+	return false;
+}
+
 static void dump_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: guestcore dump --source NAME:SPEC [--notes SETS] -o OUT [OPTION]...\n"
-		"Write an ELF core of a guest: its memory as one PT_LOAD per range (MMIO ranges\n"
-		"without file bytes) and the notes of each note set, then guestcore's own notes.\n"
+		"Write a core of a guest: the notes of each note set, then guestcore's own notes,\n"
+		"and its memory; as an ELF core (one PT_LOAD per range, MMIO ranges without file\n"
+		"bytes) or a kdump-compressed file (each RAM or ROM page compressed on its own).\n"
 		"\n"
 		"  -s, --source=NAME:SPEC   memory source plugin and its arguments, for example\n"
 		"                           raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386]\n"
@@ -138,6 +174,11 @@ static void dump_usage(FILE *out)
 		"  -o, --output=OUT         the core file; written as an unnamed file in its\n"
 		"                           directory and linked into place only when complete\n"
 		"  -f, --force              replace OUT if it exists (a regular file only)\n"
+		"  -F, --format=FORMAT      elf (default): for gdb, Volatility, MemProcFS and\n"
+		"                           VirtualBox's readers; kdump: the kdump-compressed\n"
+		"                           file of makedumpfile, for crash and makedumpfile\n"
+		"  -z, --compress=ALGO[:LEVEL]  kdump page compression: zstd (default, level 1),\n"
+		"                           zlib (level 1), lzo, snappy or none\n"
 		"      --strict             fail when any page cannot be read\n"
 		"      --digest             record an XXH3-128 digest of every segment in the\n"
 		"                           GUESTCORE notes (hashed as it is copied, one thread)\n"
@@ -174,6 +215,8 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		{ "notes", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "compress", required_argument, NULL, 'z' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "digest", no_argument, NULL, 'D' },
 		{ "elf-class", required_argument, NULL, 'c' },
@@ -193,7 +236,9 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	char msg[1024];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "s:n:o:fP:h", opts, NULL)) != -1) {
+	bool compress_given = false;
+
+	while ((c = getopt_long(argc, argv, "s:n:o:fF:z:P:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o.source = optarg;
@@ -214,6 +259,25 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			break;
 		case 'S':
 			o.strict = true;
+			break;
+		case 'F':
+			if (strcmp(optarg, "elf") == 0)
+				o.format = GUESTCORE_FORMAT_ELF;
+			else if (strcmp(optarg, "kdump") == 0)
+				o.format = GUESTCORE_FORMAT_KDUMP;
+			else {
+				cli_error("dump: --format takes elf or kdump");
+				free(sets);
+				return GC_EXIT_USAGE;
+			}
+			break;
+		case 'z':
+			if (!parse_compress(optarg, &o)) {
+				cli_error("dump: --compress takes zstd[:LEVEL], zlib[:LEVEL], lzo, snappy or none");
+				free(sets);
+				return GC_EXIT_USAGE;
+			}
+			compress_given = true;
 			break;
 		case 'D':
 			o.digest = true;
@@ -289,6 +353,11 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		free(sets);
 		return GC_EXIT_USAGE;
 	}
+	if (compress_given && o.format != GUESTCORE_FORMAT_KDUMP) {
+		cli_error("dump: --compress is for --format kdump (an ELF core is not compressed)");
+		free(sets);
+		return GC_EXIT_USAGE;
+	}
 	o.note_sets = sets;
 	if (prog.mode == PROGRESS_AUTO)
 		prog.mode = isatty(STDERR_FILENO) ? PROGRESS_BAR : PROGRESS_NONE;
@@ -335,10 +404,16 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			human((uint64_t)st.st_blocks * 512, disk, sizeof(disk));
 		else
 			snprintf(disk, sizeof(disk), "?");
-		printf("%s: ELF%d %s core, %u vCPUs, %" PRIu64 " segments, %s of memory, %" PRIu64
-		       " notes, %s on disk\n", o.output, res.elf_class,
-		       cli_machine_name(res.e_machine) ? cli_machine_name(res.e_machine) : "guest",
-		       res.cpu_count, res.ranges, mem, res.notes, disk);
+		if (res.format == GUESTCORE_FORMAT_KDUMP)
+			printf("%s: kdump-compressed %s core (%s), %u vCPUs, %" PRIu64 " ranges, %s of memory, %"
+			       PRIu64 " notes, %s on disk\n", o.output,
+			       cli_machine_name(res.e_machine) ? cli_machine_name(res.e_machine) : "guest",
+			       compress_name(o.compression), res.cpu_count, res.ranges, mem, res.notes, disk);
+		else
+			printf("%s: ELF%d %s core, %u vCPUs, %" PRIu64 " segments, %s of memory, %" PRIu64
+			       " notes, %s on disk\n", o.output, res.elf_class,
+			       cli_machine_name(res.e_machine) ? cli_machine_name(res.e_machine) : "guest",
+			       res.cpu_count, res.ranges, mem, res.notes, disk);
 		if (res.unreadable_ranges)
 			cli_warning("%" PRIu64 " bytes in %" PRIu64 " ranges could not be read: they hold zeros and "
 				    "are listed in the GUESTCORE notes (--strict makes this a failure)",
@@ -374,8 +449,9 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
 			       "ranges (ascending, whatever IN's order), its register notes (VBCPU, QEMU,\n"
 			       "NT_PRSTATUS) the registers; its notes no layout describes (VMCOREINFO,\n"
 			       "any note guestcore does not know) are kept unless --source-notes=drop.\n"
+			       "IN is an ELF core or a kdump-compressed file (plain or flattened).\n"
 			       "'guestcore dump --source elfcore:IN' does the same; every dump option\n"
-			       "applies (see 'guestcore dump --help').\n"
+			       "applies (see 'guestcore dump --help'), --format kdump included.\n"
 			       "  guestcore convert qemu.core -o vbox.core --notes vbox\n"
 			       "  guestcore convert vbox.core -o qemu.core --notes qemu\n");
 			return GC_EXIT_OK;

@@ -1,11 +1,13 @@
 /* The dump inside libguestcore: one struct shared by the source wrapper
  * (dump_source.c), the note builder (dump_notes.c), the memory copy
- * (dump_copy.c) and the ELF writer (dump_write.c). */
+ * (dump_copy.c), the entry point and output file (dump_write.c) and the two
+ * containers, ELF (elf/write.c) and kdump-compressed (kdump/write.c). */
 #ifndef GUESTCORE_DUMP_H
 #define GUESTCORE_DUMP_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 
 #include "layout.h"
 #include "outfile.h"
@@ -40,8 +42,22 @@ struct gc_span {
 	uint64_t start, size;
 };
 
+struct gc_dump;
+
+/* A container: how the file is laid out around the same source and notes.
+ * layout() fixes every size the notes and headers need and sets
+ * notes_offset; write() fills the open unnamed file (d->fd) and sets
+ * file_size; the caller links it into place. */
+struct gc_container {
+	const char *name;
+	int (*layout)(struct gc_dump *d);
+	int (*write)(struct gc_dump *d);
+};
+GC_HIDDEN extern const struct gc_container gc_container_elf, gc_container_kdump;
+
 struct gc_dump {
 	struct guestcore_dump_opts o;
+	const struct gc_container *container;
 	struct guestcore_host *host;
 	const struct guestcore_layouts *layouts;
 	char *msg;
@@ -105,6 +121,12 @@ struct gc_dump {
 	int ext_fd;
 	uint64_t ext_gap, ext_data, ext_hole;
 
+	/* the kdump container */
+	uint32_t kd_flag;             /* KD_COMPRESSED_* of its pages, 0: stored as they are */
+	uint64_t page_data_bytes;     /* bytes of page data written */
+	uint64_t kd_max_mapnr, kd_pages; /* page frames the bitmaps cover, and pages dumped */
+	uint64_t kd_sub_blocks, kd_bitmap_offset, kd_bitmap_len, kd_desc_offset;
+
 	/* --digest: XXH3-128 per range with file data */
 	void *hash;                   /* XXH3_state_t */
 	unsigned char (*digests)[16];
@@ -141,7 +163,6 @@ GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uin
 GC_HIDDEN void gc_notes_free(struct gc_dump *d);
 
 /* dump_write.c */
-GC_HIDDEN int gc_write_all(struct gc_dump *d);
 GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what);
 GC_HIDDEN int gc_io_error(struct gc_dump *d, int err, const char *what);
 
@@ -150,6 +171,11 @@ GC_HIDDEN int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg,
 GC_HIDDEN int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 GC_HIDDEN void gc_dump_progress(struct gc_dump *d);
 GC_HIDDEN void gc_writeback_stop(struct gc_dump *d);
+/* [ADDR, ADDR+LEN) through the source's read(), unreadable pages as zeros
+ * (recorded). */
+GC_HIDDEN int gc_read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len);
+GC_HIDDEN int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
+GC_HIDDEN int gc_cpu_count(void);
 
 static inline bool gc_cancelled(const struct gc_dump *d)
 {

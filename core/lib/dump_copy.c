@@ -54,7 +54,7 @@ int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 
 /* Start FN(ARG) on *T with every signal blocked: signals stay with the
  * caller's thread, which decides what they end.  0 or an errno. */
-static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
 	int r;
@@ -69,6 +69,18 @@ static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 #define GC_PAR_CHUNK (2u << 20)        /* bytes a thread claims at a time */
 #define GC_PAR_MIN (8u << 20)          /* smaller extents are copied by this thread alone */
 #define GC_PAR_HELPERS 3
+
+/* The CPUs this process may run on (at least 1). */
+int gc_cpu_count(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n;
+}
 
 /* How many helper threads to share an extent of LEN bytes with: one fewer
  * than the CPUs this process may run on, none for a small extent. */
@@ -171,7 +183,7 @@ static void start_writeback(struct gc_dump *d, uint64_t upto)
 		*wb = (struct gc_writeback){ .fd = d->fd, .from = d->data_offset, .upto = upto };
 		pthread_mutex_init(&wb->lock, NULL);
 		pthread_cond_init(&wb->cond, NULL);
-		if (start_thread(&wb->thread, wb_run, wb) != 0) {
+		if (gc_start_thread(&wb->thread, wb_run, wb) != 0) {
 			pthread_mutex_destroy(&wb->lock);
 			pthread_cond_destroy(&wb->cond);
 			free(wb);
@@ -379,7 +391,7 @@ static int salvage_page(struct gc_dump *d, uint64_t addr, unsigned char *buf, si
 }
 
 /* Read [ADDR, ADDR+LEN) through the source, page by page on -EIO. */
-static int read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len)
+int gc_read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len)
 {
 	int r;
 
@@ -414,7 +426,7 @@ static int copy_buffered(struct gc_dump *d, uint64_t addr, uint64_t len, uint64_
 
 		if (gc_cancelled(d))
 			return -ECANCELED;
-		r = read_chunk(d, addr, d->buf, n);
+		r = gc_read_chunk(d, addr, d->buf, n);
 		if (r < 0)
 			return r;
 		r = emit(d, d->buf, n, off);
@@ -548,7 +560,7 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 	extent_job_init(&p, d, in, in_off, len, out_off);
 	for (int i = 0; i < want; i++) {
 		h[started] = (struct extent_helper){ .job = &p };
-		if (start_thread(&h[started].thread, par_helper_run, &h[started]) == 0)
+		if (gc_start_thread(&h[started].thread, par_helper_run, &h[started]) == 0)
 			started++;
 	}
 
@@ -689,7 +701,7 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 		h[started] = (struct extent_helper){ .job = &z, .buf = malloc(GC_ZC_BLOCK) };
 		if (!h[started].buf)
 			break;
-		if (start_thread(&h[started].thread, zc_helper_run, &h[started]) != 0) {
+		if (gc_start_thread(&h[started].thread, zc_helper_run, &h[started]) != 0) {
 			free(h[started].buf);
 			break;
 		}

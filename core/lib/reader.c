@@ -1,5 +1,7 @@
-/* Opening any ELF core with libelf: header, program headers (PN_XNUM through
- * elf_getphdrnum), notes through gelf_getnote, each matched to its layout.
+/* Opening a core: an ELF core with libelf (header, program headers, PN_XNUM
+ * through elf_getphdrnum, notes through gelf_getnote) or a kdump-compressed
+ * file through kdump/kdfile.c (its notes blob shown as a PT_NOTE, its page
+ * frame runs as PT_LOADs); every note matched to its layout.
  * Hostile files: counts are capped, the program header table and every note
  * segment are checked against the file's size before libelf reads them, and
  * what cannot be read becomes a problem for validate, never a crash. */
@@ -47,6 +49,12 @@ GUESTCORE_API void guestcore_core_close(struct guestcore_core *c)
 	free(c->problems);
 	free(c->note_data);
 	free(c->ph);
+	if (c->kd) {
+		kd_close(c->kd);
+		free(c->kd);
+	}
+	free(c->kd_notes);
+	free(c->kd_page);
 	if (c->elf)
 		elf_end(c->elf);
 	if (c->map)
@@ -256,6 +264,216 @@ static int open_elf(struct guestcore_core *c, char *msg, size_t msgsz)
 	return read_notes(c);
 }
 
+/* ---- kdump-compressed files ------------------------------------------------------ */
+
+static void kd_problem(void *ud, const char *id, uint64_t off, const char *message)
+{
+	problem(ud, id, off, "%s", message);
+}
+
+static uint64_t align4(uint64_t v)
+{
+	return (v + 3) & ~3ull;
+}
+
+/* The ELF notes in the SIZE bytes of BLOB, which lie at file offset AT. */
+static int parse_note_blob(struct guestcore_core *c, const unsigned char *blob, uint64_t size, uint64_t at,
+			   size_t segment, bool be)
+{
+	uint64_t off = 0;
+
+	while (off + 12 <= size) {
+		uint32_t namesz = (uint32_t)gc_get(blob + off, 4, be), descsz = (uint32_t)gc_get(blob + off + 4, 4, be);
+		uint64_t name_off = off + 12, desc_off = name_off + align4(namesz), next = desc_off + align4(descsz);
+		struct gc_rnote *n;
+
+		if (namesz == 0 && descsz == 0 && gc_get(blob + off + 8, 4, be) == 0)
+			break; /* padding */
+		if (desc_off > size || descsz > size - desc_off) {
+			problem(c, "note.bounds", at + off, "the note at offset 0x%" PRIx64 " does not fit in the notes "
+				"(name or descriptor runs past 0x%" PRIx64 ")", at + off, at + size);
+			return 0;
+		}
+		if (c->n_notes >= GC_READ_MAX_NOTES) {
+			problem(c, "note.count", at + off, "more than %u notes: the rest are not read", GC_READ_MAX_NOTES);
+			return 0;
+		}
+		if ((c->n_notes & (c->n_notes - 1)) == 0) {
+			struct gc_rnote *v = reallocarray(c->notes, c->n_notes ? c->n_notes * 2 : 16, sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			c->notes = v;
+		}
+		n = &c->notes[c->n_notes];
+		memset(n, 0, sizeof(*n));
+		n->name = strndup((const char *)blob + name_off, namesz);
+		if (!n->name)
+			return -ENOMEM;
+		n->namesz = namesz;
+		n->type = (uint32_t)gc_get(blob + off + 8, 4, be);
+		n->descsz = descsz;
+		n->offset = at + off;
+		n->desc_offset = at + desc_off;
+		n->desc = blob + desc_off;
+		n->raw_name = blob + name_off;
+		n->data_end = blob + size;
+		n->segment = segment;
+		n->layout = c->layouts ? guestcore_layouts_match(c->layouts, n->name, n->type, c->info.e_machine) : NULL;
+		c->n_notes++;
+		off = next > size ? size : next;
+	}
+	return 0;
+}
+
+/* 1 when FD is a kdump-compressed file now open, 0 when it is not one. */
+static int open_kdump(struct guestcore_core *c, char *msg, size_t msgsz)
+{
+	struct stat st;
+	struct kd_file *k;
+	uint64_t runs = 0;
+	int r;
+
+	if (fstat(c->fd, &st) < 0) {
+		gc_msg(msg, msgsz, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode))
+		return 0; /* open_elf says so */
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	r = kd_open(k, c->fd, (uint64_t)st.st_size, kd_problem, c, msg, msgsz);
+	if (r <= 0) {
+		free(k);
+		return r;
+	}
+	c->kd = k;
+	c->info.format = GUESTCORE_FORMAT_KDUMP;
+	c->info.file_size = (uint64_t)st.st_size;
+	c->info.elf_class = k->lp32 ? 32 : 64;
+	c->info.big_endian = k->be;
+	c->info.ei_version = EV_CURRENT;
+	c->info.e_type = ET_CORE;
+	c->info.e_version = EV_CURRENT;
+	c->info.e_machine = kd_machine(k);
+	c->kd_page = malloc(k->block_size);
+	if (!c->kd_page)
+		return -ENOMEM;
+	/* the runs of page frames the first bitmap marks */
+	for (uint64_t p = 0; p < k->max_mapnr; p++)
+		if (kd_bit(k->bm1, p) && (p == 0 || !kd_bit(k->bm1, p - 1)))
+			runs++;
+	if (runs + 1 > GC_READ_MAX_PHDRS) {
+		gc_msg(msg, msgsz, "the first bitmap holds %" PRIu64 " runs of page frames, more than the %u segments "
+		       "guestcore reads", runs, GC_READ_MAX_PHDRS);
+		return -E2BIG;
+	}
+	c->ph = calloc(runs + 1, sizeof(*c->ph));
+	if (!c->ph)
+		return -ENOMEM;
+	c->ph[0] = (GElf_Phdr){ .p_type = PT_NOTE, .p_offset = k->offset_note, .p_filesz = k->size_note };
+	c->n_ph = 1;
+	for (uint64_t p = 0; p < k->max_mapnr;) {
+		uint64_t e;
+		if (!kd_bit(k->bm1, p)) {
+			p++;
+			continue;
+		}
+		for (e = p; e < k->max_mapnr && kd_bit(k->bm1, e); e++)
+			;
+		c->ph[c->n_ph++] = (GElf_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
+						.p_vaddr = p * k->block_size, .p_paddr = p * k->block_size,
+						.p_filesz = (e - p) * k->block_size, .p_memsz = (e - p) * k->block_size };
+		p = e;
+	}
+	c->info.segments = c->n_ph;
+	c->info.phnum = c->info.e_phnum = (uint16_t)(c->n_ph > 0xffff ? 0xffff : c->n_ph);
+	c->info.phnum = c->n_ph;
+	if (k->size_note) {
+		uint64_t size = k->size_note;
+		if (size > GC_READ_MAX_NOTE_BYTES) {
+			problem(c, "note.size", k->offset_note, "the notes hold 0x%" PRIx64 " bytes, more than the %u MiB "
+				"guestcore reads", size, GC_READ_MAX_NOTE_BYTES >> 20);
+			size = GC_READ_MAX_NOTE_BYTES;
+		}
+		c->kd_notes = malloc(size);
+		if (!c->kd_notes)
+			return -ENOMEM;
+		if (kd_pread(k, c->kd_notes, size, k->offset_note) < 0) {
+			problem(c, "note.bounds", k->offset_note, "the notes (0x%" PRIx64 " bytes at 0x%" PRIx64 ") reach "
+				"past the end of the file: it is truncated", size, k->offset_note);
+		} else {
+			r = parse_note_blob(c, c->kd_notes, size, k->offset_note, 0, k->be);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 1;
+}
+
+GUESTCORE_API int guestcore_core_kdump_info(const struct guestcore_core *c, struct guestcore_kdump_info *ret)
+{
+	struct guestcore_kdump_info i;
+	const struct kd_file *k;
+	size_t n;
+
+	if (!c || !ret || ret->sz == 0)
+		return -EINVAL;
+	if (!c->kd)
+		return -ENOTSUP;
+	k = c->kd;
+	i = (struct guestcore_kdump_info){
+		.sz = sizeof(i), .flattened = k->flat, .big_endian = k->be, .lp32 = k->lp32,
+		.header_version = k->header_version,
+		.utsname = { k->uts[0], k->uts[1], k->uts[2], k->uts[3], k->uts[4], k->uts[5] },
+		.timestamp_sec = k->ts_sec, .timestamp_usec = k->ts_usec, .status = k->status,
+		.block_size = k->block_size, .sub_hdr_size = k->sub_hdr_size, .bitmap_blocks = k->bitmap_blocks,
+		.max_mapnr = k->max_mapnr, .total_ram_blocks = k->total_ram_blocks, .device_blocks = k->device_blocks,
+		.written_blocks = k->written_blocks, .current_cpu = k->current_cpu, .nr_cpus = k->nr_cpus,
+		.phys_base = k->phys_base, .dump_level = k->dump_level, .split = k->split,
+		.start_pfn = k->start_pfn_64 ? k->start_pfn_64 : k->start_pfn,
+		.end_pfn = k->end_pfn_64 ? k->end_pfn_64 : k->end_pfn,
+		.offset_vmcoreinfo = k->offset_vmcoreinfo, .size_vmcoreinfo = k->size_vmcoreinfo,
+		.offset_note = k->offset_note, .size_note = k->size_note, .offset_eraseinfo = k->offset_eraseinfo,
+		.size_eraseinfo = k->size_eraseinfo, .bitmap_offset = k->bitmap_offset, .bitmap_len = k->bitmap_len,
+		.desc_offset = k->desc_offset, .present_pages = k->n_present, .dumped_pages = k->n_dumpable,
+	};
+	n = ret->sz < sizeof(i) ? ret->sz : sizeof(i);
+	memcpy(ret, &i, n);
+	ret->sz = n;
+	return 0;
+}
+
+/* read_phys of a kdump-compressed file: page by page. */
+static int kd_read_phys(const struct guestcore_core *c, uint64_t addr, unsigned char *out, size_t len,
+			bool allow_holes, char *msg, size_t msgsz)
+{
+	struct kd_file *k = c->kd;
+	uint64_t bs = k->block_size;
+
+	while (len) {
+		uint64_t pfn = addr / bs, in = addr % bs, n = bs - in < len ? bs - in : len;
+		int r = kd_read_page(k, pfn, c->kd_page, msg, msgsz);
+
+		if (r == -ENXIO) {
+			if (!allow_holes) {
+				gc_msg(msg, msgsz, "guest-physical 0x%" PRIx64 " has no page in the dump (not RAM, or a page "
+				       "the dump left out): use --allow-holes to read zeros there", addr);
+				return -ENXIO;
+			}
+			memset(out, 0, n);
+		} else if (r < 0) {
+			return r;
+		} else {
+			memcpy(out, c->kd_page + in, n);
+		}
+		out += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
 GUESTCORE_API int guestcore_core_open_fd(int fd, const struct guestcore_layouts *layouts,
 					 struct guestcore_core **ret, char *msg, size_t msgsz)
 {
@@ -270,7 +488,9 @@ GUESTCORE_API int guestcore_core_open_fd(int fd, const struct guestcore_layouts 
 	c->fd = fd;
 	c->layouts = layouts;
 	c->info.sz = sizeof(c->info);
-	r = open_elf(c, msg, msgsz);
+	r = open_kdump(c, msg, msgsz);
+	if (r == 0)
+		r = open_elf(c, msg, msgsz);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			gc_msg(msg, msgsz, "out of memory");
@@ -369,6 +589,8 @@ GUESTCORE_API int guestcore_core_read_phys(const struct guestcore_core *c, uint6
 		gc_msg(msg, msgsz, "the range wraps around the address space");
 		return -EINVAL;
 	}
+	if (c->kd)
+		return kd_read_phys(c, addr, out, len, allow_holes, msg, msgsz);
 	while (len) {
 		const GElf_Phdr *best = NULL;
 		uint64_t next = UINT64_MAX, n;

@@ -1,5 +1,6 @@
 /* Reading cores inside libguestcore: what an open core holds, shared by the
- * reader (reader.c) and the validator (validate.c). */
+ * reader (reader.c, with kdump/kdfile.c for kdump-compressed files) and the
+ * validator (validate.c). */
 #ifndef GUESTCORE_READER_H
 #define GUESTCORE_READER_H
 
@@ -7,6 +8,7 @@
 #include <libelf.h>
 
 #include "layout.h"
+#include "kdump/kdfile.h"
 
 #define GC_READ_MAX_PHDRS (1u << 24)      /* more program headers: refused */
 #define GC_READ_MAX_NOTES (1u << 20)      /* more notes: refused */
@@ -45,6 +47,10 @@ struct guestcore_core {
 	size_t n_problems;
 	void *map;              /* private mapping when libelf needed a fixed-up ident */
 	size_t map_len;
+	/* a kdump-compressed file: no libelf, its notes blob read whole */
+	struct kd_file *kd;
+	unsigned char *kd_notes;
+	unsigned char *kd_page;  /* one block, for read_phys */
 };
 
 #endif

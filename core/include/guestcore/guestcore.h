@@ -321,6 +321,27 @@ GUESTCORE_API size_t guestcore_note_layout_flags_text(const struct guestcore_not
 
 /* How memory reaches the core.  Holes of a file-backed source stay holes in
  * every mode but DENSE. */
+/* The container of a core file. */
+enum guestcore_format {
+	/* An ELF core: gdb, Volatility, MemProcFS, VirtualBox's readers. */
+	GUESTCORE_FORMAT_ELF = 0,
+	/* The kdump-compressed ("diskdump") file of makedumpfile and QEMU's
+	 * dump-guest-memory -f kdump-*, version 6: crash and makedumpfile.
+	 * Each page compressed on its own, on every CPU the process may use;
+	 * zero pages share one stored page. */
+	GUESTCORE_FORMAT_KDUMP = 1,
+};
+
+/* How the kdump-compressed container compresses a page. */
+enum guestcore_compression {
+	GUESTCORE_COMPRESS_DEFAULT = 0, /* zstd */
+	GUESTCORE_COMPRESS_ZSTD = 1,
+	GUESTCORE_COMPRESS_ZLIB = 2,
+	GUESTCORE_COMPRESS_LZO = 3,
+	GUESTCORE_COMPRESS_SNAPPY = 4,
+	GUESTCORE_COMPRESS_NONE = 5,
+};
+
 enum guestcore_copy_mode {
 	/* Every page is tested for zeros on every CPU the process may use; the
 	 * runs of non-zero pages are written and zero pages become holes. */
@@ -358,6 +379,13 @@ struct guestcore_dump_opts {
 	 * written after the note sets' by default.  Appended: a caller built
 	 * with the older struct passes a smaller sz and keeps them. */
 	bool drop_source_notes;
+	/* The container (enum guestcore_format) and, for the kdump-compressed
+	 * one, how each page is compressed (enum guestcore_compression) and the
+	 * algorithm's level (0: its default).  Appended in ABI 1.3: a caller
+	 * built with the older struct writes ELF. */
+	int format;
+	int compression;
+	int compression_level;
 };
 
 struct guestcore_dump_result {
@@ -374,6 +402,10 @@ struct guestcore_dump_result {
 	/* Set on success and on failure: the source paused the guest and could
 	 * not resume it (MSG says how to resume it by hand). */
 	bool not_resumed;
+	/* Appended in ABI 1.3: the container written (enum guestcore_format),
+	 * and for kdump the page data's bytes in the file (compressed). */
+	int format;
+	uint64_t page_data_bytes;
 };
 
 /* Returned (positive) when the core is complete but some pages could not be
@@ -423,7 +455,43 @@ struct guestcore_core_info {
 	 * p_vaddr; addresses are virtual, and order and overlap are checked on
 	 * p_vaddr. */
 	bool virtual_addresses;
+	/* Appended in ABI 1.3: the container (enum guestcore_format).  A
+	 * kdump-compressed file (plain or flattened) shows its notes blob as
+	 * one PT_NOTE segment and each run of page frames its first bitmap
+	 * marks as a PT_LOAD segment with offset 0 (its pages are compressed
+	 * one by one: read them with guestcore_core_read_phys); its ELF fields
+	 * are those of an ELF64 core of the same machine. */
+	int format;
 };
+
+/* The headers of a kdump-compressed file (guestcore_core_kdump_info). */
+struct guestcore_kdump_info {
+	size_t sz;                    /* set by the caller */
+	bool flattened;               /* makedumpfile's flattened form */
+	bool big_endian;
+	bool lp32;                    /* the 32-bit struct layout */
+	uint32_t header_version;
+	const char *utsname[6];       /* sysname nodename release version machine domainname */
+	uint64_t timestamp_sec, timestamp_usec;
+	uint32_t status;              /* compression bits of its pages, incomplete */
+	uint32_t block_size;
+	uint32_t sub_hdr_size;        /* blocks */
+	uint32_t bitmap_blocks;       /* both bitmaps */
+	uint64_t max_mapnr;
+	uint32_t total_ram_blocks, device_blocks, written_blocks, current_cpu;
+	int32_t nr_cpus;
+	uint64_t phys_base;
+	int32_t dump_level, split;
+	uint64_t start_pfn, end_pfn;
+	uint64_t offset_vmcoreinfo, size_vmcoreinfo, offset_note, size_note, offset_eraseinfo, size_eraseinfo;
+	uint64_t bitmap_offset, bitmap_len, desc_offset;
+	uint64_t present_pages;       /* frames set in the first bitmap */
+	uint64_t dumped_pages;        /* in the second: page descriptors */
+};
+
+/* 0 with *RET filled for a kdump-compressed file, -ENOTSUP for an ELF one. */
+GUESTCORE_API int guestcore_core_kdump_info(const struct guestcore_core *core, struct guestcore_kdump_info *ret);
+
 
 struct guestcore_segment {
 	size_t sz;

@@ -1,0 +1,569 @@
+/* The kdump-compressed container: makedumpfile's format version 6 from any
+ * source.  The layout first (headers, notes with room for the late ones,
+ * both bitmaps, a descriptor per RAM or ROM page, then page data); the
+ * bitmaps streamed a block at a time from the range list; pages read in
+ * batches by this thread, tested for zeros and compressed by worker threads
+ * on every CPU the process may use, and written in page order, with memory
+ * bounded by the number of batches in flight.  Every zero page's descriptor
+ * points to one stored zero page, as QEMU's, so crash never meets an
+ * excluded page.  The headers go last, when the notes' size is known. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dump.h"
+#include "compress.h"
+#include "format.h"
+
+#define KD_BATCH 64u          /* pages per job */
+#define KD_MAX_WORKERS 16
+#define KD_MAX_JOBS 48
+#define KD_DESC_BUF 4096u     /* descriptors written at a time */
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+/* ---- layout ------------------------------------------------------------------ */
+
+static int kd_layout(struct gc_dump *d)
+{
+	struct gc_range_walk w;
+	struct guestcore_range rg;
+	uint64_t off, prev_end = 0, pages = 0, max_pfn = 0;
+	int r;
+
+	if (d->info.e_machine == EM_386 || d->o.elf_class == 32) {
+		gc_dump_fail(d, "guestcore writes kdump-compressed files of 64-bit guests only: write this one with "
+				"--format elf");
+		return -ENOTSUP;
+	}
+	if (d->o.digest) {
+		gc_dump_fail(d, "--digest records digests of ELF segments: drop it or write --format elf");
+		return -ENOTSUP;
+	}
+	d->elf_class = 64;
+	gc_range_walk_init(&w, 0);
+	while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
+		if (rg.kind == GUESTCORE_RANGE_MMIO)
+			continue;
+		if (rg.start % GC_PAGE || rg.start < prev_end) {
+			gc_dump_fail(d, "the range at guest-physical 0x%" PRIx64 " does not start on a page boundary; "
+					"a kdump-compressed file holds whole pages: write --format elf", rg.start);
+			return -EINVAL;
+		}
+		prev_end = align_up(rg.start + rg.length, GC_PAGE);
+		pages += (prev_end - rg.start) / GC_PAGE;
+		max_pfn = prev_end / GC_PAGE;
+	}
+	if (r < 0)
+		return r;
+	d->kd_max_mapnr = max_pfn;
+	d->kd_pages = pages;
+	d->notes_offset = GC_PAGE + KD_S64_SIZE;
+	d->notes_reserved = 0;
+	for (size_t i = 0; i < d->n_notes; i++) {
+		d->notes[i].offset = d->notes_offset + d->notes_reserved;
+		d->notes_reserved += d->notes[i].size;
+	}
+	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
+	d->kd_sub_blocks = align_up(KD_S64_SIZE + d->notes_reserved, GC_PAGE) / GC_PAGE;
+	d->kd_bitmap_len = align_up((max_pfn + 7) / 8, GC_PAGE);
+	if (d->kd_bitmap_len == 0)
+		d->kd_bitmap_len = GC_PAGE;
+	if (d->kd_bitmap_len / GC_PAGE * 2 > UINT32_MAX || d->kd_sub_blocks > UINT32_MAX) {
+		gc_dump_fail(d, "guest memory reaches 0x%" PRIx64 ", beyond what a kdump-compressed file's bitmaps "
+				"can describe: write --format elf", max_pfn * GC_PAGE);
+		return -EFBIG;
+	}
+	d->kd_bitmap_offset = (1 + d->kd_sub_blocks) * GC_PAGE;
+	d->kd_desc_offset = d->kd_bitmap_offset + 2 * d->kd_bitmap_len;
+	d->data_offset = d->kd_desc_offset + pages * KD_DESC_SIZE;
+	d->file_size = d->data_offset + GC_PAGE; /* the zero page at least */
+	return 0;
+}
+
+/* ---- bitmaps ------------------------------------------------------------------ */
+
+/* Both bitmaps, the same: a bit per page frame of every RAM and ROM range.
+ * One block at a time; blocks with no bit set stay holes. */
+static int write_bitmaps(struct gc_dump *d)
+{
+	unsigned char *blk = d->buf; /* GC_CHUNK >= one block */
+	uint64_t cur = UINT64_MAX;   /* the block in BLK */
+	struct gc_range_walk w;
+	struct guestcore_range rg;
+	uint64_t off;
+	int r;
+
+#define FLUSH()                                                                                                 \
+	do {                                                                                                    \
+		if (cur != UINT64_MAX) {                                                                        \
+			r = gc_pwrite_all(d, blk, GC_PAGE, d->kd_bitmap_offset + cur * GC_PAGE, "the bitmaps"); \
+			if (r == 0)                                                                             \
+				r = gc_pwrite_all(d, blk, GC_PAGE, d->kd_bitmap_offset + d->kd_bitmap_len +    \
+						  cur * GC_PAGE, "the bitmaps");                                \
+			if (r < 0)                                                                              \
+				return r;                                                                       \
+		}                                                                                               \
+	} while (0)
+
+	gc_range_walk_init(&w, 0);
+	while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
+		uint64_t pfn, end;
+
+		if (rg.kind == GUESTCORE_RANGE_MMIO)
+			continue;
+		pfn = rg.start / GC_PAGE;
+		end = align_up(rg.start + rg.length, GC_PAGE) / GC_PAGE;
+		while (pfn < end) {
+			uint64_t b = pfn / (GC_PAGE * 8), bend = (b + 1) * GC_PAGE * 8;
+			uint64_t upto = end < bend ? end : bend;
+
+			if (b != cur) {
+				FLUSH();
+				memset(blk, 0, GC_PAGE);
+				cur = b;
+			}
+			for (uint64_t p = pfn; p < upto; p++) {
+				uint64_t bit = p % (GC_PAGE * 8);
+				if (bit % 8 == 0 && upto - p >= 8) {
+					blk[bit / 8] = 0xff;
+					p += 7;
+				} else {
+					blk[bit / 8] |= (unsigned char)(1u << (bit % 8));
+				}
+			}
+			pfn = upto;
+		}
+	}
+	if (r < 0)
+		return r;
+	FLUSH();
+#undef FLUSH
+	return 0;
+}
+
+/* ---- pages --------------------------------------------------------------------- */
+
+struct kd_job {
+	unsigned npages;
+	bool done;
+	unsigned char *in;             /* KD_BATCH pages */
+	unsigned char *out;            /* their compressed data, packed */
+	uint32_t size[KD_BATCH];       /* 0: a zero page */
+	uint32_t flags[KD_BATCH];
+};
+
+struct kd_pipe {
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct kd_job *jobs;
+	unsigned n_jobs;
+	uint64_t filled, taken, written; /* jobs handed to workers, taken by them, written */
+	bool stop;
+	uint32_t flag;
+	int level;
+	int err;                       /* a worker's -errno (its compressor could not start) */
+};
+
+static bool page_zero(const unsigned char *p)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)p;
+	uint64_t acc = 0;
+
+	for (size_t i = 0; i < GC_PAGE / 8; i += 8)
+		acc |= w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7];
+	return acc == 0;
+}
+
+static void compress_job(struct kd_compressor *c, struct kd_job *j)
+{
+	size_t used = 0;
+
+	for (unsigned i = 0; i < j->npages; i++) {
+		const unsigned char *p = j->in + (size_t)i * GC_PAGE;
+		size_t n;
+
+		if (page_zero(p)) {
+			j->size[i] = 0;
+			j->flags[i] = 0;
+			continue;
+		}
+		n = c->flag ? kd_compress(c, p, GC_PAGE, j->out + used) : 0;
+		if (n) {
+			j->flags[i] = c->flag;
+		} else {
+			memcpy(j->out + used, p, GC_PAGE);
+			n = GC_PAGE;
+			j->flags[i] = 0;
+		}
+		j->size[i] = (uint32_t)n;
+		used += n;
+	}
+}
+
+static void *worker_run(void *arg)
+{
+	struct kd_pipe *p = arg;
+	struct kd_compressor c;
+	int r = kd_compressor_init(&c, p->flag, p->level);
+
+	pthread_mutex_lock(&p->lock);
+	if (r < 0 && !p->err)
+		p->err = r;
+	for (;;) {
+		struct kd_job *j;
+
+		while (!p->stop && p->taken == p->filled)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (p->taken == p->filled)
+			break; /* stopping, and nothing left */
+		j = &p->jobs[p->taken++ % p->n_jobs];
+		pthread_mutex_unlock(&p->lock);
+		if (r == 0)
+			compress_job(&c, j);
+		pthread_mutex_lock(&p->lock);
+		j->done = true;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (r == 0)
+		kd_compressor_free(&c);
+	return NULL;
+}
+
+/* Where descriptors and data go while they are written in page order. */
+struct kd_out {
+	unsigned char *desc;           /* KD_DESC_BUF descriptors */
+	unsigned n_desc;
+	uint64_t desc_at;              /* file offset of desc[0] */
+	unsigned char *data;           /* GC_CHUNK bytes of page data */
+	size_t n_data;
+	uint64_t data_at;              /* file offset of data[0] */
+	uint64_t zero_at;              /* the one stored zero page */
+};
+
+static int flush_desc(struct gc_dump *d, struct kd_out *o)
+{
+	int r = gc_pwrite_all(d, o->desc, (size_t)o->n_desc * KD_DESC_SIZE, o->desc_at, "page descriptors");
+
+	o->desc_at += (uint64_t)o->n_desc * KD_DESC_SIZE;
+	o->n_desc = 0;
+	return r;
+}
+
+static int flush_data(struct gc_dump *d, struct kd_out *o)
+{
+	int r = gc_pwrite_all(d, o->data, o->n_data, o->data_at, "page data");
+
+	o->data_at += o->n_data;
+	d->page_data_bytes += o->n_data;
+	o->n_data = 0;
+	return r;
+}
+
+static int write_job(struct gc_dump *d, struct kd_out *o, const struct kd_job *j)
+{
+	size_t from = 0;
+	int r;
+
+	for (unsigned i = 0; i < j->npages; i++) {
+		unsigned char *e = o->desc + (size_t)o->n_desc * KD_DESC_SIZE;
+		bool be = d->big_endian;
+
+		if (j->size[i] == 0) {
+			kd_put(e + KD_D_OFFSET, 8, o->zero_at, be);
+			kd_put(e + KD_D_SIZE, 4, GC_PAGE, be);
+			kd_put(e + KD_D_FLAGS, 4, 0, be);
+		} else {
+			if (o->n_data + j->size[i] > GC_CHUNK) {
+				r = flush_data(d, o);
+				if (r < 0)
+					return r;
+			}
+			kd_put(e + KD_D_OFFSET, 8, o->data_at + o->n_data, be);
+			kd_put(e + KD_D_SIZE, 4, j->size[i], be);
+			kd_put(e + KD_D_FLAGS, 4, j->flags[i], be);
+			memcpy(o->data + o->n_data, j->out + from, j->size[i]);
+			o->n_data += j->size[i];
+			from += j->size[i];
+		}
+		kd_put(e + KD_D_PAGE_FLAGS, 8, 0, be);
+		if (++o->n_desc == KD_DESC_BUF) {
+			r = flush_desc(d, o);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int worker_count(void)
+{
+	int n = gc_cpu_count();
+
+	return n > KD_MAX_WORKERS ? KD_MAX_WORKERS : n;
+}
+
+/* Wait for the oldest job in flight and write it.  Called with the lock. */
+static int write_oldest(struct gc_dump *d, struct kd_pipe *p, struct kd_out *o)
+{
+	struct kd_job *j = &p->jobs[p->written % p->n_jobs];
+	int r;
+
+	while (!j->done)
+		pthread_cond_wait(&p->done, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	r = write_job(d, o, j);
+	pthread_mutex_lock(&p->lock);
+	j->done = false;
+	p->written++;
+	return r;
+}
+
+static int write_pages(struct gc_dump *d)
+{
+	struct kd_pipe p = { .flag = d->kd_flag, .level = d->o.compression_level };
+	struct kd_out o = { 0 };
+	pthread_t threads[KD_MAX_WORKERS];
+	int n_threads = 0, workers = worker_count(), r = 0;
+	struct gc_range_walk w;
+	struct guestcore_range rg;
+	uint64_t off;
+
+	p.n_jobs = (unsigned)(3 * workers + 2);
+	if (p.n_jobs > KD_MAX_JOBS)
+		p.n_jobs = KD_MAX_JOBS;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.work, NULL);
+	pthread_cond_init(&p.done, NULL);
+	p.jobs = calloc(p.n_jobs, sizeof(*p.jobs));
+	o.desc = malloc((size_t)KD_DESC_BUF * KD_DESC_SIZE);
+	o.data = malloc(GC_CHUNK);
+	if (!p.jobs || !o.desc || !o.data) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < p.n_jobs; i++) {
+		p.jobs[i].in = malloc((size_t)KD_BATCH * GC_PAGE);
+		p.jobs[i].out = malloc((size_t)KD_BATCH * GC_PAGE);
+		if (!p.jobs[i].in || !p.jobs[i].out) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	for (; n_threads < workers; n_threads++)
+		if (gc_start_thread(&threads[n_threads], worker_run, &p) != 0)
+			break;
+	if (n_threads == 0) {
+		gc_dump_fail(d, "cannot start a compression thread");
+		r = -EAGAIN;
+		goto out;
+	}
+	o.desc_at = d->kd_desc_offset;
+	o.zero_at = d->data_offset;
+	o.data_at = d->data_offset + GC_PAGE;
+
+	pthread_mutex_lock(&p.lock);
+	gc_range_walk_init(&w, 0);
+	while (r >= 0 && (r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
+		uint64_t at = 0, len = align_up(rg.length, GC_PAGE);
+
+		if (rg.kind == GUESTCORE_RANGE_MMIO)
+			continue;
+		while (at < len) {
+			struct kd_job *j;
+			uint64_t n = len - at < (uint64_t)KD_BATCH * GC_PAGE ? len - at : (uint64_t)KD_BATCH * GC_PAGE;
+			uint64_t have = at >= rg.length ? 0 : rg.length - at < n ? rg.length - at : n;
+
+			if (p.err) {
+				r = p.err;
+				break;
+			}
+			if (p.filled - p.written == p.n_jobs) {
+				r = write_oldest(d, &p, &o);
+				if (r < 0)
+					break;
+			}
+			pthread_mutex_unlock(&p.lock);
+			j = &p.jobs[p.filled % p.n_jobs];
+			r = gc_cancelled(d) ? -ECANCELED : gc_read_chunk(d, rg.start + at, j->in, (size_t)have);
+			if (r >= 0 && have < n)
+				memset(j->in + have, 0, (size_t)(n - have)); /* the last page's tail */
+			j->npages = (unsigned)(n / GC_PAGE);
+			d->done += have;
+			gc_dump_progress(d);
+			pthread_mutex_lock(&p.lock);
+			if (r < 0)
+				break;
+			p.filled++;
+			pthread_cond_signal(&p.work);
+			at += n;
+		}
+	}
+	while (r >= 0 && p.written < p.filled)
+		r = write_oldest(d, &p, &o);
+	if (r >= 0 && p.err)
+		r = p.err;
+	p.stop = true;
+	pthread_cond_broadcast(&p.work);
+	pthread_mutex_unlock(&p.lock);
+	for (int i = 0; i < n_threads; i++)
+		pthread_join(threads[i], NULL);
+	n_threads = 0;
+	if (r >= 0 && o.n_data)
+		r = flush_data(d, &o);
+	if (r >= 0 && o.n_desc)
+		r = flush_desc(d, &o);
+	if (r >= 0)
+		d->file_size = o.data_at > d->data_offset + GC_PAGE ? o.data_at : d->data_offset + GC_PAGE;
+	if (r == -ECANCELED)
+		gc_dump_fail(d, "interrupted: %s left unchanged", d->o.output);
+	else if (r == -ENOMEM || r == -EINVAL)
+		gc_dump_fail(d, "the %s compressor could not start: %s", kd_compression_name(d->kd_flag),
+			     strerror(-r));
+out:
+	if (n_threads) {
+		pthread_mutex_lock(&p.lock);
+		p.stop = true;
+		pthread_cond_broadcast(&p.work);
+		pthread_mutex_unlock(&p.lock);
+		for (int i = 0; i < n_threads; i++)
+			pthread_join(threads[i], NULL);
+	}
+	if (p.jobs)
+		for (unsigned i = 0; i < p.n_jobs; i++) {
+			free(p.jobs[i].in);
+			free(p.jobs[i].out);
+		}
+	free(p.jobs);
+	free(o.desc);
+	free(o.data);
+	pthread_cond_destroy(&p.work);
+	pthread_cond_destroy(&p.done);
+	pthread_mutex_destroy(&p.lock);
+	return r < 0 ? r : 0;
+}
+
+/* ---- headers -------------------------------------------------------------------- */
+
+/* The guest's VMCOREINFO note, if a source gave one: its descriptor's
+ * offset and size, and phys_base from it. */
+static const struct gc_note *vmcoreinfo(const struct gc_dump *d, uint64_t *ret_off, uint64_t *ret_phys_base,
+					char *release, size_t releasesz)
+{
+	for (size_t i = 0; i < d->n_notes; i++) {
+		const struct gc_note *n = &d->notes[i];
+		const char *t, *end;
+
+		if (!n->layout || !n->layout->note_name || strcmp(n->layout->note_name, "VMCOREINFO") != 0 || !n->desc)
+			continue;
+		*ret_off = n->offset + n->size - align_up(n->desc_size, 4);
+		t = (const char *)n->desc;
+		end = t + n->desc_size;
+		while (t < end) {
+			const char *nl = memchr(t, '\n', (size_t)(end - t));
+			size_t len = nl ? (size_t)(nl - t) : (size_t)(end - t);
+
+			if (len > 18 && memcmp(t, "NUMBER(phys_base)=", 18) == 0) {
+				char num[32];
+				size_t k = len - 18 < sizeof(num) - 1 ? len - 18 : sizeof(num) - 1;
+				memcpy(num, t + 18, k);
+				num[k] = '\0';
+				*ret_phys_base = strtoull(num, NULL, 0);
+			} else if (len > 10 && memcmp(t, "OSRELEASE=", 10) == 0) {
+				size_t k = len - 10 < releasesz - 1 ? len - 10 : releasesz - 1;
+				memcpy(release, t + 10, k);
+				release[k] = '\0';
+			}
+			t += len + 1;
+		}
+		return n;
+	}
+	return NULL;
+}
+
+static const char *uname_machine(uint16_t m)
+{
+	switch (m) {
+	case EM_X86_64: return "x86_64";
+	case EM_AARCH64: return "aarch64";
+	case EM_PPC64: return "ppc64";
+	case EM_S390: return "s390x";
+	case EM_RISCV: return "riscv64";
+	default: return "";
+	}
+}
+
+static int write_headers(struct gc_dump *d, uint64_t notes_size)
+{
+	unsigned char h[KD_H64_SIZE] = { 0 }, s[KD_S64_SIZE] = { 0 };
+	bool be = d->big_endian;
+	uint64_t vmci_off = 0, phys_base = 0;
+	char release[KD_UTS_LEN] = "";
+	const struct gc_note *vmci = vmcoreinfo(d, &vmci_off, &phys_base, release, sizeof(release));
+	int r;
+
+	memcpy(h + KD_H_SIGNATURE, KD_SIGNATURE, KD_SIG_LEN);
+	kd_put(h + KD_H_VERSION, 4, KD_HEADER_VERSION, be);
+	memcpy(h + KD_H_UTSNAME, "Linux", 5);
+	memcpy(h + KD_H_UTSNAME + 2 * KD_UTS_LEN, release, strlen(release));
+	memcpy(h + KD_H_UTSNAME + 4 * KD_UTS_LEN, uname_machine(d->info.e_machine),
+	       strlen(uname_machine(d->info.e_machine)));
+	kd_put(h + KD_H64_TIMESTAMP, 8, (uint64_t)d->created, be);
+	kd_put(h + KD_H64_STATUS, 4, d->kd_flag, be);
+	kd_put(h + KD_H64_BLOCK_SIZE, 4, GC_PAGE, be);
+	kd_put(h + KD_H64_SUB_HDR_SIZE, 4, d->kd_sub_blocks, be);
+	kd_put(h + KD_H64_BITMAP_BLOCKS, 4, 2 * d->kd_bitmap_len / GC_PAGE, be);
+	kd_put(h + KD_H64_MAX_MAPNR, 4, d->kd_max_mapnr > UINT32_MAX ? UINT32_MAX : d->kd_max_mapnr, be);
+	kd_put(h + KD_H64_NR_CPUS, 4, d->info.cpu_count, be);
+	r = gc_pwrite_all(d, h, sizeof(h), 0, "the kdump header");
+	if (r < 0)
+		return r;
+	kd_put(s + KD_S64_PHYS_BASE, 8, phys_base, be);
+	if (vmci) {
+		kd_put(s + KD_S64_OFFSET_VMCOREINFO, 8, vmci_off, be);
+		kd_put(s + KD_S64_SIZE_VMCOREINFO, 8, vmci->desc_size, be);
+	}
+	kd_put(s + KD_S64_OFFSET_NOTE, 8, d->notes_offset, be);
+	kd_put(s + KD_S64_SIZE_NOTE, 8, notes_size, be);
+	kd_put(s + KD_S64_MAX_MAPNR_64, 8, d->kd_max_mapnr, be);
+	return gc_pwrite_all(d, s, sizeof(s), GC_PAGE, "the kdump sub header");
+}
+
+static int kd_write(struct gc_dump *d)
+{
+	uint64_t notes_size = 0;
+	int r;
+
+	r = write_bitmaps(d);
+	if (r < 0)
+		return r;
+	r = write_pages(d);
+	if (r < 0)
+		return r;
+	gc_dump_progress(d);
+	if (d->unread_count && d->o.strict) {
+		gc_dump_fail(d, "%" PRIu64 " bytes in %" PRIu64 " ranges could not be read and --strict is set; "
+				"%s left unchanged", d->unread_bytes, d->unread_count, d->o.output);
+		return -EIO;
+	}
+	r = gc_notes_write_late(d, &notes_size);
+	if (r < 0)
+		return r;
+	return write_headers(d, notes_size);
+}
+
+const struct gc_container gc_container_kdump = {
+	.name = "kdump",
+	.layout = kd_layout,
+	.write = kd_write,
+};
