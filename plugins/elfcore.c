@@ -1,9 +1,13 @@
-/* Memory source "elfcore": an existing guest core as the source.
+/* Memory source "elfcore": an existing guest core as the source, an ELF
+ * core or a kdump-compressed file (plain or flattened).
  *
  *   elfcore:PATH
  *
  * Ranges are the PT_LOAD segments by p_paddr, ascending whatever the input's
- * order; segments with no file bytes become MMIO ranges.  Registers come from
+ * order; segments with no file bytes become MMIO ranges.  A kdump-compressed
+ * file's ranges are the runs of page frames its first bitmap marks, read a
+ * page at a time through core/lib/kdump/kdfile.c (a page the file left out
+ * reads as unreadable).  Registers come from
  * whichever register notes the core carries (VBCPU, then QEMU, then
  * NT_PRSTATUS), decoded by the host's layouts through its decode_note
  * service; every note is offered as the guest's own (get_note), so that
@@ -27,6 +31,7 @@
 #include <guestcore/plugin.h>
 
 #include "source_util.h"
+#include "kdump/kdfile.h"
 
 #define EC_MAX_CPUS 4096
 #define EC_MAX_NOTE_BYTES (64u << 20)
@@ -37,11 +42,23 @@ struct cpu {
 	size_t xsave_len;
 };
 
+/* A note of the core, ELF PT_NOTE or kdump notes blob alike. */
+struct rawnote {
+	const char *name;    /* n_namesz bytes */
+	uint32_t namesz, type, descsz;
+	const char *desc;
+};
+
 struct guestcore_source {
 	const struct guestcore_host_api *host;
 	char *path;
 	int fd;
 	Elf *elf;
+	struct kd_file *kd;       /* a kdump-compressed file */
+	unsigned char *kd_notes;  /* its notes blob */
+	unsigned char *kd_page;
+	struct rawnote *raw;
+	size_t n_raw;
 	uint16_t machine;
 	bool big_endian;
 	struct guestcore_range *ranges;
@@ -68,6 +85,13 @@ static void ec_close(struct guestcore_source *s)
 	free(s->cpus);
 	free(s->notes);
 	free(s->ranges);
+	free(s->raw);
+	if (s->kd) {
+		kd_close(s->kd);
+		free(s->kd);
+	}
+	free(s->kd_notes);
+	free(s->kd_page);
 	if (s->elf)
 		elf_end(s->elf);
 	if (s->fd >= 0)
@@ -136,50 +160,96 @@ static Elf_Data *note_data(struct guestcore_source *s, const GElf_Phdr *ph, int 
 	return data;
 }
 
-static int read_registers(struct guestcore_source *s, const GElf_Phdr *ph, size_t phnum)
+static int add_raw(struct guestcore_source *s, const char *name, uint32_t namesz, uint32_t type, const char *desc,
+		   uint32_t descsz)
+{
+	struct rawnote *v;
+
+	if (s->n_raw >= 65536)
+		return 0;
+	if ((s->n_raw & (s->n_raw - 1)) == 0) {
+		v = realloc(s->raw, (s->n_raw ? s->n_raw * 2 : 16) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->raw = v;
+	}
+	s->raw[s->n_raw++] = (struct rawnote){ name, namesz, type, descsz, desc };
+	return 0;
+}
+
+/* Every note of the ELF core's PT_NOTE segments. */
+static int collect_elf_notes(struct guestcore_source *s, const GElf_Phdr *ph, size_t phnum)
+{
+	for (size_t i = 0; i < phnum; i++) {
+		size_t off = 0, next, name_off, desc_off;
+		GElf_Nhdr nh;
+		int err, r;
+		Elf_Data *data = note_data(s, &ph[i], &err);
+
+		if (err < 0)
+			return err;
+		while (data && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			off = next;
+			r = add_raw(s, (const char *)data->d_buf + name_off, nh.n_namesz, nh.n_type,
+				    (const char *)data->d_buf + desc_off, nh.n_descsz);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Every note of a kdump-compressed file's notes blob (SIZE bytes). */
+static int collect_blob_notes(struct guestcore_source *s, const unsigned char *blob, uint64_t size, bool be)
+{
+	uint64_t off = 0;
+
+	while (off + 12 <= size) {
+		uint32_t namesz = (uint32_t)kd_get(blob + off, 4, be), descsz = (uint32_t)kd_get(blob + off + 4, 4, be);
+		uint64_t name_off = off + 12, desc_off = name_off + ((namesz + 3ull) & ~3ull);
+		int r;
+
+		if (desc_off > size || descsz > size - desc_off)
+			break; /* validate says so; the notes before it stand */
+		r = add_raw(s, (const char *)blob + name_off, namesz, (uint32_t)kd_get(blob + off + 8, 4, be),
+			    (const char *)blob + desc_off, descsz);
+		if (r < 0)
+			return r;
+		off = desc_off + ((descsz + 3ull) & ~3ull);
+	}
+	return 0;
+}
+
+static int read_registers(struct guestcore_source *s)
 {
 	if (!GUESTCORE_HOST_HAS(s->host, decode_note))
 		return 0;
 	for (size_t set = 0; set < sizeof(reg_notes) / sizeof(reg_notes[0]); set++) {
 		uint32_t index = 0;
 
-		for (size_t i = 0; i < phnum; i++) {
-			size_t off = 0, next, name_off, desc_off;
-			GElf_Nhdr nh;
-			int err;
-			Elf_Data *data = note_data(s, &ph[i], &err);
+		for (size_t i = 0; i < s->n_raw; i++) {
+			const struct rawnote *n = &s->raw[i];
+			size_t nlen = strnlen(n->name, n->namesz);
 
-			if (!data) {
-				if (err < 0)
-					return err;
+			if (n->type != reg_notes[set].type || nlen != strlen(reg_notes[set].name) ||
+			    memcmp(n->name, reg_notes[set].name, nlen) != 0)
 				continue;
+			if (index >= EC_MAX_CPUS)
+				break;
+			if (index >= s->n_cpus) {
+				struct cpu *v = realloc(s->cpus, (index + 1) * sizeof(*v));
+				if (!v)
+					return -ENOMEM;
+				s->cpus = v;
+				memset(&s->cpus[s->n_cpus], 0, (index + 1 - s->n_cpus) * sizeof(*v));
+				s->n_cpus = index + 1;
 			}
-			while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-				const char *name = (const char *)data->d_buf + name_off;
-				size_t nlen = strnlen(name, nh.n_namesz);
-
-				off = next;
-				if (nh.n_type != reg_notes[set].type || nlen != strlen(reg_notes[set].name) ||
-				    memcmp(name, reg_notes[set].name, nlen) != 0)
-					continue;
-				if (index >= EC_MAX_CPUS)
-					break;
-				if (index >= s->n_cpus) {
-					struct cpu *v = realloc(s->cpus, (index + 1) * sizeof(*v));
-					if (!v)
-						return -ENOMEM;
-					s->cpus = v;
-					memset(&s->cpus[s->n_cpus], 0, (index + 1 - s->n_cpus) * sizeof(*v));
-					s->n_cpus = index + 1;
-				}
-				{
-					struct set_ctx c = { s, &s->cpus[index] };
-					s->host->decode_note(s->host->handle, reg_notes[set].name, nh.n_type, s->machine,
-							     s->big_endian, (const char *)data->d_buf + desc_off, nh.n_descsz,
-							     on_value, &c);
-				}
-				index++;
+			{
+				struct set_ctx c = { s, &s->cpus[index] };
+				s->host->decode_note(s->host->handle, reg_notes[set].name, n->type, s->machine,
+						     s->big_endian, n->desc, n->descsz, on_value, &c);
 			}
+			index++;
 		}
 	}
 	return 0;
@@ -187,36 +257,89 @@ static int read_registers(struct guestcore_source *s, const GElf_Phdr *ph, size_
 
 /* Every ELF-form note of the core (its name NUL-terminated inside
  * n_namesz), for get_note: the host keeps those no layout describes. */
-static int list_notes(struct guestcore_source *s, const GElf_Phdr *ph, size_t phnum)
+static int list_notes(struct guestcore_source *s)
 {
-	for (size_t i = 0; i < phnum; i++) {
-		size_t off = 0, next, name_off, desc_off;
-		GElf_Nhdr nh;
-		int err;
-		Elf_Data *data = note_data(s, &ph[i], &err);
+	for (size_t i = 0; i < s->n_raw; i++) {
+		const struct rawnote *r = &s->raw[i];
+		struct guestcore_source_note *n;
 
-		if (err < 0)
-			return err;
-		while (data && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			const char *name = (const char *)data->d_buf + name_off;
-			struct guestcore_source_note *n;
-
-			off = next;
-			if (nh.n_namesz == 0 || name[nh.n_namesz - 1] != '\0' || strlen(name) + 1 != nh.n_namesz)
-				continue;
-			if (s->n_notes >= 65536)
-				return 0;
-			n = realloc(s->notes, (s->n_notes + 1) * sizeof(*n));
-			if (!n)
-				return -ENOMEM;
-			s->notes = n;
-			n[s->n_notes++] = (struct guestcore_source_note){
-				.size = sizeof(*n), .type = nh.n_type, .name = name,
-				.desc = (const char *)data->d_buf + desc_off, .desc_size = nh.n_descsz,
-			};
-		}
+		if (r->namesz == 0 || r->name[r->namesz - 1] != '\0' || strlen(r->name) + 1 != r->namesz)
+			continue;
+		n = realloc(s->notes, (s->n_notes + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		s->notes = n;
+		n[s->n_notes++] = (struct guestcore_source_note){
+			.size = sizeof(*n), .type = r->type, .name = r->name, .desc = r->desc, .desc_size = r->descsz,
+		};
 	}
 	return 0;
+}
+
+/* A kdump-compressed file: 1 when FD is one and is now the source, 0 when
+ * it is not one. */
+static int open_kdump(struct guestcore_source *s, uint64_t size)
+{
+	char msg[400] = "";
+	struct kd_file *k = calloc(1, sizeof(*k));
+	size_t cap = 0;
+	int r;
+
+	if (!k)
+		return -ENOMEM;
+	r = kd_open(k, s->fd, size, NULL, NULL, msg, sizeof(msg));
+	if (r <= 0) {
+		free(k);
+		if (r < 0)
+			FAIL(s, "core %s: %s", s->path, msg);
+		return r;
+	}
+	s->kd = k;
+	s->machine = kd_machine(k);
+	s->big_endian = k->be;
+	if (!s->machine) {
+		FAIL(s, "core %s: a kdump-compressed file of machine \"%s\", which guestcore does not know", s->path,
+		     k->uts[4]);
+		return -ENOTSUP;
+	}
+	s->kd_page = malloc(k->block_size);
+	if (!s->kd_page)
+		return -ENOMEM;
+	for (uint64_t p = 0, e; kd_next_run(k, &p, &e); p = e) {
+		if (s->n_ranges == cap) {
+			struct guestcore_range *v;
+			if (cap >= (1u << 24)) {
+				FAIL(s, "core %s: more than %u runs of page frames", s->path, 1u << 24);
+				return -E2BIG;
+			}
+			v = realloc(s->ranges, (cap ? cap * 2 : 64) * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			s->ranges = v;
+			cap = cap ? cap * 2 : 64;
+		}
+		s->ranges[s->n_ranges++] = (struct guestcore_range){
+			.size = sizeof(struct guestcore_range), .start = p * k->block_size,
+			.length = (e - p) * k->block_size, .kind = GUESTCORE_RANGE_RAM, .fd = -1,
+		};
+	}
+	if (k->size_note) {
+		if (k->size_note > EC_MAX_NOTE_BYTES) {
+			FAIL(s, "core %s: its notes are larger than %u MiB", s->path, EC_MAX_NOTE_BYTES >> 20);
+			return -EFBIG;
+		}
+		s->kd_notes = malloc(k->size_note);
+		if (!s->kd_notes)
+			return -ENOMEM;
+		if (kd_pread(k, s->kd_notes, k->size_note, k->offset_note) < 0) {
+			FAIL(s, "core %s: its notes reach past the end of the file: it is truncated", s->path);
+			return -EINVAL;
+		}
+		r = collect_blob_notes(s, s->kd_notes, k->size_note, k->be);
+		if (r < 0)
+			return r;
+	}
+	return 1;
 }
 
 static int ec_open(const struct guestcore_host_api *host, const char *spec, struct guestcore_source **ret)
@@ -247,10 +370,26 @@ static int ec_open(const struct guestcore_host_api *host, const char *spec, stru
 		FAIL(s, "core %s is not a regular file: give the core file itself", s->path);
 		goto fail;
 	}
+	r = open_kdump(s, (uint64_t)st.st_size);
+	if (r < 0)
+		goto fail;
+	if (r > 0) {
+		r = read_registers(s);
+		if (r == 0)
+			r = list_notes(s);
+		if (r < 0)
+			goto fail;
+		snprintf(s->description, sizeof(s->description), "kdump-compressed core %s, %zu runs of pages",
+			 s->path, s->n_ranges);
+		*ret = s;
+		return 0;
+	}
+	r = -EINVAL;
 	elf_version(EV_CURRENT);
 	s->elf = elf_begin(s->fd, ELF_C_READ_MMAP, NULL);
 	if (!s->elf || elf_kind(s->elf) != ELF_K_ELF || !gelf_getehdr(s->elf, &eh) || eh.e_type != ET_CORE) {
-		FAIL(s, "core %s is not an ELF core file: check it with 'guestcore validate'", s->path);
+		FAIL(s, "core %s is neither an ELF core file nor a kdump-compressed one: check it with 'guestcore "
+			"validate'", s->path);
 		goto fail;
 	}
 	s->machine = eh.e_machine;
@@ -314,9 +453,11 @@ static int ec_open(const struct guestcore_host_api *host, const char *spec, stru
 			     s->ranges[i - 1].start, s->ranges[i].start);
 			goto fail;
 		}
-	r = read_registers(s, ph, phnum);
+	r = collect_elf_notes(s, ph, phnum);
 	if (r == 0)
-		r = list_notes(s, ph, phnum);
+		r = read_registers(s);
+	if (r == 0)
+		r = list_notes(s);
 	if (r < 0)
 		goto fail;
 	snprintf(s->description, sizeof(s->description), "core %s, %zu segments", s->path, s->n_ranges);
@@ -343,9 +484,46 @@ static int ec_get_range(struct guestcore_source *s, uint64_t i, struct guestcore
 	return su_range_copy(s->ranges, s->n_ranges, i, ret);
 }
 
+/* A kdump-compressed file: page by page; a page the file left out (or one
+ * that cannot be decompressed) is -EIO, which the host records. */
+static int kd_read(struct guestcore_source *s, uint64_t addr, unsigned char *out, size_t len)
+{
+	uint64_t bs = s->kd->block_size;
+
+	while (len) {
+		uint64_t in = addr % bs, n = bs - in < len ? bs - in : len;
+		char msg[300];
+		int r = kd_read_page(s->kd, addr / bs, s->kd_page, msg, sizeof(msg));
+
+		if (r == -ENXIO) {
+			FAIL(s, "core %s: page frame 0x%" PRIx64 " was left out of the file", s->path, addr / bs);
+			return -EIO;
+		}
+		if (r < 0) {
+			FAIL(s, "core %s: %s", s->path, msg);
+			return r == -ENOMEM ? r : -EIO;
+		}
+		memcpy(out, s->kd_page + in, n);
+		out += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
 static int ec_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
 {
-	int r = su_range_read(s->ranges, s->n_ranges, addr, buf, len);
+	int r;
+
+	if (s->kd) {
+		for (size_t i = 0; i < s->n_ranges; i++)
+			if (addr >= s->ranges[i].start && addr - s->ranges[i].start < s->ranges[i].length &&
+			    len <= s->ranges[i].length - (addr - s->ranges[i].start))
+				return kd_read(s, addr, buf, len);
+		FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the core's pages", len, addr);
+		return -EINVAL;
+	}
+	r = su_range_read(s->ranges, s->n_ranges, addr, buf, len);
 
 	if (r == -EINVAL)
 		FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the core's segments", len, addr);
@@ -402,7 +580,8 @@ static const struct guestcore_plugin_descriptor ec_desc = {
 	.abi_version = GUESTCORE_PLUGIN_ABI_TARGET,
 	.name = "elfcore",
 	.version = PACKAGE_VERSION,
-	.description = "an existing guest core (VirtualBox, QEMU, guestcore) as the source",
+	.description = "an existing guest core (ELF or kdump-compressed; VirtualBox, QEMU, makedumpfile, "
+		       "guestcore) as the source",
 	.capabilities = GUESTCORE_CAP_MEMORY_SOURCE,
 	.get_interface = ec_interface,
 };

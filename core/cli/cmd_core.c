@@ -225,6 +225,66 @@ static bool is_text(const unsigned char *p, size_t n)
 	return true;
 }
 
+static const char *kd_status_name(uint32_t status)
+{
+	switch (status & 0x27u) {
+	case 0: return "pages stored as they are";
+	case 0x1: return "zlib";
+	case 0x2: return "lzo";
+	case 0x4: return "snappy";
+	case 0x20: return "zstd";
+	default: return "several compressions";
+	}
+}
+
+static void kdump_print(const char *path, const struct guestcore_core_info *info,
+			const struct guestcore_kdump_info *kd)
+{
+	printf("%s: kdump-compressed%s %s-endian core, machine %s (%u), header version %u, block size %u\n", path,
+	       kd->flattened ? " (flattened)" : "", kd->big_endian ? "big" : "little", machine_name(info->e_machine),
+	       info->e_machine, kd->header_version, kd->block_size);
+	printf("  utsname: sysname \"%s\" nodename \"%s\" release \"%s\" version \"%s\" machine \"%s\"\n",
+	       kd->utsname[0], kd->utsname[1], kd->utsname[2], kd->utsname[3], kd->utsname[4]);
+	printf("  timestamp %" PRIu64 ".%06" PRIu64 ", %d CPUs, status 0x%x (%s%s), %zu notes, %" PRIu64
+	       " bytes\n", kd->timestamp_sec, kd->timestamp_usec, kd->nr_cpus, kd->status, kd_status_name(kd->status),
+	       kd->status & 0x8u ? ", incomplete" : "", info->notes, info->file_size);
+	printf("  sub header: phys_base 0x%" PRIx64 ", dump_level %d, notes 0x%" PRIx64 " bytes at 0x%" PRIx64
+	       ", VMCOREINFO 0x%" PRIx64 " bytes at 0x%" PRIx64 "\n", kd->phys_base, kd->dump_level, kd->size_note,
+	       kd->offset_note, kd->size_vmcoreinfo, kd->offset_vmcoreinfo);
+	printf("  bitmaps: 0x%" PRIx64 " bytes each at 0x%" PRIx64 ", max_mapnr 0x%" PRIx64 ": %" PRIu64 " page "
+	       "frames present, %" PRIu64 " dumped; descriptors at 0x%" PRIx64 "\n", kd->bitmap_len, kd->bitmap_offset,
+	       kd->max_mapnr, kd->present_pages, kd->dumped_pages, kd->desc_offset);
+}
+
+static json_object *kdump_json(const struct guestcore_kdump_info *kd)
+{
+	static const char *const uts[6] = { "sysname", "nodename", "release", "version", "machine", "domainname" };
+	json_object *o = json_object_new_object(), *u = json_object_new_object();
+
+	for (int i = 0; i < 6; i++)
+		json_object_object_add(u, uts[i], json_object_new_string(kd->utsname[i]));
+	json_object_object_add(o, "flattened", json_object_new_boolean(kd->flattened));
+	json_object_object_add(o, "header_version", json_object_new_int64(kd->header_version));
+	json_object_object_add(o, "utsname", u);
+	json_object_object_add(o, "timestamp", json_object_new_uint64(kd->timestamp_sec));
+	json_object_object_add(o, "status", json_object_new_int64(kd->status));
+	json_object_object_add(o, "compression", json_object_new_string(kd_status_name(kd->status)));
+	json_object_object_add(o, "block_size", json_object_new_int64(kd->block_size));
+	json_object_object_add(o, "sub_hdr_size", json_object_new_int64(kd->sub_hdr_size));
+	json_object_object_add(o, "bitmap_blocks", json_object_new_int64(kd->bitmap_blocks));
+	json_object_object_add(o, "max_mapnr", json_object_new_uint64(kd->max_mapnr));
+	json_object_object_add(o, "nr_cpus", json_object_new_int64(kd->nr_cpus));
+	json_object_object_add(o, "phys_base", json_object_new_uint64(kd->phys_base));
+	json_object_object_add(o, "dump_level", json_object_new_int64(kd->dump_level));
+	json_object_object_add(o, "offset_note", json_object_new_uint64(kd->offset_note));
+	json_object_object_add(o, "size_note", json_object_new_uint64(kd->size_note));
+	json_object_object_add(o, "offset_vmcoreinfo", json_object_new_uint64(kd->offset_vmcoreinfo));
+	json_object_object_add(o, "size_vmcoreinfo", json_object_new_uint64(kd->size_vmcoreinfo));
+	json_object_object_add(o, "present_pages", json_object_new_uint64(kd->present_pages));
+	json_object_object_add(o, "dumped_pages", json_object_new_uint64(kd->dumped_pages));
+	return o;
+}
+
 static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool json)
 {
 	struct guestcore_core_info info = { .sz = sizeof(info) };
@@ -234,7 +294,11 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 	const struct guestcore_note_layout *seen[64]; /* layouts met so far, and how often */
 	uint64_t seen_count[64];
 
+	struct guestcore_kdump_info kd = { .sz = sizeof(kd) };
+	bool is_kdump;
+
 	guestcore_core_info(core, &info);
+	is_kdump = guestcore_core_kdump_info(core, &kd) == 0;
 	process_core = info.virtual_addresses;
 	if (json) {
 		json_object *h = json_object_new_object();
@@ -251,9 +315,14 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 		json_object_object_add(h, "pn_xnum", json_object_new_boolean(info.e_phnum == PN_XNUM));
 		json_object_object_add(h, "file_size", json_object_new_int64((int64_t)info.file_size));
 		json_object_object_add(h, "virtual_addresses", json_object_new_boolean(info.virtual_addresses));
+		json_object_object_add(h, "format", json_object_new_string(is_kdump ? "kdump" : "elf"));
 		json_object_object_add(root, "header", h);
+		if (is_kdump)
+			json_object_object_add(root, "kdump", kdump_json(&kd));
 		segs = json_object_new_array();
 		notes = json_object_new_array();
+	} else if (is_kdump) {
+		kdump_print(path, &info, &kd);
 	} else {
 		printf("%s: ELF%d %s-endian %s, machine %s (%u), EI_VERSION %u, e_version %u\n", path, info.elf_class,
 		       info.big_endian ? "big" : "little", info.e_type == ET_CORE ? "core" : "file (not a core)",
@@ -261,9 +330,11 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 		printf("  %" PRIu64 " program headers%s, %zu notes, %" PRIu64 " bytes%s\n", info.phnum,
 		       info.e_phnum == PN_XNUM ? " (PN_XNUM)" : "", info.notes, info.file_size,
 		       info.virtual_addresses ? "; a process core (virtual addresses)" : "");
-		printf("Segments:\n  %5s %-5s %-18s %-18s %-12s %-12s %-12s %-4s %s\n", "#", "TYPE", "PADDR", "VADDR",
-		       "OFFSET", "FILESZ", "MEMSZ", "FLG", "KIND");
 	}
+	if (!json)
+		printf("Segments%s:\n  %5s %-5s %-18s %-18s %-12s %-12s %-12s %-4s %s\n",
+		       is_kdump ? " (a PT_NOTE for the notes, a PT_LOAD for each run of page frames)" : "", "#", "TYPE",
+		       "PADDR", "VADDR", "OFFSET", "FILESZ", "MEMSZ", "FLG", "KIND");
 	for (size_t i = 0; i < info.segments; i++) {
 		struct guestcore_segment s = { .sz = sizeof(s) };
 		char flg[4] = { '-', '-', '-', 0 };

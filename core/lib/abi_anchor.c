@@ -21,6 +21,7 @@ GUESTCORE_API int guestcore_abi_anchor(enum guestcore_plugin_capability capabili
 				       enum guestcore_repeat repeat, enum guestcore_field_type field_type,
 				       enum guestcore_value_kind value_kind, enum guestcore_copy_mode copy_mode,
 				       enum guestcore_severity severity, enum guestcore_profile profile,
+				       enum guestcore_format format, enum guestcore_compression compression,
 				       const struct guestcore_host_opts *host_opts,
 				       const struct guestcore_dump_opts *dump_opts,
 				       const struct guestcore_dump_result *dump_result,
@@ -36,6 +37,8 @@ GUESTCORE_API int guestcore_abi_anchor(enum guestcore_plugin_capability capabili
 	(void)copy_mode;
 	(void)severity;
 	(void)profile;
+	(void)format;
+	(void)compression;
 	(void)host_opts;
 	(void)dump_opts;
 	(void)dump_result;

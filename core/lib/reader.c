@@ -360,9 +360,8 @@ static int open_kdump(struct guestcore_core *c, char *msg, size_t msgsz)
 	if (!c->kd_page)
 		return -ENOMEM;
 	/* the runs of page frames the first bitmap marks */
-	for (uint64_t p = 0; p < k->max_mapnr; p++)
-		if (kd_bit(k->bm1, p) && (p == 0 || !kd_bit(k->bm1, p - 1)))
-			runs++;
+	for (uint64_t p = 0, e; kd_next_run(k, &p, &e); p = e)
+		runs++;
 	if (runs + 1 > GC_READ_MAX_PHDRS) {
 		gc_msg(msg, msgsz, "the first bitmap holds %" PRIu64 " runs of page frames, more than the %u segments "
 		       "guestcore reads", runs, GC_READ_MAX_PHDRS);
@@ -373,21 +372,12 @@ static int open_kdump(struct guestcore_core *c, char *msg, size_t msgsz)
 		return -ENOMEM;
 	c->ph[0] = (GElf_Phdr){ .p_type = PT_NOTE, .p_offset = k->offset_note, .p_filesz = k->size_note };
 	c->n_ph = 1;
-	for (uint64_t p = 0; p < k->max_mapnr;) {
-		uint64_t e;
-		if (!kd_bit(k->bm1, p)) {
-			p++;
-			continue;
-		}
-		for (e = p; e < k->max_mapnr && kd_bit(k->bm1, e); e++)
-			;
+	for (uint64_t p = 0, e; kd_next_run(k, &p, &e); p = e)
 		c->ph[c->n_ph++] = (GElf_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
 						.p_vaddr = p * k->block_size, .p_paddr = p * k->block_size,
 						.p_filesz = (e - p) * k->block_size, .p_memsz = (e - p) * k->block_size };
-		p = e;
-	}
 	c->info.segments = c->n_ph;
-	c->info.phnum = c->info.e_phnum = (uint16_t)(c->n_ph > 0xffff ? 0xffff : c->n_ph);
+	c->info.e_phnum = (uint16_t)(c->n_ph >= PN_XNUM ? PN_XNUM : c->n_ph);
 	c->info.phnum = c->n_ph;
 	if (k->size_note) {
 		uint64_t size = k->size_note;

@@ -207,6 +207,11 @@ static void check_digest(struct vctx *v, const struct gc_rnote *n)
 
 	if (n->descsz < 40)
 		return;
+	if (c->kd) {
+		finding(v, WARN, "guestcore.digest", n->desc_offset, "a digest note in a kdump-compressed file: not "
+			"checked (digests are of ELF segments)");
+		return;
+	}
 	if (algo != 1) {
 		finding(v, WARN, "guestcore.digest", n->desc_offset + 4, "digest algorithm %" PRIu64 " is unknown", algo);
 		return;
@@ -386,6 +391,195 @@ static void check_notes(struct vctx *v)
 	}
 }
 
+/* ---- kdump-compressed files --------------------------------------------------------- */
+
+#define KD_FINDINGS_PER_ID 16 /* then one line says how many more */
+
+struct kd_count {
+	const char *id;
+	uint64_t n;
+};
+
+/* A finding of a per-page rule, the first KD_FINDINGS_PER_ID of each. */
+static bool kd_more(struct vctx *v, struct kd_count *cnt)
+{
+	(void)v;
+	return ++cnt->n <= KD_FINDINGS_PER_ID;
+}
+
+static void kd_summary(struct vctx *v, const struct kd_count *cnt)
+{
+	if (cnt->n > KD_FINDINGS_PER_ID)
+		finding(v, ERR, cnt->id, 0, "and %" PRIu64 " more pages like it", cnt->n - KD_FINDINGS_PER_ID);
+}
+
+/* The VMCOREINFO the sub header points to: inside the notes, the
+ * descriptor of a VMCOREINFO note, and lines of KEY=VALUE. */
+static void check_kd_vmcoreinfo(struct vctx *v)
+{
+	const struct guestcore_core *c = v->c;
+	struct kd_file *k = c->kd;
+	const struct gc_rnote *note = NULL;
+	unsigned char *t;
+	uint64_t line = 0;
+
+	if (!k->offset_vmcoreinfo && !k->size_vmcoreinfo) {
+		finding(v, INFO, "kdump.vmcoreinfo", k->sub_offset, "no VMCOREINFO: crash needs the kernel's debug "
+			"information, and makedumpfile cannot filter the file");
+		return;
+	}
+	if (k->size_vmcoreinfo > (1u << 20) || k->offset_vmcoreinfo > k->logical_size ||
+	    k->size_vmcoreinfo > k->logical_size - k->offset_vmcoreinfo) {
+		finding(v, ERR, "kdump.vmcoreinfo", k->sub_offset, "VMCOREINFO (0x%" PRIx64 " bytes at 0x%" PRIx64 ") "
+			"is not inside the file", k->size_vmcoreinfo, k->offset_vmcoreinfo);
+		return;
+	}
+	for (size_t i = 0; i < c->n_notes; i++)
+		if (c->notes[i].desc_offset == k->offset_vmcoreinfo && strcmp(c->notes[i].name, "VMCOREINFO") == 0)
+			note = &c->notes[i];
+	if (!note)
+		finding(v, WARN, "kdump.vmcoreinfo", k->sub_offset, "the sub header's VMCOREINFO at 0x%" PRIx64 " is not "
+			"the descriptor of a VMCOREINFO note", k->offset_vmcoreinfo);
+	else if (note->descsz != k->size_vmcoreinfo)
+		finding(v, ERR, "kdump.vmcoreinfo", k->sub_offset, "the sub header says VMCOREINFO holds 0x%" PRIx64
+			" bytes, its note 0x%x", k->size_vmcoreinfo, note->descsz);
+	t = malloc(k->size_vmcoreinfo + 1);
+	if (!t)
+		return;
+	if (kd_pread(k, t, k->size_vmcoreinfo, k->offset_vmcoreinfo) == 0) {
+		size_t n = (size_t)k->size_vmcoreinfo;
+		bool os = false;
+
+		while (n && t[n - 1] == '\0')
+			n--; /* a NUL at the end is allowed */
+		t[n] = '\0';
+		for (char *l = (char *)t; *l; line++) {
+			char *nl = strchr(l, '\n'), *eq;
+			size_t len = nl ? (size_t)(nl - l) : strlen(l);
+
+			eq = memchr(l, '=', len);
+			if (len && (!eq || eq == l)) {
+				finding(v, ERR, "kdump.vmcoreinfo", k->offset_vmcoreinfo + (uint64_t)(l - (char *)t),
+					"VMCOREINFO line %" PRIu64 " is not KEY=VALUE", line + 1);
+				break;
+			}
+			for (size_t j = 0; j < len; j++)
+				if (!(l[j] >= 0x20 && l[j] < 0x7f)) {
+					finding(v, ERR, "kdump.vmcoreinfo", k->offset_vmcoreinfo + (uint64_t)(l - (char *)t) + j,
+						"VMCOREINFO line %" PRIu64 " holds a byte that is not printable", line + 1);
+					free(t);
+					return;
+				}
+			os = os || (len > 10 && strncmp(l, "OSRELEASE=", 10) == 0);
+			if (!nl)
+				break;
+			l = nl + 1;
+		}
+		if (memchr(t, '\0', n))
+			finding(v, ERR, "kdump.vmcoreinfo", k->offset_vmcoreinfo, "VMCOREINFO holds a NUL byte before its end");
+		else if (!os)
+			finding(v, WARN, "kdump.vmcoreinfo", k->offset_vmcoreinfo, "VMCOREINFO has no OSRELEASE line");
+	}
+	free(t);
+}
+
+static void check_kdump(struct vctx *v)
+{
+	const struct guestcore_core *c = v->c;
+	struct kd_file *k = c->kd;
+	struct kd_count c_flags = { "kdump.desc.flags", 0 }, c_size = { "kdump.desc.size", 0 },
+			c_bounds = { "kdump.desc.bounds", 0 }, c_page = { "kdump.page", 0 };
+	uint64_t data_start = k->desc_offset + k->n_dumpable * KD_DESC_SIZE, idx = 0, by_flag[6] = { 0 };
+	uint64_t last_off = UINT64_MAX, last_size = 0, last_flags = 0, shared = 0;
+	unsigned char *page = malloc(k->block_size);
+	struct kd_decompressor dc = { 0 };
+
+	if (k->header_version != KD_HEADER_VERSION)
+		finding(v, INFO, "kdump.header", KD_H_VERSION, "header version %u: the fields of version 6 (64-bit "
+			"page frame numbers) are not there", k->header_version);
+	if (k->status & KD_COMPRESSED_INCOMPLETE)
+		finding(v, ERR, "kdump.incomplete", 0, "the header marks the dump incomplete: the writer ran out of "
+			"room and pages are missing");
+	if (k->status & ~(KD_COMPRESSED_MASK | KD_COMPRESSED_INCOMPLETE | KD_EXCLUDED_VMEMMAP))
+		finding(v, WARN, "kdump.header", 0, "the header's status 0x%x has bits guestcore does not know",
+			k->status);
+	if (k->offset_note || k->size_note) {
+		if (k->offset_note < k->sub_offset + k->sub_size || k->offset_note > k->bitmap_offset ||
+		    k->size_note > k->bitmap_offset - k->offset_note)
+			finding(v, ERR, "kdump.notes", k->sub_offset, "the notes (0x%" PRIx64 " bytes at 0x%" PRIx64 ") do "
+				"not lie between the sub header and the bitmaps at 0x%" PRIx64, k->size_note,
+				k->offset_note, k->bitmap_offset);
+	} else if (k->header_version >= 4) {
+		finding(v, WARN, "kdump.notes", k->sub_offset, "the file has no notes: no registers are recorded");
+	}
+	if (k->nr_cpus < 0)
+		finding(v, ERR, "kdump.header", 0, "nr_cpus is %d", k->nr_cpus);
+	check_kd_vmcoreinfo(v);
+	if (!page)
+		return;
+	for (uint64_t pfn = 0; pfn < k->max_mapnr; pfn++) {
+		struct kd_desc d;
+		uint64_t at;
+		uint32_t fl;
+		int r;
+
+		if (!kd_bit(k->bm2, pfn))
+			continue;
+		at = k->desc_offset + idx * KD_DESC_SIZE;
+		if (kd_desc_at(k, idx++, &d) < 0)
+			break; /* kdump.desc.bounds was reported at open */
+		fl = d.flags & KD_COMPRESSED_MASK;
+		if ((d.flags & ~KD_COMPRESSED_MASK) || (fl & (fl - 1))) {
+			if (kd_more(v, &c_flags))
+				finding(v, ERR, "kdump.desc.flags", at + KD_D_FLAGS, "page frame 0x%" PRIx64 ": descriptor flags "
+					"0x%x name no one compression", pfn, d.flags);
+			continue;
+		}
+		if (d.size == 0 || d.size > k->block_size || (!fl && d.size != k->block_size)) {
+			if (kd_more(v, &c_size))
+				finding(v, ERR, "kdump.desc.size", at + KD_D_SIZE, "page frame 0x%" PRIx64 ": its descriptor "
+					"says %u bytes %s", pfn, d.size, fl ? "of compressed data (1 to a page)" :
+					"stored as they are (a page)");
+			continue;
+		}
+		if (d.offset < data_start || d.offset > k->logical_size || d.size > k->logical_size - d.offset) {
+			if (kd_more(v, &c_bounds))
+				finding(v, ERR, "kdump.desc.bounds", at, "page frame 0x%" PRIx64 ": its %u bytes at 0x%" PRIx64
+					" are not in the page data (0x%" PRIx64 " to 0x%" PRIx64 ")", pfn, d.size, d.offset,
+					data_start, k->logical_size);
+			continue;
+		}
+		by_flag[fl == KD_COMPRESSED_ZLIB ? 1 : fl == KD_COMPRESSED_LZO ? 2 : fl == KD_COMPRESSED_SNAPPY ? 3
+			: fl == KD_COMPRESSED_ZSTD ? 4 : 0]++;
+		if (d.offset == last_off && d.size == last_size && d.flags == last_flags) {
+			shared++; /* the same data as the page before (the shared zero page) */
+			continue;
+		}
+		r = kd_pread(k, k->cbuf, d.size, d.offset);
+		if (r == 0)
+			r = kd_decompress(&dc, d.flags, k->cbuf, d.size, page, k->block_size);
+		if (r < 0) {
+			if (kd_more(v, &c_page))
+				finding(v, ERR, "kdump.page", d.offset, "page frame 0x%" PRIx64 ": its %u bytes of %s data do "
+					"not come out as exactly one page", pfn, d.size, kd_compression_name(fl));
+			continue;
+		}
+		last_off = d.offset;
+		last_size = d.size;
+		last_flags = d.flags;
+	}
+	kd_summary(v, &c_flags);
+	kd_summary(v, &c_size);
+	kd_summary(v, &c_bounds);
+	kd_summary(v, &c_page);
+	finding(v, INFO, "kdump.pages", k->desc_offset, "%" PRIu64 " page frames present, %" PRIu64 " dumped: %"
+		PRIu64 " zstd, %" PRIu64 " zlib, %" PRIu64 " lzo, %" PRIu64 " snappy, %" PRIu64 " stored as they are; %"
+		PRIu64 " share the data of the page before", k->n_present, k->n_dumpable, by_flag[4], by_flag[1],
+		by_flag[2], by_flag[3], by_flag[0], shared);
+	kd_decompressor_free(&dc);
+	free(page);
+}
+
 GUESTCORE_API int guestcore_core_validate(const struct guestcore_core *c, int profile, guestcore_finding_fn report,
 					  void *ud)
 {
@@ -395,9 +589,13 @@ GUESTCORE_API int guestcore_core_validate(const struct guestcore_core *c, int pr
 		return -EINVAL;
 	v.hash_budget = 2 * c->info.file_size + (1u << 20);
 	v.hashed = calloc(c->n_ph / 8 + 1, 1);
-	check_header(&v);
-	check_xnum(&v);
-	check_loads(&v);
+	if (c->kd) {
+		check_kdump(&v);
+	} else {
+		check_header(&v);
+		check_xnum(&v);
+		check_loads(&v);
+	}
 	check_notes(&v);
 	free(v.hashed);
 	return v.errors;

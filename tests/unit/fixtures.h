@@ -4,7 +4,9 @@
 #ifndef GUESTCORE_TEST_FIXTURES_H
 #define GUESTCORE_TEST_FIXTURES_H
 
+#include <dirent.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include <guestcore/guestcore.h>
@@ -34,6 +36,21 @@ static inline int gc_fixture_close(const char *dir, struct guestcore_host *host,
 	guestcore_host_free(host);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Temporary files a dump left in DIR (none, after any failure). */
+static inline int gc_fixture_leftovers(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		if (strstr(e->d_name, ".guestcore-"))
+			n++;
+	if (d)
+		closedir(d);
+	return n;
 }
 
 #endif

@@ -55,19 +55,9 @@ static int dump(const char *source, const char *const *sets, const char *out, bo
 	return guestcore_dump(host, layouts, &o, res ? res : &local, msg, sizeof(msg));
 }
 
-/* Temporary files left in the test directory. */
 static int leftovers(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	while (d && (e = readdir(d)))
-		if (strstr(e->d_name, ".guestcore-"))
-			n++;
-	if (d)
-		closedir(d);
-	return n;
+	return gc_fixture_leftovers(dir);
 }
 
 struct core {

@@ -381,8 +381,8 @@ struct guestcore_dump_opts {
 	bool drop_source_notes;
 	/* The container (enum guestcore_format) and, for the kdump-compressed
 	 * one, how each page is compressed (enum guestcore_compression) and the
-	 * algorithm's level (0: its default).  Appended in ABI 1.3: a caller
-	 * built with the older struct writes ELF. */
+	 * algorithm's level (0: its default).  Appended: a caller built with
+	 * the older struct passes a smaller sz and writes ELF. */
 	int format;
 	int compression;
 	int compression_level;
@@ -402,7 +402,7 @@ struct guestcore_dump_result {
 	/* Set on success and on failure: the source paused the guest and could
 	 * not resume it (MSG says how to resume it by hand). */
 	bool not_resumed;
-	/* Appended in ABI 1.3: the container written (enum guestcore_format),
+	/* Appended: the container written (enum guestcore_format),
 	 * and for kdump the page data's bytes in the file (compressed). */
 	int format;
 	uint64_t page_data_bytes;
@@ -455,7 +455,7 @@ struct guestcore_core_info {
 	 * p_vaddr; addresses are virtual, and order and overlap are checked on
 	 * p_vaddr. */
 	bool virtual_addresses;
-	/* Appended in ABI 1.3: the container (enum guestcore_format).  A
+	/* Appended: the container (enum guestcore_format).  A
 	 * kdump-compressed file (plain or flattened) shows its notes blob as
 	 * one PT_NOTE segment and each run of page frames its first bitmap
 	 * marks as a PT_LOAD segment with offset 0 (its pages are compressed
@@ -582,6 +582,7 @@ GUESTCORE_API int guestcore_abi_anchor(enum guestcore_plugin_capability capabili
 				       enum guestcore_repeat repeat, enum guestcore_field_type field_type,
 				       enum guestcore_value_kind value_kind, enum guestcore_copy_mode copy_mode,
 				       enum guestcore_severity severity, enum guestcore_profile profile,
+				       enum guestcore_format format, enum guestcore_compression compression,
 				       const struct guestcore_host_opts *host_opts,
 				       const struct guestcore_dump_opts *dump_opts,
 				       const struct guestcore_dump_result *dump_result,

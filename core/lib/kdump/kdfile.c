@@ -555,3 +555,19 @@ int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t m
 	}
 	return 0;
 }
+
+bool kd_next_run(const struct kd_file *k, uint64_t *pfn, uint64_t *end)
+{
+	uint64_t p = *pfn, e;
+
+	while (p < k->max_mapnr && !kd_bit(k->bm1, p))
+		p += (p % 64 == 0 && p + 64 <= k->max_mapnr && !memcmp(k->bm1 + p / 8, "\0\0\0\0\0\0\0\0", 8)) ? 64 : 1;
+	if (p >= k->max_mapnr)
+		return false;
+	for (e = p; e < k->max_mapnr && kd_bit(k->bm1, e);)
+		e += (e % 64 == 0 && e + 64 <= k->max_mapnr &&
+		      !memcmp(k->bm1 + e / 8, "\xff\xff\xff\xff\xff\xff\xff\xff", 8)) ? 64 : 1;
+	*pfn = p;
+	*end = e;
+	return true;
+}

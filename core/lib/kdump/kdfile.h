@@ -93,6 +93,10 @@ int kd_desc_at(struct kd_file *k, uint64_t index, struct kd_desc *ret);
 /* The block_size bytes of page frame PFN into OUT: 0, -ENXIO when the page
  * is not in the dump, -EIO (MSG says why) when its data cannot be had. */
 int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t msgsz);
+/* The next run of page frames the first bitmap marks, at or after *PFN:
+ * true with it in [*PFN, *END), false when none is left.  Walk with
+ * *PFN = *END. */
+bool kd_next_run(const struct kd_file *k, uint64_t *pfn, uint64_t *end);
 /* The file's ELF machine from utsname.machine, 0 when unknown. */
 uint16_t kd_machine(const struct kd_file *k);
 
