@@ -58,11 +58,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	guestcore_core_info(core, &info);
+	{
+		struct guestcore_kdump_info kd = { .sz = sizeof(kd) };
+		if (guestcore_core_kdump_info(core, &kd) == 0)
+			sink += kd.max_mapnr + kd.dumped_pages + (unsigned char)kd.utsname[4][0];
+	}
 	for (size_t i = 0; i < info.segments; i++) {
 		struct guestcore_segment s = { .sz = sizeof(s) };
 		guestcore_core_segment(core, i, &s);
-		if (i < 8)
-			guestcore_core_read_phys(core, s.paddr, buf, sizeof(buf), true, NULL, 0);
+		if (i >= 8)
+			continue;
+		guestcore_core_read_phys(core, s.paddr, buf, sizeof(buf), true, NULL, 0);
+#ifdef FUZZ_EVERY_PAGE
+		/* every page of the run, up to 64, across page boundaries too */
+		for (uint64_t a = 4096 - 16; a < s.memsz && a < 64 * 4096; a += 4096)
+			guestcore_core_read_phys(core, s.paddr + a, buf, sizeof(buf), false, NULL, 0);
+#endif
 	}
 	for (size_t i = 0; i < info.notes; i++) {
 		struct guestcore_note_ref n = { .sz = sizeof(n) };

@@ -7,7 +7,8 @@
 # Targets: core (the core reader), layout (the layout loader), qmp (QMP
 # replies), monitor ('info mtree -f', 'info registers -a'), rawfiles (the raw
 # source's map and CPU files), stream (QEMU's migration stream and the
-# registers taken from it).  New inputs go to WORKDIR (default
+# registers taken from it), kdump (kdump-compressed files, plain and
+# flattened, in each page compression).  New inputs go to WORKDIR (default
 # _build/fuzz), never into the seeds.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,7 @@ top=$(pwd)
 secs=${1:-60}
 work=${2:-_build/fuzz}
 [ $# -ge 2 ] && shift 2 || shift $#
-targets=${*:-core layout qmp monitor rawfiles stream}
+targets=${*:-core layout qmp monitor rawfiles stream kdump}
 mkdir -p "$work"
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE
@@ -25,13 +26,14 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_G
 : >"$work/config.h"
 # The library's sources as Makefile.am lists them, so that a new file is
 # never missing here.
-lib_src=$(sed -n '/^core_libgcinternal_la_SOURCES/,/[^\\]$/p' "$top/Makefile.am" | grep -o 'core/lib/[a-z_]*\.c')
+lib_src=$(sed -n -e '/^core_libgcinternal_la_SOURCES/,/[^\\]$/p' -e '/^kdump_src/,/[^\\]$/p' "$top/Makefile.am" |
+	grep -o 'core/lib/[a-z_/]*\.c')
 [ -n "$lib_src" ] || { echo "run.sh: no library sources found in Makefile.am" >&2; exit 1; }
 status=0
 for target in $targets; do
 	case $target in
-	core | layout)
-		src="$lib_src" inc= pkgs="libelf libxml-2.0 libxxhash" extra=-ldl ;;
+	core | layout | kdump)
+		src="$lib_src" inc= pkgs="libelf libxml-2.0 libxxhash zlib libzstd lzo2 snappy" extra=-ldl ;;
 	qmp)
 		src="plugins/qemu/qmp.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
 	monitor)

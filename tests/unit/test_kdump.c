@@ -602,6 +602,9 @@ static void test_flattened(void)
 	errors_of(c, "kdump.flat", &found);
 	CU_ASSERT_EQUAL(found, 1);
 	guestcore_core_close(c);
+	write_flat(path("flat.kdump"), good, 0, 5000, false, true); /* no record at all */
+	CU_ASSERT_EQUAL(guestcore_core_open(path("flat.kdump"), layouts, &c, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "does not hold a kdump-compressed file"));
 	write_flat(path("flat.kdump"), good, len, 5000, true, true);
 	CU_ASSERT_EQUAL(guestcore_core_open(path("flat.kdump"), layouts, &c, msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "makedumpfile -R"));

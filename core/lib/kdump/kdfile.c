@@ -170,7 +170,8 @@ static int open_flat(struct kd_file *k, const struct kd_ctx *x, char *msg, size_
 	if (!ended)
 		problem(x, "kdump.flat", pos, "the flattened file has no end record at 0x%" PRIx64 ": it was cut short",
 			pos);
-	qsort(k->recs, k->n_recs, sizeof(*k->recs), rec_cmp);
+	if (k->n_recs)
+		qsort(k->recs, k->n_recs, sizeof(*k->recs), rec_cmp);
 	for (size_t i = 1; i < k->n_recs; i++)
 		if (k->recs[i].logical < k->recs[i - 1].logical + k->recs[i - 1].size) {
 			kd_msg(msg, msgsz, "two flattened records write offset 0x%" PRIx64 ": reassemble the file with "
