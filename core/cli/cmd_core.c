@@ -64,7 +64,7 @@ static int open_core(struct cli *cli, const char *path, struct guestcore_layouts
 		return r;
 	r = guestcore_core_open(path, *ret_layouts, ret_core, msg, sizeof(msg));
 	if (r < 0) {
-		cli_error("%s: %s: give a readable ELF core file", path, msg);
+		cli_error("%s: %s: give a readable core file (ELF or kdump-compressed)", path, msg);
 		guestcore_layouts_free(*ret_layouts);
 		*ret_layouts = NULL;
 		return 2;

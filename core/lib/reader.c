@@ -186,7 +186,8 @@ static int open_elf(struct guestcore_core *c, char *msg, size_t msgsz)
 		}
 	}
 	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF) {
-		gc_msg(msg, msgsz, "not an ELF file%s%s", c->elf ? "" : ": ", c->elf ? "" : elf_errmsg(-1));
+		gc_msg(msg, msgsz, "not an ELF file nor a kdump-compressed one%s%s", c->elf ? "" : ": ",
+		       c->elf ? "" : elf_errmsg(-1));
 		return -EINVAL;
 	}
 	if (!gelf_getehdr(c->elf, &eh)) {
