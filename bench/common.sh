@@ -37,3 +37,32 @@ with open(sys.argv[1], mode) as f:
         f.write(mib)
 EOF
 }
+
+# fill_mixed FILE MIB: write MIB MiB over FILE from its start, in each run of
+# four pages one random, one text-like (words of a small vocabulary, about
+# as compressible as kernel text and page cache) and two zero pages.
+fill_mixed() {
+	python3 - "$1" "$2" <<'EOF2'
+import os, random, sys
+mode = "r+b" if os.path.exists(sys.argv[1]) else "wb"
+words = [bytes(w, "ascii") for w in (
+    "the of and to in is that for it as was with be by on not he this are or his from at which but have an they "
+    "you were her she there been one all we their has would when if so what out up into no more its said them "
+    "kernel page memory guest struct return static int void unsigned long const char buffer error value").split()]
+rng = random.Random(1)
+texts = []
+for _ in range(64):
+    t = bytearray()
+    while len(t) < 4096:
+        t += rng.choice(words) + (b"\n" if rng.random() < 0.1 else b" ")
+    texts.append(bytes(t[:4096]))
+with open(sys.argv[1], mode) as f:
+    for _ in range(int(sys.argv[2])):
+        rnd = os.urandom(64 * 4096)
+        mib = bytearray(256 * 4096)
+        for i in range(64):
+            mib[i * 4 * 4096:(i * 4 + 1) * 4096] = rnd[i * 4096:(i + 1) * 4096]
+            mib[(i * 4 + 1) * 4096:(i * 4 + 2) * 4096] = texts[(i * 7 + _) % 64]
+        f.write(mib)
+EOF2
+}

@@ -136,10 +136,10 @@ static int choose_container(struct gc_dump *d)
 		}
 		d->kd_flag = flags[d->o.compression];
 		if (d->o.compression_level &&
-		    (d->kd_flag == KD_COMPRESSED_ZLIB ? d->o.compression_level < 1 || d->o.compression_level > 9
+		    (d->kd_flag == KD_COMPRESSED_ZLIB ? d->o.compression_level < 1 || d->o.compression_level > 12
 		     : d->kd_flag == KD_COMPRESSED_ZSTD ? d->o.compression_level < -7 || d->o.compression_level > 22
 		     : true)) {
-			gc_dump_fail(d, "compression level %d does not suit %s (zstd: -7 to 22, zlib: 1 to 9; lzo and "
+			gc_dump_fail(d, "compression level %d does not suit %s (zstd: -7 to 22, zlib: 1 to 12; lzo and "
 					"snappy have none)", d->o.compression_level, kd_compression_name(d->kd_flag));
 			return -EINVAL;
 		}

@@ -33,7 +33,7 @@ status=0
 for target in $targets; do
 	case $target in
 	core | layout | kdump)
-		src="$lib_src" inc= pkgs="libelf libxml-2.0 libxxhash zlib libzstd lzo2 snappy" extra=-ldl ;;
+		src="$lib_src" inc= pkgs="libelf libxml-2.0 libxxhash zlib libdeflate libzstd lzo2 snappy" extra=-ldl ;;
 	qmp)
 		src="plugins/qemu/qmp.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
 	monitor)

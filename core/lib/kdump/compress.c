@@ -1,12 +1,14 @@
-/* Page compression for the kdump-compressed format: zlib (compress2 /
- * uncompress), lzo (LZO1X-1 / lzo1x_decompress_safe), snappy (its C API) and
+/* Page compression for the kdump-compressed format: zlib (libdeflate's
+ * zlib format / uncompress), lzo (LZO1X-1 / lzo1x_decompress_safe), snappy (its C API) and
  * zstd (a context per thread).  Every decompression is bounded to one page. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libdeflate.h>
 #include <lzo1x.h>
 #include <snappy-c.h>
 #include <zlib.h>
@@ -49,6 +51,11 @@ int kd_compressor_init(struct kd_compressor *c, uint32_t flag, int level)
 		c->state = malloc(LZO1X_1_MEM_COMPRESS);
 		return c->state ? 0 : -ENOMEM;
 	case KD_COMPRESSED_ZLIB:
+		/* libdeflate writes the zlib format (what uncompress() reads, and
+		 * crash and makedumpfile with it) two to three times as fast as
+		 * zlib's deflate at the same level. */
+		c->state = libdeflate_alloc_compressor(level ? level : 1);
+		return c->state ? 0 : -ENOMEM;
 	case KD_COMPRESSED_SNAPPY:
 	case 0:
 		return 0;
@@ -61,6 +68,8 @@ void kd_compressor_free(struct kd_compressor *c)
 {
 	if (c->flag == KD_COMPRESSED_ZSTD)
 		ZSTD_freeCCtx(c->state);
+	else if (c->flag == KD_COMPRESSED_ZLIB)
+		libdeflate_free_compressor(c->state);
 	else
 		free(c->state);
 	c->state = NULL;
@@ -74,9 +83,9 @@ size_t kd_compress(struct kd_compressor *c, const void *in, size_t n, void *out)
 		return ZSTD_isError(r) || r >= n ? 0 : r;
 	}
 	case KD_COMPRESSED_ZLIB: {
-		uLongf got = (uLongf)n;
-		int r = compress2(out, &got, in, (uLong)n, c->level ? c->level : Z_BEST_SPEED);
-		return r != Z_OK || got >= n ? 0 : (size_t)got;
+		/* 0 when it does not fit in n - 1 bytes: stored as it is */
+		size_t r = libdeflate_zlib_compress(c->state, in, n, out, n - 1);
+		return r < n ? r : 0;
 	}
 	case KD_COMPRESSED_LZO: {
 		/* LZO1X-1 may write up to n + n/16 + 67 bytes for data it cannot
