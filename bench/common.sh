@@ -24,25 +24,15 @@ absdir() { mkdir -p "$1" && cd "$1" && pwd; }
 
 # fill_quarter FILE MIB: write MIB MiB over FILE from its start (in place, so
 # a file stays allocated), one page in four random, the rest zeros.
-fill_quarter() {
-	python3 - "$1" "$2" <<'EOF'
-import os, sys
-mode = "r+b" if os.path.exists(sys.argv[1]) else "wb"
-with open(sys.argv[1], mode) as f:
-    for _ in range(int(sys.argv[2])):
-        rnd = os.urandom(64 * 4096)
-        mib = bytearray(256 * 4096)
-        for i in range(64):
-            mib[i * 4 * 4096:(i * 4 + 1) * 4096] = rnd[i * 4096:(i + 1) * 4096]
-        f.write(mib)
-EOF
-}
+fill_quarter() { fill_pages "$1" "$2" quarter; }
 
-# fill_mixed FILE MIB: write MIB MiB over FILE from its start, in each run of
-# four pages one random, one text-like (words of a small vocabulary, about
-# as compressible as kernel text and page cache) and two zero pages.
-fill_mixed() {
-	python3 - "$1" "$2" <<'EOF2'
+# fill_mixed FILE MIB: the same, in each run of four pages one random, one
+# text-like (words of a small vocabulary, about as compressible as kernel
+# text and page cache) and two zero pages.
+fill_mixed() { fill_pages "$1" "$2" mixed; }
+
+fill_pages() {
+	python3 - "$1" "$2" "$3" <<'EOF2'
 import os, random, sys
 mode = "r+b" if os.path.exists(sys.argv[1]) else "wb"
 words = [bytes(w, "ascii") for w in (
@@ -57,12 +47,25 @@ for _ in range(64):
         t += rng.choice(words) + (b"\n" if rng.random() < 0.1 else b" ")
     texts.append(bytes(t[:4096]))
 with open(sys.argv[1], mode) as f:
-    for _ in range(int(sys.argv[2])):
+    for m in range(int(sys.argv[2])):
         rnd = os.urandom(64 * 4096)
         mib = bytearray(256 * 4096)
         for i in range(64):
             mib[i * 4 * 4096:(i * 4 + 1) * 4096] = rnd[i * 4096:(i + 1) * 4096]
-            mib[(i * 4 + 1) * 4096:(i * 4 + 2) * 4096] = texts[(i * 7 + _) % 64]
+            if sys.argv[3] == "mixed":
+                mib[(i * 4 + 1) * 4096:(i * 4 + 2) * 4096] = texts[(i * 7 + m) % 64]
         f.write(mib)
 EOF2
+}
+
+# start_shared_guest SOCK MEM SHARE: a paused 1 GiB TCG guest whose RAM is
+# the memory-backend-file MEM (share=on|off), its QMP socket SOCK; $qpid.
+start_shared_guest() {
+	rm -f "$1"
+	qemu-system-x86_64 -machine pc,accel=tcg,memory-backend=mem \
+		-object memory-backend-file,id=mem,size=1G,mem-path="$2",share="$3" \
+		-smp 2 -display none -nodefaults -qmp unix:"$1",server=on,wait=off &
+	qpid=$!
+	while [ ! -S "$1" ]; do sleep 0.05; done
+	sleep 1
 }

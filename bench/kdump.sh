@@ -28,15 +28,10 @@ for c in qemu-system-x86_64 python3 zstd bc; do
 done
 sock="$shm/qmp.sock"
 mem="$shm/guest.mem"
-rm -f "$sock"
 head -c 1073741824 /dev/zero >"$mem"
-qemu-system-x86_64 -machine pc,accel=tcg,memory-backend=mem \
-	-object memory-backend-file,id=mem,size=1G,mem-path="$mem",share=on \
-	-smp 2 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off &
-qpid=$!
+qpid=
 trap '"$Q" "$sock" "{\"execute\":\"quit\"}" >/dev/null 2>&1 || kill $qpid 2>/dev/null; rm -rf "$shm"' EXIT
-while [ ! -S "$sock" ]; do sleep 0.05; done
-sleep 1
+start_shared_guest "$sock" "$mem" on
 "$Q" "$sock" '{"execute":"stop"}' >/dev/null
 fill_mixed "$mem" 1024
 

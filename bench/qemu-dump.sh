@@ -28,15 +28,10 @@ command -v python3 >/dev/null || { echo "needs python3"; exit 1; }
 sock="$shm/qmp.sock"
 mem="$shm/guest.mem"
 echo "guest RAM in $mem; outputs in $shm (tmpfs) and $disk ($(df -T "$disk" | awk 'NR == 2 { print $2 }'))"
-rm -f "$sock"
 head -c 1073741824 /dev/zero >"$mem"
-qemu-system-x86_64 -machine pc,accel=tcg,memory-backend=mem \
-	-object memory-backend-file,id=mem,size=1G,mem-path="$mem",share=on \
-	-smp 2 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off &
-qpid=$!
+qpid=
 trap '"$Q" "$sock" "{\"execute\":\"quit\"}" >/dev/null 2>&1 || kill $qpid 2>/dev/null; rm -rf "$shm" "$disk/qemu.core" "$disk/gc.core"' EXIT
-while [ ! -S "$sock" ]; do sleep 0.05; done
-sleep 1
+start_shared_guest "$sock" "$mem" on
 "$Q" "$sock" '{"execute":"stop"}' >/dev/null
 
 # fill quarter|random: rewrite the guest's RAM in place (it stays allocated).
