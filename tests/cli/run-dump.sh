@@ -32,6 +32,43 @@ if command -v eu-readelf >/dev/null; then
 	[ -z "$other" ] && ok "eu-elflint reports only unknown vendor note types" || { not_ok "eu-elflint"; echo "$other"; }
 fi
 
+# --- the kdump-compressed format from the command line: summary, inspect,
+# validate, extract byte-exact, convert both ways; usage errors.
+run $G dump -s "test:ranges=2,size=0x100000,gap=0x100000,cpus=2,note=VMCOREINFO:0:OSRELEASE=6.1.0" \
+	--notes vbox,qemu --format kdump --compress lzo -o "$T/k.kdump"
+expect_rc 0 "dump --format kdump --compress lzo"
+expect_in "$out" "kdump-compressed x86_64 core (lzo), 2 vCPUs, 2 ranges" "kdump summary line"
+run $G inspect "$T/k.kdump"
+expect_in "$out" "kdump-compressed little-endian core, machine x86_64 (62), header version 6, block size 4096" \
+	"inspect: the kdump header"
+expect_in "$out" "512 page frames present, 512 dumped" "inspect: the bitmaps"
+expect_in "$out" "release \"6.1.0\"" "inspect: the release from VMCOREINFO"
+run $G inspect --json "$T/k.kdump"
+expect_in "$out" '"format": "kdump"' "inspect --json: the format"
+run $G validate -v "$T/k.kdump"
+expect_rc 0 "validate a kdump file"
+expect_in "$out" "kdump.pages" "validate -v: the page summary"
+run $G convert "$T/k.kdump" --notes vbox,qemu -o "$T/k.core"
+expect_rc 0 "convert kdump to ELF"
+run $G convert "$T/k.core" --notes vbox,qemu --format kdump --compress zstd:5 -o "$T/k2.kdump"
+expect_rc 0 "convert ELF to kdump, zstd level 5"
+run $G extract "$T/k2.kdump" -o "$T/k2.raw"
+expect_rc 0 "extract a kdump file"
+run $G extract "$T/k.core" -o "$T/k.raw"
+cmp -s "$T/k.raw" "$T/k2.raw" && ok "kdump -> ELF -> kdump: the same memory" || not_ok "the memory differs"
+run $G dump -s "test:ranges=1,size=0x1000" --format zip -o "$T/z.core"
+expect_rc 2 "--format zip"
+expect_in "$err" "--format takes elf or kdump" "the formats are named"
+run $G dump -s "test:ranges=1,size=0x1000" --compress zstd -o "$T/z.core"
+expect_rc 2 "--compress without --format kdump"
+run $G dump -s "test:ranges=1,size=0x1000" --format kdump --compress zstd:99 -o "$T/z.core"
+expect_rc 1 "a zstd level out of range"
+expect_in "$err" "compression level 99 does not suit zstd" "the levels are named"
+run $G dump -s "test:ranges=1,size=0x1000" --format kdump --compress brotli -o "$T/z.core"
+expect_rc 2 "an unknown compression"
+[ ! -e "$T/z.core" ] && ok "no output from a refused dump" || not_ok "z.core exists"
+no_temp "$T" "kdump"
+
 # --- the notes the guest carries (ABI 1.2 get_note): written after the note
 # sets' notes, before guestcore's own; one a layout describes (QEMU type 0)
 # or a GUESTCORE one is the note sets' or guestcore's to write, not the
