@@ -186,6 +186,13 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
 	expect_rc 1 "a full file system mid-copy"
 	expect_in "$err" "no space left writing guest memory to $T/small/o.core: free space there" "the full disk and the remedy are named"
 	[ "$out" = "$(printf 'keep me\no.core')" ] && ok "the output is untouched, no temporary file left" || not_ok "after a full disk: $out"
+	run unshare -m sh -c "mount -t tmpfs -o size=72m gc-test '$T/small' && echo 'keep me' >'$T/small/o.core' &&
+		{ $G dump -s 'raw:$T/large.img' --format kdump --compress none -o '$T/small/o.core' --force; rc=\$?;
+		  cat '$T/small/o.core'; ls -A '$T/small'; exit \$rc; }"
+	expect_rc 1 "kdump: a full file system mid-dump"
+	expect_in "$err" "no space left writing page data to $T/small/o.core" "kdump: the full disk is named"
+	[ "$out" = "$(printf 'keep me\no.core')" ] && ok "kdump: the output is untouched, no temporary file left" ||
+		not_ok "kdump: after a full disk: $out"
 else
 	echo "ok - # SKIP a full file system mid-copy: needs root and unshare -m"
 fi
@@ -209,6 +216,11 @@ expect_rc 1 "a file size limit mid-dump"
 expect_in "$err" "file size limit reached" "the limit is named"
 [ "$(cat "$T/exists.core")" = "keep me" ] && ok "the output is untouched after the size limit" || not_ok "clobbered"
 no_temp "$T" "size limit"
+run sh -c "ulimit -f 512; exec $G dump -s 'test:ranges=1,size=0x200000' --format kdump --compress none -o '$T/exists.core' --force"
+expect_rc 1 "kdump: a file size limit mid-dump"
+expect_in "$err" "file size limit reached" "kdump: the limit is named"
+[ "$(cat "$T/exists.core")" = "keep me" ] && ok "kdump: the output is untouched after the size limit" || not_ok "clobbered"
+no_temp "$T" "kdump size limit"
 
 # --- a source read error
 rm -f "$T/state"

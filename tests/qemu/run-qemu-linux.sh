@@ -64,6 +64,14 @@ for m in msrSTAR msrSFMASK msrPAT; do
 	[ -n "$v" ] && [ "$v" != 0x0 ] && [ "$(printf '%s\n' "$v" | wc -l)" -eq 1 ] && ok "$m is the kernel's ($v)" ||
 		not_ok "$m: $v"
 done
+run $G -v dump -s "qemu:qmp=$sock" --notes vbox,qemu --format kdump -o "$T/snap.kdump"
+expect_rc 0 "a kdump-compressed snapshot of the running guest"
+[ "$(status)" = running ] && ok "the guest runs on" || not_ok "guest is $(status)"
+run $G validate "$T/snap.kdump"
+expect_rc 0 "the snapshot's kdump file validates"
+run $G inspect "$T/snap.kdump"
+expect_in "$out" "release \"$release\"" "its utsname carries the guest's release"
+expect_not_in "$out" "VMCOREINFO 0x0 bytes" "its sub header points to the guest's VMCOREINFO"
 efer=$(field "$T/snap.core" VBCPU msrEFER | sort -u)
 [ $((efer & 0x501)) -eq $((0x501)) ] && ok "EFER has SCE, LME and LMA ($efer)" || not_ok "EFER $efer"
 
@@ -100,7 +108,9 @@ expect_rc 0 "guestcore inspects QEMU's kdump-zlib file"
 expect_in "$out" "kdump-compressed (flattened)" "QEMU's file is the flattened form"
 run $G -v dump -s "qemu:qmp=$sock,mode=pause" --notes qemu --format kdump -o "$T/gc.kdump"
 expect_rc 0 "a kdump-compressed dump of the paused guest through the stream"
-for c in qemu gc; do
+run $G -v dump -s "qemu:qmp=$sock" --notes qemu --format kdump -o "$T/monitor.kdump"
+expect_rc 0 "a kdump-compressed dump of the paused guest through the monitor"
+for c in qemu gc monitor; do
 	run $G validate "$T/$c.kdump"
 	expect_rc 0 "$c.kdump validates"
 	same_memory "$T/$c.kdump" && ok "$c.kdump: every range of QEMU's ELF dump is identical" ||
