@@ -9,11 +9,13 @@
 #   the same memory, the same NT_PRSTATUS and QEMU CPU-state notes field by
 #   field (kernel_gs_base included) and the same VMCOREINFO note; the
 #   stream's MSRs equal the snapshot's;
-# - kdump-compressed, from the same paused guest: QEMU's own kdump-zlib file
-#   (flattened) and guestcore's (from the stream, zstd) are read, validated
-#   and have the memory of QEMU's ELF dump and its CPU notes and VMCOREINFO;
-#   makedumpfile (when installed) re-filters guestcore's with -d 31, which
-#   it can only do with the VMCOREINFO in its place.
+# - kdump-compressed: a snapshot of the running guest, and from the paused
+#   guest QEMU's own kdump-zlib file (flattened) and guestcore's through the
+#   stream, the monitor and the raw source (the guest extracted) are read,
+#   validated and have the memory of QEMU's ELF dump (and its CPU notes and
+#   VMCOREINFO); makedumpfile (when installed) reads the kernel log out of
+#   guestcore's through VMCOREINFO and phys_base in the sub header, and
+#   guestcore reads what makedumpfile -d 31 writes.
 # Skipped (77) when qemu-system-x86_64 is not installed or the kernel cannot
 # be fetched (no apt, no network).
 set -eu
@@ -110,6 +112,12 @@ run $G -v dump -s "qemu:qmp=$sock,mode=pause" --notes qemu --format kdump -o "$T
 expect_rc 0 "a kdump-compressed dump of the paused guest through the stream"
 run $G -v dump -s "qemu:qmp=$sock" --notes qemu --format kdump -o "$T/monitor.kdump"
 expect_rc 0 "a kdump-compressed dump of the paused guest through the monitor"
+# the raw source: the guest's memory extracted and dumped again
+run $G extract "$T/stream.core" -o "$T/linux.raw"
+expect_rc 0 "the guest's memory extracted as a raw image and map"
+run $G dump -s "raw:$T/linux.raw,map=$T/linux.raw.map" --format kdump --compress snappy -o "$T/raw.kdump"
+expect_rc 0 "a kdump-compressed dump of the raw image"
+rm -f "$T/linux.raw"
 for c in qemu gc monitor; do
 	run $G validate "$T/$c.kdump"
 	expect_rc 0 "$c.kdump validates"
@@ -120,6 +128,9 @@ for c in qemu gc monitor; do
 		ok "$c.kdump: NT_PRSTATUS, QEMU CPU state and VMCOREINFO equal QEMU's ELF dump's" ||
 		{ not_ok "$c.kdump: the notes differ"; head -30 "$T/$c.kdump.diff"; }
 done
+run $G validate "$T/raw.kdump"
+expect_rc 0 "raw.kdump validates"
+same_memory "$T/raw.kdump" && ok "raw.kdump: every range of QEMU's ELF dump is identical" || not_ok "raw.kdump: memory differs"
 vmci_at=$($G inspect "$T/gc.kdump" | sed -n 's/.*VMCOREINFO 0x\([0-9a-f]*\) bytes at 0x\([0-9a-f]*\).*/\2/p')
 [ -n "$vmci_at" ] && [ "$vmci_at" != 0 ] && ok "the sub header points to VMCOREINFO (0x$vmci_at)" ||
 	not_ok "no VMCOREINFO in the sub header"
