@@ -89,7 +89,9 @@ stop_guest
 if command -v socat >/dev/null; then
 	socat UNIX-LISTEN:"$T/fake.sock",fork SYSTEM:'echo hello' &
 	spid=$!
-	sleep 0.3
+	# wait for the socket (a fixed sleep lost the race on a loaded machine)
+	i=0
+	while [ ! -S "$T/fake.sock" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 	run $G dump -s "qemu:qmp=$T/fake.sock" -o "$T/x.core"
 	kill $spid 2>/dev/null || true
 	expect_rc 1 "a socket that does not speak QMP"
