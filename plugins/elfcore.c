@@ -203,19 +203,15 @@ static int collect_elf_notes(struct guestcore_source *s, const GElf_Phdr *ph, si
 static int collect_blob_notes(struct guestcore_source *s, const unsigned char *blob, uint64_t size, bool be)
 {
 	uint64_t off = 0;
+	struct kd_note n;
 
-	while (off + 12 <= size) {
-		uint32_t namesz = (uint32_t)kd_get(blob + off, 4, be), descsz = (uint32_t)kd_get(blob + off + 4, 4, be);
-		uint64_t name_off = off + 12, desc_off = name_off + ((namesz + 3ull) & ~3ull);
-		int r;
-
-		if (desc_off > size || descsz > size - desc_off)
-			break; /* validate says so; the notes before it stand */
-		r = add_raw(s, (const char *)blob + name_off, namesz, (uint32_t)kd_get(blob + off + 8, 4, be),
-			    (const char *)blob + desc_off, descsz);
+	/* a note that runs past the blob ends it: validate says so, the notes
+	 * before it stand */
+	while (kd_note_next(blob, size, &off, be, &n) > 0) {
+		int r = add_raw(s, (const char *)blob + n.name_off, n.namesz, n.type, (const char *)blob + n.desc_off,
+				n.descsz);
 		if (r < 0)
 			return r;
-		off = desc_off + ((descsz + 3ull) & ~3ull);
 	}
 	return 0;
 }
@@ -516,10 +512,10 @@ static int ec_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t 
 	int r;
 
 	if (s->kd) {
-		for (size_t i = 0; i < s->n_ranges; i++)
-			if (addr >= s->ranges[i].start && addr - s->ranges[i].start < s->ranges[i].length &&
-			    len <= s->ranges[i].length - (addr - s->ranges[i].start))
-				return kd_read(s, addr, buf, len);
+		const struct guestcore_range *rg = su_range_find(s->ranges, s->n_ranges, addr);
+
+		if (rg && len <= rg->length - (addr - rg->start))
+			return kd_read(s, addr, buf, len);
 		FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the core's pages", len, addr);
 		return -EINVAL;
 	}

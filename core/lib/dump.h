@@ -45,13 +45,16 @@ struct gc_span {
 struct gc_dump;
 
 /* A container: how the file is laid out around the same source and notes.
- * layout() fixes every size the notes and headers need and sets
- * notes_offset; write() fills the open unnamed file (d->fd) and sets
- * file_size; the caller links it into place. */
+ * layout() fixes every size the notes and headers need and places the
+ * notes (gc_notes_place); write_memory() fills the open unnamed file (d->fd)
+ * with guest memory and sets file_size; write_headers() writes what needs
+ * the notes' final size, after the caller wrote the late notes.  The caller
+ * opens the file and links it into place. */
 struct gc_container {
 	const char *name;
 	int (*layout)(struct gc_dump *d);
-	int (*write)(struct gc_dump *d);
+	int (*write_memory)(struct gc_dump *d);
+	int (*write_headers)(struct gc_dump *d, uint64_t notes_size);
 };
 GC_HIDDEN extern const struct gc_container gc_container_elf, gc_container_kdump;
 
@@ -159,6 +162,10 @@ GC_HIDDEN int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *bindi
 /* dump_notes.c */
 GC_HIDDEN int gc_notes_build(struct gc_dump *d);
 GC_HIDDEN int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size);
+/* Every note's offset from NOTES_OFFSET on, and the bytes reserved for them
+ * and for the late ones (unreadable ranges, digests): notes_offset and
+ * notes_reserved. */
+GC_HIDDEN void gc_notes_place(struct gc_dump *d, uint64_t notes_offset);
 GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size);
 GC_HIDDEN void gc_notes_free(struct gc_dump *d);
 
@@ -174,6 +181,8 @@ GC_HIDDEN void gc_writeback_stop(struct gc_dump *d);
 /* [ADDR, ADDR+LEN) through the source's read(), unreadable pages as zeros
  * (recorded). */
 GC_HIDDEN int gc_read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len);
+/* All N bytes at P are zero (N a page or less; P 8-byte aligned). */
+GC_HIDDEN bool gc_page_is_zero(const unsigned char *p, size_t n);
 GC_HIDDEN int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
 GC_HIDDEN int gc_cpu_count(void);
 

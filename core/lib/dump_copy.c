@@ -224,7 +224,7 @@ void gc_writeback_stop(struct gc_dump *d)
  * A page of data nearly always fails on its first words, so the test costs
  * one cache line there; a zero page is OR-ed 64 bytes at a time, which the
  * compiler turns into vector instructions. */
-static bool page_is_zero(const unsigned char *p, size_t n)
+bool gc_page_is_zero(const unsigned char *p, size_t n)
 {
 	const uint64_t *w = (const uint64_t *)(const void *)p;
 	size_t words = n / 8, i = 0;
@@ -258,7 +258,7 @@ static int emit_pages(int fd, XXH3_state_t *hash, bool dense, const unsigned cha
 
 		if (hash)
 			XXH3_128bits_update(hash, buf + i, m);
-		if (!dense && page_is_zero(buf + i, m)) {
+		if (!dense && gc_page_is_zero(buf + i, m)) {
 			if (run) {
 				int r = gc_pwrite_full(fd, buf + i - run, run, off + i - run);
 				if (r < 0)

@@ -564,6 +564,18 @@ static int write_late(struct gc_dump *d, struct guestcore_note_builder *nb, uint
 
 /* Encode the GUESTCORE notes and write every note.  *RET_NOTES_SIZE: bytes of
  * notes actually present. */
+void gc_notes_place(struct gc_dump *d, uint64_t notes_offset)
+{
+	d->notes_offset = notes_offset;
+	d->notes_reserved = 0;
+	for (size_t i = 0; i < d->n_notes; i++) {
+		d->notes[i].offset = d->notes_offset + d->notes_reserved;
+		d->notes_reserved += d->notes[i].size;
+	}
+	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
+	d->notes_reserved += (uint64_t)d->n_digest_notes * d->digest_note_size;
+}
+
 int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 {
 	uint64_t off = d->notes_offset;

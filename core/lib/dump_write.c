@@ -88,10 +88,11 @@ static int output_commit(struct gc_dump *d)
 	return 0;
 }
 
-/* The container's layout, the unnamed file, the container's write, and the
- * file linked into place. */
+/* The container's layout, the unnamed file, its memory, the late notes and
+ * its headers, and the file linked into place. */
 static int run_container(struct gc_dump *d)
 {
+	uint64_t notes_size = 0;
 	int r;
 
 	r = d->container->layout(d);
@@ -100,7 +101,19 @@ static int run_container(struct gc_dump *d)
 	r = output_open(d);
 	if (r < 0)
 		return r;
-	r = d->container->write(d);
+	r = d->container->write_memory(d);
+	if (r < 0)
+		return r;
+	gc_dump_progress(d);
+	if (d->unread_count && d->o.strict) {
+		gc_dump_fail(d, "%" PRIu64 " bytes in %" PRIu64 " ranges could not be read and --strict is set; "
+				"%s left unchanged", d->unread_bytes, d->unread_count, d->o.output);
+		return -EIO;
+	}
+	r = gc_notes_write_late(d, &notes_size);
+	if (r < 0)
+		return r;
+	r = d->container->write_headers(d, notes_size);
 	if (r < 0)
 		return r;
 	if (gc_cancelled(d)) {

@@ -272,31 +272,25 @@ static void kd_problem(void *ud, const char *id, uint64_t off, const char *messa
 	problem(ud, id, off, "%s", message);
 }
 
-static uint64_t align4(uint64_t v)
-{
-	return (v + 3) & ~3ull;
-}
-
 /* The ELF notes in the SIZE bytes of BLOB, which lie at file offset AT. */
 static int parse_note_blob(struct guestcore_core *c, const unsigned char *blob, uint64_t size, uint64_t at,
 			   size_t segment, bool be)
 {
 	uint64_t off = 0;
+	struct kd_note kn;
+	int r;
 
-	while (off + 12 <= size) {
-		uint32_t namesz = (uint32_t)gc_get(blob + off, 4, be), descsz = (uint32_t)gc_get(blob + off + 4, 4, be);
-		uint64_t name_off = off + 12, desc_off = name_off + align4(namesz), next = desc_off + align4(descsz);
+	while ((r = kd_note_next(blob, size, &off, be, &kn)) != 0) {
 		struct gc_rnote *n;
 
-		if (namesz == 0 && descsz == 0 && gc_get(blob + off + 8, 4, be) == 0)
-			break; /* padding */
-		if (desc_off > size || descsz > size - desc_off) {
+		if (r < 0) {
 			problem(c, "note.bounds", at + off, "the note at offset 0x%" PRIx64 " does not fit in the notes "
 				"(name or descriptor runs past 0x%" PRIx64 ")", at + off, at + size);
 			return 0;
 		}
 		if (c->n_notes >= GC_READ_MAX_NOTES) {
-			problem(c, "note.count", at + off, "more than %u notes: the rest are not read", GC_READ_MAX_NOTES);
+			problem(c, "note.count", at + kn.name_off - 12, "more than %u notes: the rest are not read",
+				GC_READ_MAX_NOTES);
 			return 0;
 		}
 		if ((c->n_notes & (c->n_notes - 1)) == 0) {
@@ -307,21 +301,20 @@ static int parse_note_blob(struct guestcore_core *c, const unsigned char *blob, 
 		}
 		n = &c->notes[c->n_notes];
 		memset(n, 0, sizeof(*n));
-		n->name = strndup((const char *)blob + name_off, namesz);
+		n->name = strndup((const char *)blob + kn.name_off, kn.namesz);
 		if (!n->name)
 			return -ENOMEM;
-		n->namesz = namesz;
-		n->type = (uint32_t)gc_get(blob + off + 8, 4, be);
-		n->descsz = descsz;
-		n->offset = at + off;
-		n->desc_offset = at + desc_off;
-		n->desc = blob + desc_off;
-		n->raw_name = blob + name_off;
+		n->namesz = kn.namesz;
+		n->type = kn.type;
+		n->descsz = kn.descsz;
+		n->offset = at + kn.name_off - 12;
+		n->desc_offset = at + kn.desc_off;
+		n->desc = blob + kn.desc_off;
+		n->raw_name = blob + kn.name_off;
 		n->data_end = blob + size;
 		n->segment = segment;
 		n->layout = c->layouts ? guestcore_layouts_match(c->layouts, n->name, n->type, c->info.e_machine) : NULL;
 		c->n_notes++;
-		off = next > size ? size : next;
 	}
 	return 0;
 }

@@ -401,9 +401,8 @@ struct kd_count {
 };
 
 /* A finding of a per-page rule, the first KD_FINDINGS_PER_ID of each. */
-static bool kd_more(struct vctx *v, struct kd_count *cnt)
+static bool kd_more(struct kd_count *cnt)
 {
-	(void)v;
 	return ++cnt->n <= KD_FINDINGS_PER_ID;
 }
 
@@ -492,7 +491,6 @@ static void check_kdump(struct vctx *v)
 	uint64_t data_start = k->desc_offset + k->n_dumpable * KD_DESC_SIZE, idx = 0, by_flag[6] = { 0 };
 	uint64_t last_off = UINT64_MAX, last_size = 0, last_flags = 0, shared = 0;
 	unsigned char *page = malloc(k->block_size);
-	struct kd_decompressor dc = { 0 };
 
 	if (k->header_version != KD_HEADER_VERSION)
 		finding(v, INFO, "kdump.header", KD_H_VERSION, "header version %u: the fields of version 6 (64-bit "
@@ -530,20 +528,20 @@ static void check_kdump(struct vctx *v)
 			break; /* kdump.desc.bounds was reported at open */
 		fl = d.flags & KD_COMPRESSED_MASK;
 		if ((d.flags & ~KD_COMPRESSED_MASK) || (fl & (fl - 1))) {
-			if (kd_more(v, &c_flags))
+			if (kd_more(&c_flags))
 				finding(v, ERR, "kdump.desc.flags", at + KD_D_FLAGS, "page frame 0x%" PRIx64 ": descriptor flags "
 					"0x%x name no one compression", pfn, d.flags);
 			continue;
 		}
 		if (d.size == 0 || d.size > k->block_size || (!fl && d.size != k->block_size)) {
-			if (kd_more(v, &c_size))
+			if (kd_more(&c_size))
 				finding(v, ERR, "kdump.desc.size", at + KD_D_SIZE, "page frame 0x%" PRIx64 ": its descriptor "
 					"says %u bytes %s", pfn, d.size, fl ? "of compressed data (1 to a page)" :
 					"stored as they are (a page)");
 			continue;
 		}
 		if (d.offset < data_start || d.offset > k->logical_size || d.size > k->logical_size - d.offset) {
-			if (kd_more(v, &c_bounds))
+			if (kd_more(&c_bounds))
 				finding(v, ERR, "kdump.desc.bounds", at, "page frame 0x%" PRIx64 ": its %u bytes at 0x%" PRIx64
 					" are not in the page data (0x%" PRIx64 " to 0x%" PRIx64 ")", pfn, d.size, d.offset,
 					data_start, k->logical_size);
@@ -557,9 +555,9 @@ static void check_kdump(struct vctx *v)
 		}
 		r = kd_pread(k, k->cbuf, d.size, d.offset);
 		if (r == 0)
-			r = kd_decompress(&dc, d.flags, k->cbuf, d.size, page, k->block_size);
+			r = kd_decompress(&k->dc, d.flags, k->cbuf, d.size, page, k->block_size);
 		if (r < 0) {
-			if (kd_more(v, &c_page))
+			if (kd_more(&c_page))
 				finding(v, ERR, "kdump.page", d.offset, "page frame 0x%" PRIx64 ": its %u bytes of %s data do "
 					"not come out as exactly one page", pfn, d.size, kd_compression_name(fl));
 			continue;
@@ -576,7 +574,6 @@ static void check_kdump(struct vctx *v)
 		PRIu64 " zstd, %" PRIu64 " zlib, %" PRIu64 " lzo, %" PRIu64 " snappy, %" PRIu64 " stored as they are; %"
 		PRIu64 " share the data of the page before", k->n_present, k->n_dumpable, by_flag[4], by_flag[1],
 		by_flag[2], by_flag[3], by_flag[0], shared);
-	kd_decompressor_free(&dc);
 	free(page);
 }
 

@@ -38,14 +38,7 @@ again:
 	off = ehsize + d->n_phdrs * phent;
 	if (d->n_phdrs >= PN_XNUM)
 		off = align_up(off, 8) + (d->elf_class == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr));
-	d->notes_offset = align_up(off, 8);
-	d->notes_reserved = 0;
-	for (size_t i = 0; i < d->n_notes; i++) {
-		d->notes[i].offset = d->notes_offset + d->notes_reserved;
-		d->notes_reserved += d->notes[i].size;
-	}
-	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
-	d->notes_reserved += (uint64_t)d->n_digest_notes * d->digest_note_size;
+	gc_notes_place(d, align_up(off, 8));
 	d->data_offset = align_up(d->notes_offset + d->notes_reserved, GC_PAGE);
 	/* The ranges follow, each at a page boundary (the first walk measured
 	 * their span from a page boundary). */
@@ -181,44 +174,31 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 	return 0;
 }
 
-static int elf_write(struct gc_dump *d)
+/* Every range's bytes at the offset the layout gave it. */
+static int elf_write_memory(struct gc_dump *d)
 {
-	uint64_t notes_size = 0;
+	struct gc_range_walk w;
+	struct guestcore_range rg;
+	uint64_t off;
 	int r;
 
-	{
-		struct gc_range_walk w;
-		struct guestcore_range rg;
-		uint64_t off;
-
-		gc_range_walk_init(&w, d->data_offset);
-		while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
-			if (rg.kind == GUESTCORE_RANGE_MMIO)
-				continue;
-			r = gc_copy_range(d, &rg, w.i - 1, off);
-			if (r == -ECANCELED)
-				gc_dump_fail(d, "interrupted: %s left unchanged", d->o.output);
-			if (r < 0)
-				break;
-		}
-		gc_writeback_stop(d);
+	gc_range_walk_init(&w, d->data_offset);
+	while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
+		if (rg.kind == GUESTCORE_RANGE_MMIO)
+			continue;
+		r = gc_copy_range(d, &rg, w.i - 1, off);
+		if (r == -ECANCELED)
+			gc_dump_fail(d, "interrupted: %s left unchanged", d->o.output);
 		if (r < 0)
-			return r;
+			break;
 	}
-	gc_dump_progress(d);
-	if (d->unread_count && d->o.strict) {
-		gc_dump_fail(d, "%" PRIu64 " bytes in %" PRIu64 " ranges could not be read and --strict is set; "
-				"%s left unchanged", d->unread_bytes, d->unread_count, d->o.output);
-		return -EIO;
-	}
-	r = gc_notes_write_late(d, &notes_size);
-	if (r < 0)
-		return r;
-	return write_headers(d, notes_size);
+	gc_writeback_stop(d);
+	return r < 0 ? r : 0;
 }
 
 const struct gc_container gc_container_elf = {
 	.name = "elf",
 	.layout = elf_layout,
-	.write = elf_write,
+	.write_memory = elf_write_memory,
+	.write_headers = write_headers,
 };

@@ -572,3 +572,23 @@ bool kd_next_run(const struct kd_file *k, uint64_t *pfn, uint64_t *end)
 	*end = e;
 	return true;
 }
+
+int kd_note_next(const unsigned char *blob, uint64_t size, uint64_t *off, bool be, struct kd_note *ret)
+{
+	uint64_t at = *off, next;
+
+	if (at > size || size - at < 12)
+		return 0;
+	ret->namesz = (uint32_t)kd_get(blob + at, 4, be);
+	ret->descsz = (uint32_t)kd_get(blob + at + 4, 4, be);
+	ret->type = (uint32_t)kd_get(blob + at + 8, 4, be);
+	if (ret->namesz == 0 && ret->descsz == 0 && ret->type == 0)
+		return 0; /* padding */
+	ret->name_off = at + 12;
+	ret->desc_off = ret->name_off + ((ret->namesz + 3ull) & ~3ull);
+	if (ret->desc_off > size || ret->descsz > size - ret->desc_off)
+		return -EINVAL;
+	next = ret->desc_off + ((ret->descsz + 3ull) & ~3ull);
+	*off = next > size ? size : next;
+	return 1;
+}

@@ -97,6 +97,16 @@ int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t m
  * true with it in [*PFN, *END), false when none is left.  Walk with
  * *PFN = *END. */
 bool kd_next_run(const struct kd_file *k, uint64_t *pfn, uint64_t *end);
+/* One ELF note of a notes blob (the sub header's notes). */
+struct kd_note {
+	uint32_t namesz, descsz, type;
+	uint64_t name_off, desc_off; /* in the blob */
+};
+
+/* The note at *OFF of the SIZE bytes at BLOB: 1 with it in *RET and *OFF
+ * past it, 0 at the end or where only zero padding follows, -EINVAL when its
+ * name or descriptor runs past the blob (*OFF stays at it). */
+int kd_note_next(const unsigned char *blob, uint64_t size, uint64_t *off, bool be, struct kd_note *ret);
 /* The file's ELF machine from utsname.machine, 0 when unknown. */
 uint16_t kd_machine(const struct kd_file *k);
 

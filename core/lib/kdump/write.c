@@ -67,13 +67,7 @@ static int kd_layout(struct gc_dump *d)
 		return r;
 	d->kd_max_mapnr = max_pfn;
 	d->kd_pages = pages;
-	d->notes_offset = GC_PAGE + KD_S64_SIZE;
-	d->notes_reserved = 0;
-	for (size_t i = 0; i < d->n_notes; i++) {
-		d->notes[i].offset = d->notes_offset + d->notes_reserved;
-		d->notes_reserved += d->notes[i].size;
-	}
-	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
+	gc_notes_place(d, GC_PAGE + KD_S64_SIZE);
 	d->kd_sub_blocks = align_up(KD_S64_SIZE + d->notes_reserved, GC_PAGE) / GC_PAGE;
 	d->kd_bitmap_len = align_up((max_pfn + 7) / 8, GC_PAGE);
 	if (d->kd_bitmap_len == 0)
@@ -174,16 +168,6 @@ struct kd_pipe {
 	int err;                       /* a worker's -errno (its compressor could not start) */
 };
 
-static bool page_zero(const unsigned char *p)
-{
-	const uint64_t *w = (const uint64_t *)(const void *)p;
-	uint64_t acc = 0;
-
-	for (size_t i = 0; i < GC_PAGE / 8; i += 8)
-		acc |= w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7];
-	return acc == 0;
-}
-
 static void compress_job(struct kd_compressor *c, struct kd_job *j)
 {
 	size_t used = 0;
@@ -192,7 +176,7 @@ static void compress_job(struct kd_compressor *c, struct kd_job *j)
 		const unsigned char *p = j->in + (size_t)i * GC_PAGE;
 		size_t n;
 
-		if (page_zero(p)) {
+		if (gc_page_is_zero(p, GC_PAGE)) {
 			j->size[i] = 0;
 			j->flags[i] = 0;
 			continue;
@@ -539,31 +523,17 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 	return gc_pwrite_all(d, s, sizeof(s), GC_PAGE, "the kdump sub header");
 }
 
-static int kd_write(struct gc_dump *d)
+/* The bitmaps, then every page. */
+static int kd_write_memory(struct gc_dump *d)
 {
-	uint64_t notes_size = 0;
-	int r;
+	int r = write_bitmaps(d);
 
-	r = write_bitmaps(d);
-	if (r < 0)
-		return r;
-	r = write_pages(d);
-	if (r < 0)
-		return r;
-	gc_dump_progress(d);
-	if (d->unread_count && d->o.strict) {
-		gc_dump_fail(d, "%" PRIu64 " bytes in %" PRIu64 " ranges could not be read and --strict is set; "
-				"%s left unchanged", d->unread_bytes, d->unread_count, d->o.output);
-		return -EIO;
-	}
-	r = gc_notes_write_late(d, &notes_size);
-	if (r < 0)
-		return r;
-	return write_headers(d, notes_size);
+	return r < 0 ? r : write_pages(d);
 }
 
 const struct gc_container gc_container_kdump = {
 	.name = "kdump",
 	.layout = kd_layout,
-	.write = kd_write,
+	.write_memory = kd_write_memory,
+	.write_headers = write_headers,
 };
