@@ -463,6 +463,23 @@ static void test_hostile_files(void)
 			CU_ASSERT_EQUAL(exercise(path("t.kdump")), 1);
 		}
 	}
+	/* zero padding after the last note (the room left for late notes) is
+	 * not a note */
+	{
+		struct guestcore_core_info i1 = { .sz = sizeof(i1) }, i2 = { .sz = sizeof(i2) };
+
+		CU_ASSERT_EQUAL_FATAL(guestcore_core_open(path("h.kdump"), layouts, &c, msg, sizeof(msg)), 0);
+		guestcore_core_info(c, &i1);
+		guestcore_core_close(c);
+		memcpy(b, good, len);
+		kd_put(b + 4096 + KD_S64_SIZE_NOTE, 8, get64(good + 4096 + KD_S64_SIZE_NOTE) + 256, false);
+		spit(path("t.kdump"), b, len);
+		CU_ASSERT_EQUAL_FATAL(guestcore_core_open(path("t.kdump"), layouts, &c, msg, sizeof(msg)), 0);
+		guestcore_core_info(c, &i2);
+		CU_ASSERT_EQUAL(i2.notes, i1.notes);
+		CU_ASSERT_EQUAL(errors_of(c, NULL, NULL), 0);
+		guestcore_core_close(c);
+	}
 	/* the second bitmap marks a page the first does not */
 	memcpy(b, good, len);
 	b[bm_off + 1] = 0;
