@@ -13,6 +13,12 @@
 #     monitor way it takes when QEMU cannot stream (pmemsave; the guest
 #     stopped by this script, as guestcore's auto mode then reads it).
 #     Target: at most 0.5x.
+# A third side of each, run in turn with the others, is the floor: QEMU's own
+# migration of the same guest into 'exec:cat > /dev/null' (background
+# snapshot of the running guest; the plain stream of the paused one), with
+# QEMU's own total-time.  Every stream mode reads that stream, so no reader
+# of it finishes sooner: a target below it cannot be met by a reader of
+# QEMU's single-channel stream.
 # Outputs go to OUTDIR (the disk) and are timed until durable (QEMU's with
 # 'sync FILE'; guestcore fsyncs); guestcore keeps the stream's RAM in TMPDIR
 # (/dev/shm here, as the guest's RAM).  Peak RSS of guestcore for every case
@@ -65,6 +71,26 @@ time_cmd() {
 	t1=$(now)
 	echo "$t1 - $t0" | bc -l >>"$f"
 }
+# stream_floor FILE [CAPABILITY]: QEMU migrates the guest into /dev/null
+# (with CAPABILITY on for the run, the bandwidth limit lifted); its own
+# total-time in seconds is appended to FILE.
+stream_floor() {
+	f=$1
+	"$Q" "$sock" '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":1099511627776}}' >/dev/null
+	[ -z "${2:-}" ] || "$Q" "$sock" "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"$2\",\"state\":true}]}}" >/dev/null
+	"$Q" "$sock" '{"execute":"migrate","arguments":{"uri":"exec:cat > /dev/null"}}' >/dev/null
+	while :; do
+		st=$("$Q" "$sock" '{"execute":"query-migrate"}')
+		case $st in
+		*'"completed"'*) break ;;
+		*'"failed"'* | *'"cancelled"'*) echo "QEMU's own stream failed: $st"; exit 1 ;;
+		esac
+		sleep 0.01
+	done
+	echo "$st" | sed -n 's/.*"total-time": *\([0-9]*\).*/\1/p' | awk '{ print $1 / 1000 }' >>"$f"
+	[ -z "${2:-}" ] || "$Q" "$sock" "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"$2\",\"state\":false}]}}" >/dev/null
+	"$Q" "$sock" '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":134217728}}' >/dev/null
+}
 qemu_dump() {
 	"$Q" "$sock" '{"execute":"stop"}' >/dev/null
 	"$Q" "$sock" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$disk/qemu.core\"}}" >/dev/null
@@ -74,8 +100,9 @@ qemu_dump() {
 
 # --- snapshot of the running guest against QEMU's dump
 start on
-: >"$shm/q.t"; : >"$shm/g.t"; : >"$shm/g.rss"; : >"$shm/down"
+: >"$shm/q.t"; : >"$shm/g.t"; : >"$shm/g.rss"; : >"$shm/down"; : >"$shm/f.t"
 for i in $(seq "$runs"); do
+	stream_floor "$shm/f.t" background-snapshot
 	rm -f "$disk/qemu.core" "$disk/gc.core"
 	time_cmd "$shm/q.t" qemu_dump
 	rm -f "$disk/qemu.core"
@@ -83,16 +110,18 @@ for i in $(seq "$runs"); do
 	"$G" inspect "$disk/gc.core" | sed -n 's/.*snapshot (downtime \([0-9]*\) ms).*/\1/p' >>"$shm/down"
 	[ "$("$Q" "$sock" '{"execute":"query-status"}' | grep -c '"running":true')" -eq 1 ] || { echo "the guest is not running"; exit 1; }
 done
-q=$(median <"$shm/q.t"); g=$(median <"$shm/g.t"); d=$(median <"$shm/down")
+q=$(median <"$shm/q.t"); g=$(median <"$shm/g.t"); d=$(median <"$shm/down"); f=$(median <"$shm/f.t")
 echo "QEMU:      stop; {\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:OUT\"}}; sync OUT; cont"
 echo "guestcore: guestcore dump -s qemu:qmp=$sock --notes qemu -o OUT   (the guest running: snapshot)"
 printf 'snapshot  QEMU %6.3f s, guest stopped %6.0f ms   guestcore %6.3f s, guest stopped %4s ms (QEMU'"'"'s downtime; target <= 50)   ratio %.2f (target <= 1.00)   peak RSS %d KiB\n' \
 	"$q" "$(echo "$q * 1000" | bc -l)" "$g" "$d" "$(echo "$g / $q" | bc -l)" "$(sort -n "$shm/g.rss" | tail -1)"
+printf 'snapshot  floor: QEMU'"'"'s own background snapshot into /dev/null %6.3f s (its total-time): ratio to QEMU'"'"'s dump %.2f, guestcore / floor %.2f\n' \
+	"$f" "$(echo "$f / $q" | bc -l)" "$(echo "$g / $f" | bc -l)"
 quit
 
 # --- a guest without shared memory: the paused stream against pmemsave
 start off
-: >"$shm/p.t"; : >"$shm/s.t"; : >"$shm/s.rss"; : >"$shm/p.rss"
+: >"$shm/p.t"; : >"$shm/s.t"; : >"$shm/s.rss"; : >"$shm/p.rss"; : >"$shm/f.t"
 monitor_dump() {
 	"$Q" "$sock" '{"execute":"stop"}' >/dev/null
 	/usr/bin/time -f %M -a -o "$shm/p.rss" "$G" dump -s "qemu:qmp=$sock" --notes qemu -o "$disk/gc.core"
@@ -103,9 +132,14 @@ for i in $(seq "$runs"); do
 	time_cmd "$shm/p.t" monitor_dump
 	rm -f "$disk/gc.core"
 	time_cmd "$shm/s.t" /usr/bin/time -f %M -a -o "$shm/s.rss" "$G" dump -s "qemu:qmp=$sock,mode=pause" --notes qemu -o "$disk/gc.core"
+	"$Q" "$sock" '{"execute":"stop"}' >/dev/null
+	stream_floor "$shm/f.t"
+	"$Q" "$sock" '{"execute":"cont"}' >/dev/null
 done
-p=$(median <"$shm/p.t"); s=$(median <"$shm/s.t")
+p=$(median <"$shm/p.t"); s=$(median <"$shm/s.t"); f=$(median <"$shm/f.t")
 echo "pmemsave:  stop; guestcore dump -s qemu:qmp=$sock --notes qemu -o OUT; cont   (a paused guest: the monitor way)"
 echo "stream:    guestcore dump -s qemu:qmp=$sock,mode=pause --notes qemu -o OUT"
 printf 'stream    pmemsave %6.3f s, peak RSS %d KiB   stream %6.3f s, peak RSS %d KiB   ratio %.2f (target <= 0.50)\n' \
 	"$p" "$(sort -n "$shm/p.rss" | tail -1)" "$s" "$(sort -n "$shm/s.rss" | tail -1)" "$(echo "$s / $p" | bc -l)"
+printf 'stream    floor: QEMU'"'"'s own stream of the paused guest into /dev/null %6.3f s (its total-time): ratio to pmemsave %.2f, guestcore / floor %.2f\n' \
+	"$f" "$(echo "$f / $p" | bc -l)" "$(echo "$s / $f" | bc -l)"
