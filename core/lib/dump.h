@@ -183,6 +183,10 @@ GC_HIDDEN void gc_writeback_stop(struct gc_dump *d);
 GC_HIDDEN int gc_read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len);
 /* All N bytes at P are zero (N a page or less; P 8-byte aligned). */
 GC_HIDDEN bool gc_page_is_zero(const unsigned char *p, size_t n);
+/* Where FD's data lies at or after AT (SEEK_DATA/SEEK_HOLE, the last answer
+ * kept): 1 with it in [*DATA, *HOLE), 0 when none follows AT (*HOLE the
+ * file's size or UINT64_MAX), -1 when the file system cannot say. */
+GC_HIDDEN int gc_next_extent(struct gc_dump *d, int fd, uint64_t at, uint64_t *data, uint64_t *hole);
 GC_HIDDEN int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
 GC_HIDDEN int gc_cpu_count(void);
 

@@ -795,7 +795,7 @@ static int copy_data(struct gc_dump *d, const struct guestcore_range *rg, uint64
  * the file's size, UINT64_MAX when it cannot be had), -1 when the file system
  * cannot say (no SEEK_DATA).  The answer is kept in d->ext_*: the next range
  * inside it asks nothing. */
-static int next_extent(struct gc_dump *d, int fd, uint64_t at, uint64_t *data, uint64_t *hole)
+int gc_next_extent(struct gc_dump *d, int fd, uint64_t at, uint64_t *data, uint64_t *hole)
 {
 	off_t dt, ho;
 
@@ -842,7 +842,7 @@ static int copy_range_data(struct gc_dump *d, const struct guestcore_range *rg, 
 	/* Walk the source file's data extents; holes stay holes. */
 	while (pos < rg->length) {
 		uint64_t data = 0, hole = 0, dstart, dend;
-		int found = next_extent(d, rg->fd, rg->file_offset + pos, &data, &hole);
+		int found = gc_next_extent(d, rg->fd, rg->file_offset + pos, &data, &hole);
 		int r;
 
 		if (found == 0) {

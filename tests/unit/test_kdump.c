@@ -633,6 +633,47 @@ static int suite_init(void)
 	return gc_fixture_open(dir, &host, &layouts);
 }
 
+/* A source backed by a sparse file: the batches in its hole are zero pages
+ * and are never read (a read there would fail: bad= lies in the hole), the
+ * data around it, and the batch where data and hole meet, are read. */
+static void test_file_holes_not_read(void)
+{
+	struct guestcore_dump_result res = { .sz = sizeof(res) };
+	struct guestcore_core *c = NULL;
+	char src[700];
+	unsigned char *want = calloc(1, 0x800000), *got = malloc(0x800000);
+	int fd = open(path("sparse.img"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	CU_ASSERT_FATAL(want && got && fd >= 0);
+	for (size_t i = 0; i < 0x103000; i++)
+		want[i] = (unsigned char)(i * 7 + 1);
+	for (size_t i = 0x700000; i < 0x800000; i++)
+		want[i] = (unsigned char)(i * 13 + 5);
+	CU_ASSERT_FATAL(pwrite(fd, want, 0x103000, 0) == 0x103000);
+	CU_ASSERT_FATAL(pwrite(fd, want + 0x700000, 0x100000, 0x700000) == 0x100000);
+	close(fd);
+	snprintf(src, sizeof(src), "test:ranges=1,size=0x800000,file=%s,bad=0x400000+0x1000", path("sparse.img"));
+	CU_ASSERT_EQUAL_FATAL(dump_kd(src, path("sparse.kdump"), 0, 0, true, &res), 0);
+	CU_ASSERT_EQUAL(res.unreadable_bytes, 0);
+	CU_ASSERT_EQUAL_FATAL(guestcore_core_open(path("sparse.kdump"), layouts, &c, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(guestcore_core_read_phys(c, 0, got, 0x800000, false, msg, sizeof(msg)), 0);
+	CU_ASSERT(memcmp(got, want, 0x800000) == 0);
+	CU_ASSERT_EQUAL(errors_of(c, NULL, NULL), 0);
+	guestcore_core_close(c);
+	/* The same bad page in the data is read, and recorded. */
+	snprintf(src, sizeof(src), "test:ranges=1,size=0x800000,file=%s,bad=0x102000+0x1000", path("sparse.img"));
+	CU_ASSERT_EQUAL(dump_kd(src, path("sparse.kdump"), 0, 0, true, &res), GUESTCORE_DUMP_PARTIAL);
+	CU_ASSERT_EQUAL(res.unreadable_bytes, 0x1000);
+	/* Past the file's end is not a hole: those bytes are gone (the file
+	 * shrank), read, and recorded. */
+	snprintf(src, sizeof(src), "test:ranges=1,size=0x900000,file=%s", path("sparse.img"));
+	CU_ASSERT_EQUAL(dump_kd(src, path("sparse.kdump"), 0, 0, true, &res), GUESTCORE_DUMP_PARTIAL);
+	CU_ASSERT_EQUAL(res.unreadable_bytes, 0x100000);
+	free(want);
+	free(got);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
 static int suite_clean(void)
 {
 	return gc_fixture_close(dir, host, layouts);
@@ -646,6 +687,7 @@ int main(void)
 		{ "partial last page padded, unaligned range refused", test_partial_pages },
 		{ "failures keep the output, resume the guest; options checked", test_writer_failures },
 		{ "unreadable pages: zeros, GUESTCORE notes, --strict", test_unreadable_pages },
+		{ "holes of the source's file: zero pages, never read", test_file_holes_not_read },
 		{ "cancel: cleaned up", test_cancel },
 		{ "hostile files: truncated, lying bitmaps and descriptors, bad pages", test_hostile_files },
 		{ "flattened files: read in any record order; overlap and no end caught", test_flattened },

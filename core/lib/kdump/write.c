@@ -4,7 +4,9 @@
  * bitmaps streamed a block at a time from the range list; pages read in
  * batches by this thread, tested for zeros and compressed by worker threads
  * on every CPU the process may use, and written in page order, with memory
- * bounded by the number of batches in flight.  Every zero page's descriptor
+ * bounded by the number of batches in flight.  A batch that lies in a hole
+ * of the source's file is not read: its pages are zero pages.  Every zero
+ * page's descriptor
  * points to one stored zero page, as QEMU's, so crash never meets an
  * excluded page.  The headers go last, when the notes' size is known. */
 #include "config.h"
@@ -150,6 +152,7 @@ static int write_bitmaps(struct gc_dump *d)
 struct kd_job {
 	unsigned npages;
 	bool done;
+	bool hole;                     /* in a hole of the source's file: all zero, not read */
 	unsigned char *in;             /* KD_BATCH pages */
 	unsigned char *out;            /* their compressed data, packed */
 	uint32_t size[KD_BATCH];       /* 0: a zero page */
@@ -176,7 +179,7 @@ static void compress_job(struct kd_compressor *c, struct kd_job *j)
 		const unsigned char *p = j->in + (size_t)i * GC_PAGE;
 		size_t n;
 
-		if (gc_page_is_zero(p, GC_PAGE)) {
+		if (j->hole || gc_page_is_zero(p, GC_PAGE)) {
 			j->size[i] = 0;
 			j->flags[i] = 0;
 			continue;
@@ -313,6 +316,21 @@ static int write_oldest(struct gc_dump *d, struct kd_pipe *p, struct kd_out *o)
 	return r;
 }
 
+/* Whether the LEN bytes at AT of range RG lie in a hole of the source's
+ * file, which reads as zeros without being read. */
+static bool in_hole(struct gc_dump *d, const struct guestcore_range *rg, uint64_t at, uint64_t len)
+{
+	uint64_t data = 0, hole = 0, from = rg->file_offset + at;
+	int r;
+
+	if (rg->fd < 0 || len == 0)
+		return false;
+	r = gc_next_extent(d, rg->fd, from, &data, &hole);
+	if (r == 0)
+		return hole != UINT64_MAX && hole >= from + len; /* no data up to the file's end */
+	return r > 0 && data >= from + len;
+}
+
 static int write_pages(struct gc_dump *d)
 {
 	struct kd_pipe p = { .flag = d->kd_flag, .level = d->o.compression_level };
@@ -379,8 +397,11 @@ static int write_pages(struct gc_dump *d)
 			}
 			pthread_mutex_unlock(&p.lock);
 			j = &p.jobs[p.filled % p.n_jobs];
-			r = gc_cancelled(d) ? -ECANCELED : gc_read_chunk(d, rg.start + at, j->in, (size_t)have);
-			if (r >= 0 && have < n)
+			j->hole = in_hole(d, &rg, at, have);
+			r = gc_cancelled(d) ? -ECANCELED
+			    : j->hole	    ? 0
+					    : gc_read_chunk(d, rg.start + at, j->in, (size_t)have);
+			if (r >= 0 && have < n && !j->hole)
 				memset(j->in + have, 0, (size_t)(n - have)); /* the last page's tail */
 			j->npages = (unsigned)(n / GC_PAGE);
 			d->done += have;
