@@ -41,7 +41,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gelf.h>
 #include <json-c/json.h>
+#include <libelf.h>
 
 #include <guestcore/plugin.h>
 
@@ -98,11 +100,6 @@ struct guestcore_source {
 		if (GUESTCORE_HOST_HAS((s)->host, set_error))                   \
 			(s)->host->set_error((s)->host->handle, __VA_ARGS__);   \
 	} while (0)
-
-static uint16_t le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -447,66 +444,58 @@ static int take_cpustate(struct su_regs *r, const unsigned char *d)
  * registers from its "QEMU" note, the "VMCOREINFO" note whole. */
 static int take_qemu_notes(struct guestcore_source *s, int fd)
 {
-	unsigned char eh[64], ph[56];
-	bool is64;
-	uint64_t phoff;
-	uint16_t phnum, phentsize;
+	Elf *e;
+	size_t phnum = 0;
 	uint32_t qemu_notes = 0;
+	int r = 0;
 
-	if (pread(fd, eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh, ELFMAG, SELFMAG) != 0 ||
-	    (eh[EI_CLASS] != ELFCLASS64 && eh[EI_CLASS] != ELFCLASS32) || eh[EI_DATA] != ELFDATA2LSB)
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF || elf_getphdrnum(e, &phnum) != 0 || phnum > 4096) {
+		elf_end(e);
 		return -EPROTO;
-	is64 = eh[EI_CLASS] == ELFCLASS64;
-	phoff = is64 ? le64(eh + 32) : le32(eh + 28);
-	phentsize = is64 ? le16(eh + 54) : le16(eh + 42);
-	phnum = is64 ? le16(eh + 56) : le16(eh + 44);
-	if (phentsize < (is64 ? 56 : 32) || phnum > 4096)
-		return -EPROTO;
-	for (uint16_t i = 0; i < phnum; i++) {
-		uint64_t off, size, pos;
-		unsigned char *notes;
-
-		if (pread(fd, ph, phentsize > sizeof(ph) ? sizeof(ph) : phentsize, (off_t)(phoff + (uint64_t)i * phentsize)) <
-		    (is64 ? 56 : 32))
-			return -EPROTO;
-		if (le32(ph) != PT_NOTE)
-			continue;
-		off = is64 ? le64(ph + 8) : le32(ph + 4);
-		size = is64 ? le64(ph + 32) : le32(ph + 16);
-		if (size > (16u << 20) || !(notes = malloc(size ? size : 1)))
-			return -EPROTO;
-		if (pread(fd, notes, size, (off_t)off) != (ssize_t)size) {
-			free(notes);
-			return -EPROTO;
-		}
-		for (pos = 0; size - pos >= 12;) {
-			uint32_t namesz = le32(notes + pos), descsz = le32(notes + pos + 4);
-			uint64_t name_end = pos + 12 + ((namesz + 3ull) & ~3ull), end = name_end + ((descsz + 3ull) & ~3ull);
-			const char *name = (const char *)notes + pos + 12;
-
-			if (end > size || name_end + descsz > size)
-				break;
-			if (namesz == 5 && memcmp(name, "QEMU", 5) == 0 && descsz >= 440) {
-				if (cpu_grow(s, qemu_notes) < 0 ||
-				    take_cpustate(&s->cpus[qemu_notes].regs, notes + name_end) < 0) {
-					free(notes);
-					return -ENOMEM;
-				}
-				qemu_notes++;
-			} else if (namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !s->vmcoreinfo && end - pos <= VMCOREINFO_MAX) {
-				s->vmcoreinfo = malloc(end - pos);
-				if (!s->vmcoreinfo) {
-					free(notes);
-					return -ENOMEM;
-				}
-				memcpy(s->vmcoreinfo, notes + pos, end - pos);
-				s->vmcoreinfo_len = end - pos;
-			}
-			pos = end;
-		}
-		free(notes);
 	}
-	return 0;
+	for (size_t i = 0; i < phnum && r == 0; i++) {
+		GElf_Phdr ph;
+		GElf_Nhdr nh;
+		Elf_Data *data;
+		size_t off = 0, next, name_off, desc_off;
+
+		if (!gelf_getphdr(e, (int)i, &ph)) {
+			r = -EPROTO;
+			break;
+		}
+		if (ph.p_type != PT_NOTE)
+			continue;
+		if (ph.p_filesz > (16u << 20) ||
+		    !(data = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR))) {
+			r = -EPROTO;
+			break;
+		}
+		while (r == 0 && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			const char *name = (const char *)data->d_buf + name_off;
+			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
+			size_t whole = next - off; /* the note, header to padded end */
+
+			if (nh.n_namesz == 5 && memcmp(name, "QEMU", 5) == 0 && nh.n_descsz >= 440) {
+				if (cpu_grow(s, qemu_notes) < 0 || take_cpustate(&s->cpus[qemu_notes].regs, desc) < 0)
+					r = -ENOMEM;
+				else
+					qemu_notes++;
+			} else if (nh.n_namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !s->vmcoreinfo &&
+				   whole <= VMCOREINFO_MAX) {
+				s->vmcoreinfo = malloc(whole);
+				if (!s->vmcoreinfo)
+					r = -ENOMEM;
+				else
+					memcpy(s->vmcoreinfo, (const unsigned char *)data->d_buf + off, whole);
+				s->vmcoreinfo_len = s->vmcoreinfo ? whole : 0;
+			}
+			off = next;
+		}
+	}
+	elf_end(e);
+	return r;
 }
 
 /* QEMU's own notes of a paused guest, from a dump-guest-memory of one page
