@@ -177,6 +177,10 @@ GC_HIDDEN int gc_io_error(struct gc_dump *d, int err, const char *what);
 GC_HIDDEN int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t i, uint64_t off);
 GC_HIDDEN int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 GC_HIDDEN void gc_dump_progress(struct gc_dump *d);
+/* Have the disk write the core behind the copy: writeback of the bytes from
+ * d->data_offset up to a little before UPTO is started by a thread, every
+ * 32 MiB; gc_writeback_stop ends it. */
+GC_HIDDEN void gc_writeback_start(struct gc_dump *d, uint64_t upto);
 GC_HIDDEN void gc_writeback_stop(struct gc_dump *d);
 /* [ADDR, ADDR+LEN) through the source's read(), unreadable pages as zeros
  * (recorded). */

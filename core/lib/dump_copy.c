@@ -167,7 +167,7 @@ static void *wb_run(void *arg)
 	return NULL;
 }
 
-static void start_writeback(struct gc_dump *d, uint64_t upto)
+void gc_writeback_start(struct gc_dump *d, uint64_t upto)
 {
 	struct gc_writeback *wb = d->wb;
 
@@ -436,7 +436,7 @@ static int copy_buffered(struct gc_dump *d, uint64_t addr, uint64_t len, uint64_
 		off += n;
 		len -= n;
 		d->done += n;
-		start_writeback(d, off);
+		gc_writeback_start(d, off);
 		gc_dump_progress(d);
 	}
 	return 0;
@@ -486,7 +486,7 @@ static int copy_fd_serial(struct gc_dump *d, int in, uint64_t in_off, uint64_t l
 		addr += (uint64_t)got;
 		len -= (uint64_t)got;
 		d->done += (uint64_t)got;
-		start_writeback(d, out_off);
+		gc_writeback_start(d, out_off);
 		gc_dump_progress(d);
 	}
 	return 0;
@@ -721,7 +721,7 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 		n = len - at < GC_PAR_CHUNK ? len - at : GC_PAR_CHUNK;
 		r = zc_chunk(&z, d->hash, d->buf, at, n, &done);
 		d->done += done + atomic_exchange(&z.copied, 0);
-		start_writeback(d, out_off + at + done);
+		gc_writeback_start(d, out_off + at + done);
 		if (r < 0) {
 			r = gc_io_error(d, -r, "guest memory");
 			break;

@@ -4,7 +4,8 @@
  * bitmaps streamed a block at a time from the range list; pages read in
  * batches by this thread, tested for zeros and compressed by worker threads
  * on every CPU the process may use, and written in page order, with memory
- * bounded by the number of batches in flight.  A batch that lies in a hole
+ * bounded by the number of batches in flight; a thread starts writeback of
+ * the page data behind them (as for ELF cores).  A batch that lies in a hole
  * of the source's file is not read: its pages are zero pages.  Every zero
  * page's descriptor
  * points to one stored zero page, as QEMU's, so crash never meets an
@@ -254,6 +255,7 @@ static int flush_data(struct gc_dump *d, struct kd_out *o)
 	o->data_at += o->n_data;
 	d->page_data_bytes += o->n_data;
 	o->n_data = 0;
+	gc_writeback_start(d, o->data_at);
 	return r;
 }
 
@@ -549,7 +551,10 @@ static int kd_write_memory(struct gc_dump *d)
 {
 	int r = write_bitmaps(d);
 
-	return r < 0 ? r : write_pages(d);
+	if (r >= 0)
+		r = write_pages(d);
+	gc_writeback_stop(d);
+	return r;
 }
 
 const struct gc_container gc_container_kdump = {
