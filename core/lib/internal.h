@@ -36,13 +36,13 @@ GC_HIDDEN uint64_t gc_get(const unsigned char *p, unsigned size, bool big_endian
 /* snprintf that never overflows and tolerates a NULL or empty buffer. */
 GC_HIDDEN void gc_msg(char *buf, size_t bufsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* plugin_host.c: what the dump needs of a plugin record. */
+/* host/host.c: what the dump needs of a plugin record. */
 GC_HIDDEN const struct guestcore_host_api *gc_plugin_api(const struct guestcore_plugin *p);
 /* The plugin's last set_error() text, or "". */
 GC_HIDDEN const char *gc_plugin_last_error(const struct guestcore_plugin *p);
 GC_HIDDEN void gc_plugin_clear_error(struct guestcore_plugin *p);
 
-/* dump_notes.c: the note-builder services every plugin's host table offers. */
+/* dump/notes.c: the note-builder services every plugin's host table offers. */
 struct guestcore_note_builder;
 GC_HIDDEN int gc_nb_info(struct guestcore_note_builder *nb, const char **ret_id, uint32_t *ret_instance);
 GC_HIDDEN int gc_nb_set_u64(struct guestcore_note_builder *nb, const char *path, uint64_t value);
@@ -51,7 +51,7 @@ GC_HIDDEN int gc_nb_set_bytes(struct guestcore_note_builder *nb, const char *pat
 GC_HIDDEN int gc_nb_set_size(struct guestcore_note_builder *nb, uint64_t size);
 GC_HIDDEN int gc_nb_get_u64(struct guestcore_note_builder *nb, const char *binding, uint64_t *ret);
 
-/* plugin_host.c: the layouts the host's services use. */
+/* host/host.c: the layouts the host's services use. */
 GC_HIDDEN const struct guestcore_layouts *gc_host_layouts(const struct guestcore_host *host);
 /* The flag host services report as cancelled() (NULL: never cancelled). */
 GC_HIDDEN void gc_host_set_cancel(struct guestcore_host *host, volatile int *cancel);

@@ -2,7 +2,7 @@
  * it.  The whole layout first (ELF header, one PT_NOTE, a PT_LOAD per range,
  * PN_XNUM past 65535 program headers, notes with room reserved for the
  * late ones, every range at a page boundary), then memory streamed into
- * place by dump_copy.c, then the late notes and the headers. */
+ * place by dump/copy.c, then the late notes and the headers. */
 #include "config.h"
 
 #include <elf.h>
@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../dump.h"
+#include "../dump/dump.h"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {

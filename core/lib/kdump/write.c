@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../dump.h"
+#include "../dump/dump.h"
 #include "compress.h"
 #include "format.h"
 

@@ -1,14 +1,14 @@
 /* Reading cores inside libguestcore: what an open core holds, shared by the
- * reader (reader.c, with kdump/kdfile.c for kdump-compressed files) and the
- * validator (validate.c). */
+ * reader (read/reader.c, with kdump/kdfile.c for kdump-compressed files) and the
+ * validator (read/validate.c). */
 #ifndef GUESTCORE_READER_H
 #define GUESTCORE_READER_H
 
 #include <gelf.h>
 #include <libelf.h>
 
-#include "layout.h"
-#include "kdump/kdfile.h"
+#include "../layout/layout.h"
+#include "../kdump/kdfile.h"
 
 #define GC_READ_MAX_PHDRS (1u << 24)      /* more program headers: refused */
 #define GC_READ_MAX_NOTES (1u << 20)      /* more notes: refused */

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "../internal.h"
 
 /* A descriptor claiming more than this is not a descriptor. */
 #define GC_DESCRIPTOR_MAX_SIZE 65536u

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "../internal.h"
 
 #define GC_LAYOUT_MAX_SIZE (1u << 20)   /* largest descriptor a layout may describe */
 #define GC_LAYOUT_MAX_LEAVES 65536u
@@ -90,7 +90,7 @@ GC_HIDDEN void gc_layout_file_free(struct gc_layout_file *f);
  * absent): 0, or a negative errno when it cannot be read or parsed. */
 GC_HIDDEN int gc_layout_file_language(const char *path, unsigned *ret_version);
 
-/* layout_codec.c: set a field by path in an encoded descriptor. */
+/* layout/codec.c: set a field by path in an encoded descriptor. */
 GC_HIDDEN int gc_note_patch(const struct guestcore_note_layout *nl, unsigned char *desc, uint64_t desc_size,
 			    const char *path, bool is_bytes, uint64_t value, const void *data, size_t len,
 			    bool big_endian);

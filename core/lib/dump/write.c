@@ -18,8 +18,8 @@
 #include <xxhash.h>
 
 #include "dump.h"
-#include "kdump/compress.h"
-#include "kdump/format.h"
+#include "../kdump/compress.h"
+#include "../kdump/format.h"
 
 void gc_dump_fail(struct gc_dump *d, const char *fmt, ...)
 {

@@ -1,6 +1,6 @@
 /* The dump inside libguestcore: one struct shared by the source wrapper
- * (dump_source.c), the note builder (dump_notes.c), the memory copy
- * (dump_copy.c), the entry point and output file (dump_write.c) and the two
+ * (dump/source.c), the note builder (dump/notes.c), the memory copy
+ * (dump/copy.c), the entry point and output file (dump/write.c) and the two
  * containers, ELF (elf/write.c) and kdump-compressed (kdump/write.c). */
 #ifndef GUESTCORE_DUMP_H
 #define GUESTCORE_DUMP_H
@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <pthread.h>
 
-#include "layout.h"
-#include "outfile.h"
+#include "../layout/layout.h"
+#include "../outfile.h"
 
 #define GC_PAGE 4096u
 #define GC_CHUNK (1u << 20)           /* bytes per read or copy step */
@@ -148,7 +148,7 @@ struct gc_range_walk {
 	uint64_t hash;
 };
 
-/* dump_source.c */
+/* dump/source.c */
 GC_HIDDEN int gc_source_open(struct gc_dump *d);
 GC_HIDDEN void gc_range_walk_init(struct gc_range_walk *w, uint64_t data_offset);
 GC_HIDDEN int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestcore_range *ret,
@@ -159,7 +159,7 @@ GC_HIDDEN const char *gc_dump_plugin_error(struct gc_dump *d, int r);
 GC_HIDDEN int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *binding, struct guestcore_value *ret,
 			      char *strbuf, size_t strbufsz);
 
-/* dump_notes.c */
+/* dump/notes.c */
 GC_HIDDEN int gc_notes_build(struct gc_dump *d);
 GC_HIDDEN int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size);
 /* Every note's offset from NOTES_OFFSET on, and the bytes reserved for them
@@ -169,11 +169,11 @@ GC_HIDDEN void gc_notes_place(struct gc_dump *d, uint64_t notes_offset);
 GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size);
 GC_HIDDEN void gc_notes_free(struct gc_dump *d);
 
-/* dump_write.c */
+/* dump/write.c */
 GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what);
 GC_HIDDEN int gc_io_error(struct gc_dump *d, int err, const char *what);
 
-/* dump_copy.c */
+/* dump/copy.c */
 GC_HIDDEN int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t i, uint64_t off);
 GC_HIDDEN int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 GC_HIDDEN void gc_dump_progress(struct gc_dump *d);

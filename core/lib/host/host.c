@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "layout.h"
+#include "../internal.h"
+#include "../layout/layout.h"
 
 #define GC_PLUGIN_ERROR_MAX 512
 /* More plugins than this in a search path is a misconfiguration. */
