@@ -102,6 +102,7 @@ static int run_container(struct gc_dump *d)
 	if (r < 0)
 		return r;
 	r = d->container->write_memory(d);
+	gc_writeback_stop(d); /* the containers' writeback ends with the memory */
 	if (r < 0)
 		return r;
 	gc_dump_progress(d);

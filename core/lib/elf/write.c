@@ -192,7 +192,6 @@ static int elf_write_memory(struct gc_dump *d)
 		if (r < 0)
 			break;
 	}
-	gc_writeback_stop(d);
 	return r < 0 ? r : 0;
 }
 

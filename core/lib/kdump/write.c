@@ -7,9 +7,8 @@
  * bounded by the number of batches in flight; a thread starts writeback of
  * the page data behind them (as for ELF cores).  A batch that lies in a hole
  * of the source's file is not read: its pages are zero pages.  Every zero
- * page's descriptor
- * points to one stored zero page, as QEMU's, so crash never meets an
- * excluded page.  The headers go last, when the notes' size is known. */
+ * page's descriptor points to one stored zero page, as QEMU's, so crash
+ * never meets an excluded page.  The headers go last, when the notes' size is known. */
 #include "config.h"
 
 #include <elf.h>
@@ -400,9 +399,10 @@ static int write_pages(struct gc_dump *d)
 			pthread_mutex_unlock(&p.lock);
 			j = &p.jobs[p.filled % p.n_jobs];
 			j->hole = in_hole(d, &rg, at, have);
-			r = gc_cancelled(d) ? -ECANCELED
-			    : j->hole	    ? 0
-					    : gc_read_chunk(d, rg.start + at, j->in, (size_t)have);
+			if (gc_cancelled(d))
+				r = -ECANCELED;
+			else
+				r = j->hole ? 0 : gc_read_chunk(d, rg.start + at, j->in, (size_t)have);
 			if (r >= 0 && have < n && !j->hole)
 				memset(j->in + have, 0, (size_t)(n - have)); /* the last page's tail */
 			j->npages = (unsigned)(n / GC_PAGE);
@@ -551,10 +551,7 @@ static int kd_write_memory(struct gc_dump *d)
 {
 	int r = write_bitmaps(d);
 
-	if (r >= 0)
-		r = write_pages(d);
-	gc_writeback_stop(d);
-	return r;
+	return r < 0 ? r : write_pages(d);
 }
 
 const struct gc_container gc_container_kdump = {
