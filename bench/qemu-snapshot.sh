@@ -79,12 +79,14 @@ stream_floor() {
 	"$Q" "$sock" '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":1099511627776}}' >/dev/null
 	[ -z "${2:-}" ] || "$Q" "$sock" "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"$2\",\"state\":true}]}}" >/dev/null
 	"$Q" "$sock" '{"execute":"migrate","arguments":{"uri":"exec:cat > /dev/null"}}' >/dev/null
+	end=$(($(date +%s) + 300)) # a deadline: QEMU's own stream of 1 GiB takes seconds
 	while :; do
 		st=$("$Q" "$sock" '{"execute":"query-migrate"}')
 		case $st in
 		*'"completed"'*) break ;;
 		*'"failed"'* | *'"cancelled"'*) echo "QEMU's own stream failed: $st"; exit 1 ;;
 		esac
+		[ "$(date +%s)" -lt "$end" ] || { echo "QEMU's own stream did not end in 300 s: $st"; exit 1; }
 		sleep 0.01
 	done
 	echo "$st" | sed -n 's/.*"total-time": *\([0-9]*\).*/\1/p' | awk '{ print $1 / 1000 }' >>"$f"
