@@ -106,8 +106,10 @@ start on
 for i in $(seq "$runs"); do
 	stream_floor "$shm/f.t" background-snapshot
 	rm -f "$disk/qemu.core" "$disk/gc.core"
+	sync # what the last run freed is released before anything is timed
 	time_cmd "$shm/q.t" qemu_dump
 	rm -f "$disk/qemu.core"
+	sync
 	time_cmd "$shm/g.t" /usr/bin/time -f %M -a -o "$shm/g.rss" "$G" dump -s "qemu:qmp=$sock" --notes qemu -o "$disk/gc.core"
 	"$G" inspect "$disk/gc.core" | sed -n 's/.*snapshot (downtime \([0-9]*\) ms).*/\1/p' >>"$shm/down"
 	[ "$("$Q" "$sock" '{"execute":"query-status"}' | grep -c '"running":true')" -eq 1 ] || { echo "the guest is not running"; exit 1; }
@@ -131,8 +133,10 @@ monitor_dump() {
 }
 for i in $(seq "$runs"); do
 	rm -f "$disk/gc.core"
+	sync
 	time_cmd "$shm/p.t" monitor_dump
 	rm -f "$disk/gc.core"
+	sync
 	time_cmd "$shm/s.t" /usr/bin/time -f %M -a -o "$shm/s.rss" "$G" dump -s "qemu:qmp=$sock,mode=pause" --notes qemu -o "$disk/gc.core"
 	"$Q" "$sock" '{"execute":"stop"}' >/dev/null
 	stream_floor "$shm/f.t"
