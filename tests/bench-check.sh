@@ -4,25 +4,20 @@
 # distributed, and bench/extent-writes.c (qemu-dump.sh's "writes alone")
 # builds without a warning and reproduces its model's layout.
 set -eu
-: "${top_srcdir:?}" "${top_builddir:?}"
-status=0
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1"; status=1; }
+. "$top_srcdir/tests/cli/testlib.sh"
 
 for s in "$top_srcdir"/bench/*.sh; do
-	if sh -n "$s"; then pass "$s parses"; else fail "$s does not parse"; fi
+	if sh -n "$s"; then ok "$s parses"; else not_ok "$s does not parse"; fi
 	b=bench/$(basename "$s")
-	if grep -q "$b" "$top_srcdir/Makefile.am"; then pass "$b is distributed"; else fail "$b is not in EXTRA_DIST"; fi
+	if grep -q "$b" "$top_srcdir/Makefile.am"; then ok "$b is distributed"; else not_ok "$b is not in EXTRA_DIST"; fi
 done
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/gc-bench.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 if ! ${CC:-cc} -O2 -Wall -Wextra -Werror -o "$T/extent-writes" "$top_srcdir/bench/extent-writes.c" 2>"$T/cc.err"; then
 	cat "$T/cc.err"
-	fail "bench/extent-writes.c builds without a warning"
-	exit 1
+	not_ok "bench/extent-writes.c builds without a warning"
+	finish || exit 1
 fi
-pass "bench/extent-writes.c builds without a warning"
+ok "bench/extent-writes.c builds without a warning"
 
 # A 4 MiB model: 64 KiB of data, a hole, two pages of data at 1 MiB, a hole
 # to the end.
@@ -33,20 +28,21 @@ blocks() { stat -c %b "$1"; }
 byte() { od -An -tx1 -j "$2" -N1 "$1" | tr -d ' '; }
 model_blocks=$(blocks "$T/model")
 if [ "$((model_blocks * $(stat -c %B "$T/model")))" -ge 4194304 ]; then
-	echo "SKIP: this file system keeps no holes"
-	exit $status
+	echo "this file system keeps no holes: the layout checks are skipped"
+	finish
+	exit
 fi
 secs=$("$T/extent-writes" "$T/model" "$T/out")
-case $secs in [0-9]*.[0-9]*) pass "extent-writes prints the seconds it took" ;; *) fail "extent-writes printed '$secs'" ;; esac
-[ ! -e "$T/model" ] && pass "extent-writes removes its model" || fail "extent-writes left its model"
-[ "$(stat -c %s "$T/out")" -eq 4194304 ] && pass "extent-writes keeps the model's size" ||
-	fail "extent-writes wrote $(stat -c %s "$T/out") bytes, not 4194304"
-[ "$(blocks "$T/out")" -eq "$model_blocks" ] && pass "extent-writes allocates what the model did" ||
-	fail "extent-writes allocated $(blocks "$T/out") blocks, the model $model_blocks"
+case $secs in [0-9]*.[0-9]*) ok "extent-writes prints the seconds it took" ;; *) not_ok "extent-writes printed '$secs'" ;; esac
+[ ! -e "$T/model" ] && ok "extent-writes removes its model" || not_ok "extent-writes left its model"
+[ "$(stat -c %s "$T/out")" -eq 4194304 ] && ok "extent-writes keeps the model's size" ||
+	not_ok "extent-writes wrote $(stat -c %s "$T/out") bytes, not 4194304"
+[ "$(blocks "$T/out")" -eq "$model_blocks" ] && ok "extent-writes allocates what the model did" ||
+	not_ok "extent-writes allocated $(blocks "$T/out") blocks, the model $model_blocks"
 if [ "$(byte "$T/out" 0)$(byte "$T/out" 65535)$(byte "$T/out" 1048576)$(byte "$T/out" 1056767)" = a5a5a5a5 ] &&
 	[ "$(byte "$T/out" 65536)$(byte "$T/out" 524288)$(byte "$T/out" 1056768)" = 000000 ]; then
-	pass "extent-writes fills the model's data extents and leaves its holes"
+	ok "extent-writes fills the model's data extents and leaves its holes"
 else
-	fail "extent-writes wrote another layout"
+	not_ok "extent-writes wrote another layout"
 fi
-exit $status
+finish
