@@ -33,18 +33,19 @@ mkdir -p "$img/plugins"
 cp "$tp" "$img/plugins/"
 trap 'rm -rf "$img" "$out/scale.core" "$out/base.out"' EXIT
 
-rm -f "$img/tib.img"
-truncate -s 1T "$img/tib.img"
+# sparse_image FILE SIZE STRIDE: a sparse FILE of SIZE holding the 64 MiB of
+# data in 64 pieces of 1 MiB, one every STRIDE MiB (from 7 MiB on).
+sparse_image() {
+	rm -f "$1"
+	truncate -s "$2" "$1"
+	for k in $(seq 0 63); do
+		dd if="$img/data" of="$1" bs=1M skip=$k count=1 seek=$((k * $3 + 7)) conv=notrunc status=none
+	done
+}
 head -c 67108864 /dev/urandom >"$img/data"
-for k in $(seq 0 63); do
-	dd if="$img/data" of="$img/tib.img" bs=1M skip=$k count=1 seek=$((k * 16384 + 7)) conv=notrunc status=none
-done
+sparse_image "$img/tib.img" 1T 16384
+sparse_image "$img/sparse16.img" 16G 256
 truncate -s $((1000000 * 8192)) "$img/holes.img"
-rm -f "$img/sparse16.img"
-truncate -s 16G "$img/sparse16.img"
-for k in $(seq 0 63); do
-	dd if="$img/data" of="$img/sparse16.img" bs=1M skip=$k count=1 seek=$((k * 256 + 7)) conv=notrunc status=none
-done
 
 : >"$out/cat.times"
 : >"$out/tib.times"
