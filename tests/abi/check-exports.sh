@@ -37,5 +37,21 @@ if ! diff -u "$tmp/declared" "$tmp/names" >"$tmp/diff"; then
 	status=1
 fi
 [ -s "$tmp/declared" ] || { echo "no GUESTCORE_API declaration found"; status=1; }
+
+# The version script names each export: a wildcard in a global list would
+# let a new symbol land in an old node unseen.
+map="$top_srcdir/core/lib/libguestcore.map"
+awk '/global:/ { g = 1; next } /local:/ { g = 0 } g && /\*/ { print FILENAME ":" FNR ": " $0 }' "$map" >"$tmp/wild"
+if [ -s "$tmp/wild" ]; then
+	echo "the version script exports by wildcard (list each symbol by name):"
+	cat "$tmp/wild"
+	status=1
+fi
+sed -n 's/^[[:space:]]*\(guestcore_[a-z0-9_]*\);.*/\1/p' "$map" | sort >"$tmp/mapped"
+if ! diff -u "$tmp/declared" "$tmp/mapped" >"$tmp/mapdiff"; then
+	echo "the version script's names differ from the GUESTCORE_API declarations (- declared only, + listed only):"
+	cat "$tmp/mapdiff"
+	status=1
+fi
 [ $status = 0 ] && echo "PASS: $(wc -l <"$tmp/names") symbols, all declared, prefixed and versioned"
 exit $status
