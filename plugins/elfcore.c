@@ -543,14 +543,11 @@ static int ec_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const
 
 static int ec_get_note(struct guestcore_source *s, uint64_t i, struct guestcore_source_note *ret)
 {
-	uint32_t size = ret->size;
-
 	if (i >= s->n_notes)
 		return -ENOENT;
 	if (!GUESTCORE_STRUCT_HAS(ret, struct guestcore_source_note, desc_size))
 		return -EINVAL;
-	memcpy(ret, &s->notes[i], size < sizeof(*ret) ? size : sizeof(*ret));
-	ret->size = size;
+	su_struct_out(ret, &s->notes[i], sizeof(*ret));
 	return 0;
 }
 

@@ -61,16 +61,26 @@ static inline void su_regs_free(struct su_regs *r)
 	r->n = 0;
 }
 
-/* get_range() for a table: copy at most the size the host declared. */
+/* A struct the host sized for the plugin to fill (a range, a source note):
+ * FULL (SIZE bytes, the plugin's own) copied only as far as the host's size
+ * field at DST covers, and that size kept.  Every bundled plugin answers
+ * through this one helper. */
+static inline void su_struct_out(void *dst, const void *full, size_t size)
+{
+	uint32_t have;
+
+	memcpy(&have, dst, sizeof(have));
+	memcpy(dst, full, have < size ? have : size);
+	memcpy(dst, &have, sizeof(have));
+}
+
+/* get_range() for a table. */
 static inline int su_range_copy(const struct guestcore_range *ranges, size_t n, uint64_t i,
 				struct guestcore_range *ret)
 {
-	uint32_t size = ret->size;
-
 	if (i >= n)
 		return -ENOENT;
-	memcpy(ret, &ranges[i], size < sizeof(*ret) ? size : sizeof(*ret));
-	ret->size = size;
+	su_struct_out(ret, &ranges[i], sizeof(*ret));
 	return 0;
 }
 

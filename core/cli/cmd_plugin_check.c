@@ -79,7 +79,7 @@ static void check_source(struct guestcore_plugin *p, const char *spec, bool spec
 			"guestcore_memory_source_ops table", GUESTCORE_IFACE_MEMORY_SOURCE);
 		return;
 	}
-	if (ops->size < offsetof(struct guestcore_memory_source_ops, get_register) + sizeof(void *)) {
+	if (!GUESTCORE_STRUCT_HAS(ops, struct guestcore_memory_source_ops, get_register)) {
 		problem("its memory-source table is %u bytes, smaller than ABI 1.0's: set size = sizeof(ops)", ops->size);
 		return;
 	}
@@ -206,7 +206,7 @@ static void check_notes(struct cli *cli, struct guestcore_host *host, struct gue
 			"guestcore_note_provider_ops table", GUESTCORE_IFACE_NOTE_PROVIDER);
 		return;
 	}
-	if (ops->size < offsetof(struct guestcore_note_provider_ops, layouts) + sizeof(void *) || !ops->layouts) {
+	if (!GUESTCORE_STRUCT_HAS(ops, struct guestcore_note_provider_ops, layouts) || !ops->layouts) {
 		problem("its note-provider table lacks layouts(): set size and layouts");
 		return;
 	}

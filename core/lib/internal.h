@@ -36,6 +36,36 @@ GC_HIDDEN uint64_t gc_get(const unsigned char *p, unsigned size, bool big_endian
 /* snprintf that never overflows and tolerates a NULL or empty buffer. */
 GC_HIDDEN void gc_msg(char *buf, size_t bufsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* ---- size-first structs ------------------------------------------------------
+ * Every struct that crosses a boundary of the library (options and results
+ * of guestcore.h, the plugin ABI's descriptor, interface tables and the
+ * structs the host hands a plugin to fill) begins with its size as its
+ * writer compiled it.  One mechanism reads and writes them all, in the manner
+ * of libbpf's OPTS_VALID and OPTS_GET:
+ *  - inbound, gc_sized_in() copies the writer's struct into the reader's own
+ *    full-size one, every field past the writer's size zero: a field is then
+ *    read as copy.field, and a writer built with an older struct gets the
+ *    zero default of each newer field (which every appended field is
+ *    defined to mean "as before");
+ *  - gc_sized_tail_zero() tells whether the bytes past what the reader knows
+ *    are zero: options and descriptors must be (a newer caller's setting is
+ *    refused, never ignored); interface tables need not (their callbacks
+ *    past the reader's size are for newer readers);
+ *  - outbound, gc_sized_out() copies the reader's full struct up to the size
+ *    the caller gave and returns the bytes written, which become the
+ *    caller's size field (GC_RESULT_OUT). */
+GC_HIDDEN void gc_sized_in(void *dst, size_t dst_size, const void *src, size_t src_size);
+GC_HIDDEN bool gc_sized_tail_zero(const void *src, size_t src_size, size_t known);
+GC_HIDDEN size_t gc_sized_out(void *dst, size_t dst_size, const void *src, size_t src_size);
+/* A size SIZE of a struct TYPE covers MEMBER. */
+#define GC_SIZED_HAS(size, type, member) ((size) >= offsetof(type, member) + sizeof(((type *)0)->member))
+/* The library's structs, sized by their sz member. */
+#define GC_OPTS_IN(dst, opts) gc_sized_in(&(dst), sizeof(dst), (opts), (opts)->sz)
+#define GC_OPTS_VALID(opts) ((opts)->sz != 0 && gc_sized_tail_zero((opts), (opts)->sz, sizeof(*(opts))))
+#define GC_RESULT_OUT(ret, full) ((ret)->sz = gc_sized_out((ret), (ret)->sz, &(full), sizeof(full)))
+/* The plugin ABI's, sized by their uint32_t size member. */
+#define GC_TABLE_IN(dst, table) gc_sized_in(&(dst), sizeof(dst), (table), (table)->size)
+
 /* host/host.c: what the dump needs of a plugin record. */
 GC_HIDDEN const struct guestcore_host_api *gc_plugin_api(const struct guestcore_plugin *p);
 /* The plugin's last set_error() text, or "". */

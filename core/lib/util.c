@@ -1,11 +1,37 @@
-/* Small string helpers used across libguestcore. */
+/* Small helpers used across libguestcore: strings, byte order, size-first
+ * structs (internal.h says how those are read and written). */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
+
+void gc_sized_in(void *dst, size_t dst_size, const void *src, size_t src_size)
+{
+	memset(dst, 0, dst_size);
+	memcpy(dst, src, src_size < dst_size ? src_size : dst_size);
+}
+
+bool gc_sized_tail_zero(const void *src, size_t src_size, size_t known)
+{
+	const unsigned char *p = src;
+
+	for (size_t i = known; i < src_size; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+size_t gc_sized_out(void *dst, size_t dst_size, const void *src, size_t src_size)
+{
+	size_t n = dst_size < src_size ? dst_size : src_size;
+
+	memcpy(dst, src, n);
+	return n;
+}
 
 char *gc_strdup_vprintf(const char *fmt, va_list ap)
 {

@@ -66,6 +66,17 @@ expect_rc 1 "a zstd level out of range"
 expect_in "$err" "compression level 99 does not suit zstd" "the levels are named"
 run $G dump -s "test:ranges=1,size=0x1000" --format kdump --compress brotli -o "$T/z.core"
 expect_rc 2 "an unknown compression"
+# Each container owns its options: one foreign to the format is refused with
+# one sentence, never ignored.
+for opt in "--copy=dense" "--copy=read" "--digest" "--elf-class=32"; do
+	run $G dump -s "test:ranges=1,size=0x1000" --format kdump $opt -o "$T/z.core"
+	expect_rc 1 "kdump with $opt"
+	expect_in "$err" "write --format elf" "$opt: the sentence says what to do"
+	[ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] && ok "$opt: one line" || not_ok "$opt: more than one line: $err"
+done
+run $G dump -s "test:ranges=1,size=0x1000" --format kdump --copy=auto -o "$T/za.core"
+expect_rc 0 "kdump with --copy=auto, the default"
+rm -f "$T/za.core"
 [ ! -e "$T/z.core" ] && ok "no output from a refused dump" || not_ok "z.core exists"
 no_temp "$T" "kdump"
 

@@ -947,6 +947,31 @@ static void test_bad_outputs_and_sources(void)
 	CU_ASSERT_EQUAL(leftovers(), 0);
 }
 
+/* Options from a caller built with a newer guestcore_dump_opts than this
+ * library's: the bytes it does not know must be zero, or the dump is refused
+ * (a setting is never silently ignored), and a larger struct of zeros is
+ * taken as the options it begins with. */
+static void test_newer_options_struct(void)
+{
+	struct {
+		struct guestcore_dump_opts o;
+		uint64_t newer; /* a field this library does not have */
+	} n = { .o = { .sz = sizeof(n), .source = "test:ranges=1,size=0x1000", .output = path("newer.core") } };
+	struct guestcore_dump_result res = { .sz = sizeof(res) };
+
+	n.newer = 1;
+	CU_ASSERT_EQUAL(guestcore_dump(host, layouts, &n.o, &res, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "set fields this libguestcore"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "upgrade libguestcore or leave them zero"));
+	CU_ASSERT_EQUAL(access(path("newer.core"), F_OK), -1);
+	n.newer = 0;
+	CU_ASSERT_EQUAL(guestcore_dump(host, layouts, &n.o, &res, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(res.ranges, 1);
+	CU_ASSERT_EQUAL(res.sz, sizeof(res));
+	CU_ASSERT_EQUAL(unlink(path("newer.core")), 0);
+	CU_ASSERT_EQUAL(leftovers(), 0);
+}
+
 static int suite_init(void)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
@@ -977,6 +1002,7 @@ int main(void)
 		{ "existing output needs --force", test_existing_output_needs_force },
 		{ "cancel: cleaned up, guest resumed", test_cancel_cleans_up_and_resumes },
 		{ "bad outputs and sources", test_bad_outputs_and_sources },
+		{ "options of a newer struct: unknown fields zero or refused", test_newer_options_struct },
 		{ "special files and the source are never replaced", test_output_never_replaces_special_files },
 		CU_TEST_INFO_NULL,
 	};

@@ -418,7 +418,11 @@ struct guestcore_dump_result {
 #define GUESTCORE_DUMP_NOT_RESUMED 4
 
 /* 0, GUESTCORE_DUMP_PARTIAL, GUESTCORE_DUMP_NOT_RESUMED, or a negative errno
- * with one sentence in MSG that names what failed and what to do.  The
+ * with one sentence in MSG that names what failed and what to do.  -EINVAL
+ * when OPTS is larger than this library's struct and sets a field it does
+ * not know, or sets an option the chosen format does not have (copy_mode,
+ * digest or elf_class 32 for kdump, a compression for ELF).  RET_RESULT is
+ * filled up to its sz, which then says how many bytes were filled.  The
  * output is untouched on any failure.  A guest the source paused is resumed
  * on every path; when that fails, MSG says so (after the failure's own
  * sentence) and ret_result->not_resumed is set. */

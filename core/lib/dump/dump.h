@@ -45,13 +45,17 @@ struct gc_span {
 struct gc_dump;
 
 /* A container: how the file is laid out around the same source and notes.
- * layout() fixes every size the notes and headers need and places the
+ * check() owns its options (the compression, the copy mode, the ELF class,
+ * the digest): one that does not apply to it is refused; layout() fixes every size the notes and headers need and places the
  * notes (gc_notes_place); write_memory() fills the open unnamed file (d->fd)
  * with guest memory and sets file_size; write_headers() writes what needs
  * the notes' final size, after the caller wrote the late notes.  The caller
  * opens the file and links it into place. */
 struct gc_container {
 	const char *name;
+	/* The options, before the source is opened: one that does not apply
+	 * to this container is refused with one sentence, never ignored. */
+	int (*check)(struct gc_dump *d);
 	int (*layout)(struct gc_dump *d);
 	int (*write_memory)(struct gc_dump *d);
 	int (*write_headers)(struct gc_dump *d, uint64_t notes_size);
@@ -68,7 +72,10 @@ struct gc_dump {
 
 	/* the source */
 	struct guestcore_plugin *src_plugin;
-	const struct guestcore_memory_source_ops *src;
+	/* The plugin's table copied whole (GC_TABLE_IN): a callback past the
+	 * size it was built with is NULL here. */
+	struct guestcore_memory_source_ops src_ops;
+	const struct guestcore_memory_source_ops *src; /* &src_ops once checked */
 	struct guestcore_source *source;
 	bool paused;
 	bool not_resumed;             /* resume() failed: the guest stays paused */
@@ -147,6 +154,23 @@ struct gc_range_walk {
 	uint64_t end;     /* guest-physical end of the previous range */
 	uint64_t hash;
 };
+
+/* A struct the host hands a plugin to fill (guest info, a range, a source
+ * note): sized by the host, with GC_STRUCT_SLACK spare bytes behind it, so
+ * that a plugin built for a newer ABI that writes a newer field without
+ * GUESTCORE_STRUCT_HAS corrupts nothing and is caught by gc_filled(). */
+#define GC_STRUCT_SLACK 256
+#define GC_FILL(type)                                          \
+	union {                                                \
+		type s;                                        \
+		unsigned char bytes[sizeof(type) + GC_STRUCT_SLACK]; \
+	}
+#define GC_FILL_INIT(type) { .s = { .size = sizeof(type) } }
+/* 0 when the plugin stayed inside the struct; else the dump fails with a
+ * sentence naming the struct (TYPE_NAME) and, when INDEX >= 0, which range
+ * or note it was. */
+GC_HIDDEN int gc_filled(struct gc_dump *d, const unsigned char *bytes, size_t size, const char *type_name,
+			int64_t index);
 
 /* dump/source.c */
 GC_HIDDEN int gc_source_open(struct gc_dump *d);

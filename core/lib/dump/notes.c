@@ -11,8 +11,6 @@
 
 #include "dump.h"
 
-#define PROV_MIN_SIZE (offsetof(struct guestcore_note_provider_ops, layouts) + sizeof(void *))
-
 struct nb_override {
 	char *path;
 	bool is_bytes;
@@ -372,21 +370,24 @@ static int add_note(struct gc_dump *d, const struct guestcore_note_layout *nl, u
 static int build_set(struct gc_dump *d, const char *set)
 {
 	struct guestcore_plugin *p = guestcore_host_find(d->host, set);
-	const struct guestcore_note_provider_ops *ops;
+	const struct guestcore_note_provider_ops *table;
+	struct guestcore_note_provider_ops ops; /* the table copied whole: fill is NULL past its size */
 	const char *const *ids;
 
 	if (!p || !(guestcore_plugin_capabilities(p) & GUESTCORE_CAP_NOTE_PROVIDER)) {
 		gc_dump_fail(d, "no note set '%s': 'guestcore plugins' lists the note providers", set);
 		return -ENOENT;
 	}
-	ops = guestcore_plugin_interface(p, GUESTCORE_IFACE_NOTE_PROVIDER);
-	if (!ops || ops->size < PROV_MIN_SIZE || !ops->layouts) {
+	table = guestcore_plugin_interface(p, GUESTCORE_IFACE_NOTE_PROVIDER);
+	if (table)
+		GC_TABLE_IN(ops, table);
+	if (!table || !GC_SIZED_HAS(table->size, struct guestcore_note_provider_ops, layouts) || !ops.layouts) {
 		gc_dump_fail(d, "plugin '%s' declares a note provider but its interface is missing or incomplete: "
 				"rebuild it against this SDK", set);
 		return -ENOEXEC;
 	}
 	gc_plugin_clear_error(p);
-	ids = ops->layouts(gc_plugin_api(p), d->info.e_machine);
+	ids = ops.layouts(gc_plugin_api(p), d->info.e_machine);
 	if (!ids) {
 		const char *e = gc_plugin_last_error(p);
 		gc_dump_fail(d, "note set '%s' cannot describe this guest: %s", set,
@@ -417,9 +418,9 @@ static int build_set(struct gc_dump *d, const char *set)
 			uint64_t size;
 			int r = 0;
 
-			if (ops->fill && ops->size >= offsetof(struct guestcore_note_provider_ops, fill) + sizeof(void *)) {
+			if (ops.fill) {
 				gc_plugin_clear_error(p);
-				r = ops->fill(gc_plugin_api(p), &nb);
+				r = ops.fill(gc_plugin_api(p), &nb);
 				if (r < 0) {
 					const char *e = gc_plugin_last_error(p);
 					gc_dump_fail(d, "note set '%s' could not fill %s #%u: %s", set, nl->id, i,
@@ -447,14 +448,19 @@ static int add_source_notes(struct gc_dump *d)
 {
 	uint64_t bytes = 0;
 
-	if (d->o.sz < offsetof(struct guestcore_dump_opts, drop_source_notes) + sizeof(bool) ||
-	    d->o.drop_source_notes || d->src->size < offsetof(struct guestcore_memory_source_ops, get_note) + sizeof(void *) ||
-	    !d->src->get_note)
+	/* d->o and d->src are full copies: a caller or plugin built before
+	 * these fields gets false (keep the notes) and NULL (none to keep). */
+	if (d->o.drop_source_notes || !d->src->get_note)
 		return 0;
 	for (uint64_t i = 0;; i++) {
-		struct guestcore_source_note sn = { .size = sizeof(sn) };
+		GC_FILL(struct guestcore_source_note) u = GC_FILL_INIT(struct guestcore_source_note);
+		struct guestcore_source_note sn;
 		unsigned char *desc;
-		int r = d->src->get_note(d->source, i, &sn);
+		int r = d->src->get_note(d->source, i, &u.s);
+
+		sn = u.s;
+		if (r >= 0 && gc_filled(d, u.bytes, sizeof(u.s), "guestcore_source_note", (int64_t)i) < 0)
+			return -EPROTO;
 
 		if (r == -ENOENT)
 			return 0;

@@ -15,9 +15,6 @@
 
 #include "dump.h"
 
-/* Minimum table: everything up to get_register. */
-#define SRC_MIN_SIZE (offsetof(struct guestcore_memory_source_ops, get_register) + sizeof(void *))
-
 const char *gc_dump_plugin_error(struct gc_dump *d, int r)
 {
 	const char *e = gc_plugin_last_error(d->src_plugin);
@@ -25,17 +22,20 @@ const char *gc_dump_plugin_error(struct gc_dump *d, int r)
 	return e && *e ? e : strerror(r < 0 ? -r : r);
 }
 
-/* Bytes past a struct the host hands a plugin to fill: written only by a
- * plugin that ignored the struct's size. */
-#define GC_STRUCT_SLACK 256
-
 static int add_input(struct gc_dump *d, int fd);
 
-static bool gc_slack_clean(const unsigned char *bytes, size_t used)
+int gc_filled(struct gc_dump *d, const unsigned char *bytes, size_t size, const char *type_name, int64_t index)
 {
-	static const unsigned char zeros[GC_STRUCT_SLACK];
+	char which[48] = "";
 
-	return memcmp(bytes + used, zeros, GC_STRUCT_SLACK) == 0;
+	if (gc_sized_tail_zero(bytes, size + GC_STRUCT_SLACK, size))
+		return 0;
+	if (index >= 0)
+		snprintf(which, sizeof(which), " (%s %" PRId64 ")", strcmp(type_name, "guestcore_range") == 0 ?
+			 "range" : "note", index);
+	gc_dump_fail(d, "source %s wrote past the %zu bytes of %s the host gave it%s: a plugin checks "
+		     "GUESTCORE_STRUCT_HAS() before writing a newer field", d->o.source, size, type_name, which);
+	return -EPROTO;
 }
 
 int gc_source_open(struct gc_dump *d)
@@ -58,14 +58,17 @@ int gc_source_open(struct gc_dump *d)
 		return -ENOENT;
 	}
 	ops = guestcore_plugin_interface(p, GUESTCORE_IFACE_MEMORY_SOURCE);
-	if (!ops || ops->size < SRC_MIN_SIZE || !ops->open || !ops->close || !ops->describe ||
-	    !ops->get_range || !ops->read) {
+	if (ops)
+		GC_TABLE_IN(d->src_ops, ops);
+	if (!ops || !GC_SIZED_HAS(ops->size, struct guestcore_memory_source_ops, get_register) ||
+	    !d->src_ops.open || !d->src_ops.close || !d->src_ops.describe || !d->src_ops.get_range ||
+	    !d->src_ops.read) {
 		gc_dump_fail(d, "plugin '%s' declares a memory source but its interface is missing or "
 				"incomplete: rebuild it against this SDK", name);
 		return -ENOEXEC;
 	}
 	d->src_plugin = p;
-	d->src = ops;
+	d->src = ops = &d->src_ops;
 	gc_plugin_clear_error(p);
 	r = ops->open(gc_plugin_api(p), colon + 1, &d->source);
 	if (r < 0 || !d->source) {
@@ -84,27 +87,18 @@ int gc_source_open(struct gc_dump *d)
 		d->paused = true;
 	}
 	{
-		/* Room past the struct, so that a plugin built for a newer ABI
-		 * that writes a newer field without GUESTCORE_STRUCT_HAS corrupts
-		 * nothing, and is caught. */
-		union {
-			struct guestcore_guest_info info;
-			unsigned char bytes[sizeof(struct guestcore_guest_info) + GC_STRUCT_SLACK];
-		} u = { .info = { .size = sizeof(u.info) } };
+		GC_FILL(struct guestcore_guest_info) u = GC_FILL_INIT(struct guestcore_guest_info);
 
 		gc_plugin_clear_error(p);
-		r = ops->describe(d->source, &u.info);
+		r = ops->describe(d->source, &u.s);
 		if (r < 0) {
 			gc_dump_fail(d, "source %s could not describe the guest: %s", spec, gc_dump_plugin_error(d, r));
 			return r;
 		}
-		if (!gc_slack_clean(u.bytes, sizeof(u.info))) {
-			gc_dump_fail(d, "source %s wrote past the %zu bytes of guestcore_guest_info the host gave it: "
-				     "a plugin checks GUESTCORE_STRUCT_HAS() before writing a newer field", spec,
-				     sizeof(u.info));
-			return -EPROTO;
-		}
-		d->info = u.info;
+		r = gc_filled(d, u.bytes, sizeof(u.s), "guestcore_guest_info", -1);
+		if (r < 0)
+			return r;
+		d->info = u.s;
 	}
 	if (d->info.cpu_count > GC_MAX_CPUS) {
 		gc_dump_fail(d, "source %s claims %u vCPUs, more than the %u guestcore accepts", spec,
@@ -191,10 +185,7 @@ static int ranges_changed(struct gc_dump *d)
 int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestcore_range *ret, uint64_t *ret_off)
 {
 	const char *spec = d->o.source;
-	union {
-		struct guestcore_range rg;
-		unsigned char bytes[sizeof(struct guestcore_range) + GC_STRUCT_SLACK];
-	} u = { .rg = { .size = sizeof(u.rg), .fd = -1 } };
+	GC_FILL(struct guestcore_range) u = { .s = { .size = sizeof(u.s), .fd = -1 } };
 	struct guestcore_range rg;
 	uint64_t i = w->i;
 	int r;
@@ -204,14 +195,10 @@ int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestc
 		return -E2BIG;
 	}
 	gc_plugin_clear_error(d->src_plugin);
-	r = d->src->get_range(d->source, i, &u.rg);
-	rg = u.rg;
-	if (r >= 0 && !gc_slack_clean(u.bytes, sizeof(u.rg))) {
-		gc_dump_fail(d, "source %s wrote past the %zu bytes of guestcore_range the host gave it (range %"
-			     PRIu64 "): a plugin checks GUESTCORE_STRUCT_HAS() before writing a newer field", spec,
-			     sizeof(u.rg), i);
+	r = d->src->get_range(d->source, i, &u.s);
+	rg = u.s;
+	if (r >= 0 && gc_filled(d, u.bytes, sizeof(u.s), "guestcore_range", (int64_t)i) < 0)
 		return -EPROTO;
-	}
 	if (r == -ENOENT) {
 		if (d->ranges_listed && (i != d->n_ranges || w->hash != d->ranges_hash))
 			return ranges_changed(d);
@@ -302,9 +289,7 @@ int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guest
 	if (strncmp(b, "reg.", 4) == 0) {
 		const char *dot = strrchr(b, '.');
 		if (strcmp(b, "reg.xsave") == 0) {
-			if (!d->src->get_register_bytes || d->src->size < offsetof(struct guestcore_memory_source_ops,
-										   get_register_bytes) + sizeof(void *) ||
-			    cpu >= d->info.cpu_count)
+			if (!d->src->get_register_bytes || cpu >= d->info.cpu_count)
 				return -ENOENT;
 			return d->src->get_register_bytes(d->source, cpu, b, &ret->bytes, &ret->len);
 		}

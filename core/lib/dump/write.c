@@ -18,8 +18,6 @@
 #include <xxhash.h>
 
 #include "dump.h"
-#include "../kdump/compress.h"
-#include "../kdump/format.h"
 
 void gc_dump_fail(struct gc_dump *d, const char *fmt, ...)
 {
@@ -124,44 +122,21 @@ static int run_container(struct gc_dump *d)
 	return output_commit(d);
 }
 
-/* The container and, for kdump, its page compression. */
+/* The container --format names; it checks the options it owns. */
 static int choose_container(struct gc_dump *d)
 {
-	static const uint32_t flags[] = {
-		[GUESTCORE_COMPRESS_DEFAULT] = KD_COMPRESSED_ZSTD, [GUESTCORE_COMPRESS_ZSTD] = KD_COMPRESSED_ZSTD,
-		[GUESTCORE_COMPRESS_ZLIB] = KD_COMPRESSED_ZLIB, [GUESTCORE_COMPRESS_LZO] = KD_COMPRESSED_LZO,
-		[GUESTCORE_COMPRESS_SNAPPY] = KD_COMPRESSED_SNAPPY, [GUESTCORE_COMPRESS_NONE] = 0,
-	};
-
 	switch (d->o.format) {
 	case GUESTCORE_FORMAT_ELF:
 		d->container = &gc_container_elf;
-		if (d->o.compression != GUESTCORE_COMPRESS_DEFAULT) {
-			gc_dump_fail(d, "an ELF core is not compressed: drop the compression or write --format kdump");
-			return -EINVAL;
-		}
-		return 0;
+		break;
 	case GUESTCORE_FORMAT_KDUMP:
 		d->container = &gc_container_kdump;
-		if (d->o.compression < 0 || (size_t)d->o.compression >= sizeof(flags) / sizeof(flags[0])) {
-			gc_dump_fail(d, "compression %d is not one guestcore knows (zstd, zlib, lzo, snappy, none)",
-				     d->o.compression);
-			return -EINVAL;
-		}
-		d->kd_flag = flags[d->o.compression];
-		if (d->o.compression_level &&
-		    (d->kd_flag == KD_COMPRESSED_ZLIB ? d->o.compression_level < 1 || d->o.compression_level > 12
-		     : d->kd_flag == KD_COMPRESSED_ZSTD ? d->o.compression_level < -7 || d->o.compression_level > 22
-		     : true)) {
-			gc_dump_fail(d, "compression level %d does not suit %s (zstd: -7 to 22, zlib: 1 to 12; lzo and "
-					"snappy have none)", d->o.compression_level, kd_compression_name(d->kd_flag));
-			return -EINVAL;
-		}
-		return 0;
+		break;
 	default:
 		gc_dump_fail(d, "format %d is not one guestcore writes (elf, kdump)", d->o.format);
 		return -EINVAL;
 	}
+	return d->container->check(d);
 }
 
 /* ---- entry point ------------------------------------------------------------------ */
@@ -183,11 +158,21 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 	msg[0] = '\0';
 	d.msg = msg;
 	d.msgsz = msgsz;
-	if (!host || !layouts || !opts || opts->sz == 0 || !opts->output || !*opts->output) {
-		gc_dump_fail(&d, "guestcore_dump: missing host, layouts, options or output");
+	if (!host || !layouts || !opts || opts->sz == 0) {
+		gc_dump_fail(&d, "guestcore_dump: missing host, layouts or options");
 		return -EINVAL;
 	}
-	memcpy(&d.o, opts, opts->sz < sizeof(d.o) ? opts->sz : sizeof(d.o));
+	if (!GC_OPTS_VALID(opts)) {
+		gc_dump_fail(&d, "guestcore_dump: the options (%zu bytes) set fields this libguestcore (%zu bytes, "
+			     "version %s) does not know: upgrade libguestcore or leave them zero", opts->sz,
+			     sizeof(*opts), PACKAGE_VERSION);
+		return -EINVAL;
+	}
+	GC_OPTS_IN(d.o, opts);
+	if (!d.o.output || !*d.o.output) {
+		gc_dump_fail(&d, "guestcore_dump: no output file in the options");
+		return -EINVAL;
+	}
 	r = choose_container(&d);
 	if (r < 0)
 		return r;
@@ -236,10 +221,10 @@ out:
 		else
 			snprintf(msg, msgsz, "the core is complete, but %s", d.resume_msg);
 	}
-	if (r < 0 && ret && ret->sz >= offsetof(struct guestcore_dump_result, not_resumed) + sizeof(bool))
+	if (r < 0 && ret && GC_SIZED_HAS(ret->sz, struct guestcore_dump_result, not_resumed))
 		ret->not_resumed = d.not_resumed;
 	if (r >= 0 && ret && ret->sz) {
-		struct guestcore_dump_result full = {
+		const struct guestcore_dump_result full = {
 			.sz = sizeof(full),
 			.elf_class = d.elf_class,
 			.e_machine = d.info.e_machine,
@@ -254,7 +239,7 @@ out:
 			.format = d.o.format,
 			.page_data_bytes = d.page_data_bytes,
 		};
-		memcpy(ret, &full, ret->sz < sizeof(full) ? ret->sz : sizeof(full));
+		GC_RESULT_OUT(ret, full);
 	}
 	guestcore_host_set_layouts(host, saved_layouts);
 	gc_host_set_cancel(host, NULL);

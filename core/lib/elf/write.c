@@ -18,6 +18,25 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
+/* ---- options ------------------------------------------------------------------- */
+
+static int elf_check(struct gc_dump *d)
+{
+	if (d->o.compression != GUESTCORE_COMPRESS_DEFAULT || d->o.compression_level) {
+		gc_dump_fail(d, "an ELF core is not compressed: drop the compression or write --format kdump");
+		return -EINVAL;
+	}
+	if (d->o.copy_mode < GUESTCORE_COPY_AUTO || d->o.copy_mode > GUESTCORE_COPY_DENSE) {
+		gc_dump_fail(d, "copy mode %d is not one guestcore knows (auto, read, dense)", d->o.copy_mode);
+		return -EINVAL;
+	}
+	if (d->o.elf_class != 0 && d->o.elf_class != 32 && d->o.elf_class != 64) {
+		gc_dump_fail(d, "ELF class %d is neither 32 nor 64", d->o.elf_class);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* ---- layout -------------------------------------------------------------------- */
 
 static int elf_layout(struct gc_dump *d)
@@ -197,6 +216,7 @@ static int elf_write_memory(struct gc_dump *d)
 
 const struct gc_container gc_container_elf = {
 	.name = "elf",
+	.check = elf_check,
 	.layout = elf_layout,
 	.write_memory = elf_write_memory,
 	.write_headers = write_headers,

@@ -46,14 +46,6 @@ static int check_abi(uint32_t plugin_abi, uint32_t host_abi, char *msg, size_t m
 	return 0;
 }
 
-static bool all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 static bool name_ok(const char *s)
 {
 	size_t n = strnlen(s, GC_NAME_MAX + 1);
@@ -115,8 +107,7 @@ GUESTCORE_API int guestcore_plugin_descriptor_check(const struct guestcore_plugi
 				   "size to sizeof(struct guestcore_plugin_descriptor)", size);
 		return -ENOEXEC;
 	}
-	if (size > sizeof(d) &&
-	    !all_zero((const unsigned char *)desc + sizeof(d), size - sizeof(d))) {
+	if (!gc_sized_tail_zero(desc, size, sizeof(d))) {
 		gc_msg(msg, msgsz,
 		       "has a descriptor of %u bytes, larger than the %zu bytes this guestcore knows, "
 		       "and uses the extra fields: upgrade guestcore or rebuild the plugin against "
@@ -125,8 +116,7 @@ GUESTCORE_API int guestcore_plugin_descriptor_check(const struct guestcore_plugi
 		       GUESTCORE_PLUGIN_ABI_GET_MINOR(host_abi));
 		return -ENOEXEC;
 	}
-	memset(&d, 0, sizeof(d));
-	memcpy(&d, desc, size < sizeof(d) ? size : sizeof(d));
+	GC_TABLE_IN(d, desc);
 
 	if (!d.name || !name_ok(d.name)) {
 		gc_msg(msg, msgsz, "has a missing or invalid name: use 1 to %d characters of "

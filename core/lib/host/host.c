@@ -174,9 +174,11 @@ static int svc_host_info(struct guestcore_host_handle *h, struct guestcore_host_
 
 	if (!h || !ret || ret->size < sizeof(uint32_t))
 		return -EINVAL;
-	/* Only as much as the plugin's struct holds, and its size kept. */
-	size = ret->size < sizeof(full) ? ret->size : (uint32_t)sizeof(full);
-	memcpy((char *)ret + sizeof(uint32_t), (const char *)&full + sizeof(uint32_t), size - sizeof(uint32_t));
+	/* Only as much as the plugin's struct holds, and its size kept: the
+	 * plugin's size field says what it allocated. */
+	size = ret->size;
+	gc_sized_out(ret, size, &full, sizeof(full));
+	ret->size = size;
 	return 0;
 }
 
@@ -216,21 +218,13 @@ GUESTCORE_API int guestcore_host_new(const struct guestcore_host_opts *opts,
 
 	if (!ret_host)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz == 0)
-			return -EINVAL;
-		if (opts->sz > sizeof(*opts)) {
-			const unsigned char *p = (const unsigned char *)opts;
-			for (size_t i = sizeof(*opts); i < opts->sz; i++)
-				if (p[i])
-					return -EINVAL;
-		}
-	}
+	if (opts && !GC_OPTS_VALID(opts))
+		return -EINVAL;
 	host = calloc(1, sizeof(*host));
 	if (!host)
 		return -ENOMEM;
 	if (opts)
-		memcpy(&host->opts, opts, opts->sz < sizeof(*opts) ? opts->sz : sizeof(*opts));
+		GC_OPTS_IN(host->opts, opts);
 	host->opts.sz = sizeof(host->opts);
 	*ret_host = host;
 	return 0;
@@ -514,8 +508,7 @@ static int plugin_load(struct guestcore_host *host, struct guestcore_plugin *p)
 		plugin_refuse(p, abi_code(p->abi_seen, r), "plugin %s %s", p->path, msg);
 		goto fail;
 	}
-	memset(&p->desc, 0, sizeof(p->desc));
-	memcpy(&p->desc, desc, desc->size < sizeof(p->desc) ? desc->size : sizeof(p->desc));
+	GC_TABLE_IN(p->desc, desc);
 	p->have_desc = true;
 	free(p->name);
 	free(p->version);

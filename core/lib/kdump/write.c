@@ -33,6 +33,52 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
+/* ---- options ----------------------------------------------------------------- */
+
+/* The page compression, its level, and the ELF core's options refused. */
+static int kd_check(struct gc_dump *d)
+{
+	static const uint32_t flags[] = {
+		[GUESTCORE_COMPRESS_DEFAULT] = KD_COMPRESSED_ZSTD, [GUESTCORE_COMPRESS_ZSTD] = KD_COMPRESSED_ZSTD,
+		[GUESTCORE_COMPRESS_ZLIB] = KD_COMPRESSED_ZLIB, [GUESTCORE_COMPRESS_LZO] = KD_COMPRESSED_LZO,
+		[GUESTCORE_COMPRESS_SNAPPY] = KD_COMPRESSED_SNAPPY, [GUESTCORE_COMPRESS_NONE] = 0,
+	};
+	int level = d->o.compression_level;
+
+	if (d->o.digest) {
+		gc_dump_fail(d, "--digest records digests of ELF segments: drop it or write --format elf");
+		return -ENOTSUP;
+	}
+	if (d->o.copy_mode != GUESTCORE_COPY_AUTO) {
+		gc_dump_fail(d, "--copy chooses how an ELF core's bytes are copied; a kdump file's pages are "
+				"compressed one by one: drop --copy or write --format elf");
+		return -EINVAL;
+	}
+	if (d->o.elf_class == 32) {
+		gc_dump_fail(d, "guestcore writes kdump-compressed files of 64-bit guests only: drop --elf-class=32 "
+				"or write --format elf");
+		return -ENOTSUP;
+	}
+	if (d->o.elf_class != 0 && d->o.elf_class != 64) {
+		gc_dump_fail(d, "ELF class %d is neither 32 nor 64", d->o.elf_class);
+		return -EINVAL;
+	}
+	if (d->o.compression < 0 || (size_t)d->o.compression >= sizeof(flags) / sizeof(flags[0])) {
+		gc_dump_fail(d, "compression %d is not one guestcore knows (zstd, zlib, lzo, snappy, none)",
+			     d->o.compression);
+		return -EINVAL;
+	}
+	d->kd_flag = flags[d->o.compression];
+	if (level && (d->kd_flag == KD_COMPRESSED_ZLIB ? level < 1 || level > 12
+		      : d->kd_flag == KD_COMPRESSED_ZSTD ? level < -7 || level > 22
+		      : true)) {
+		gc_dump_fail(d, "compression level %d does not suit %s (zstd: -7 to 22, zlib: 1 to 12; lzo and "
+				"snappy have none)", level, kd_compression_name(d->kd_flag));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* ---- layout ------------------------------------------------------------------ */
 
 static int kd_layout(struct gc_dump *d)
@@ -42,13 +88,9 @@ static int kd_layout(struct gc_dump *d)
 	uint64_t off, prev_end = 0, pages = 0, max_pfn = 0;
 	int r;
 
-	if (d->info.e_machine == EM_386 || d->o.elf_class == 32) {
+	if (d->info.e_machine == EM_386) {
 		gc_dump_fail(d, "guestcore writes kdump-compressed files of 64-bit guests only: write this one with "
 				"--format elf");
-		return -ENOTSUP;
-	}
-	if (d->o.digest) {
-		gc_dump_fail(d, "--digest records digests of ELF segments: drop it or write --format elf");
 		return -ENOTSUP;
 	}
 	d->elf_class = 64;
@@ -556,6 +598,7 @@ static int kd_write_memory(struct gc_dump *d)
 
 const struct gc_container gc_container_kdump = {
 	.name = "kdump",
+	.check = kd_check,
 	.layout = kd_layout,
 	.write_memory = kd_write_memory,
 	.write_headers = write_headers,

@@ -51,16 +51,14 @@ static void fill_info(const struct gc_leaf *lf, struct guestcore_field_info *fi)
 		.doc = lf->doc,
 		.optional = lf->optional,
 	};
-	size_t n = fi->sz < sizeof(full) ? fi->sz : sizeof(full);
 
-	memcpy(fi, &full, n);
-	fi->sz = n;
+	GC_RESULT_OUT(fi, full);
 }
 
 GUESTCORE_API int guestcore_note_layout_field(const struct guestcore_note_layout *nl, size_t i,
 					      struct guestcore_field_info *ret)
 {
-	if (!nl || !ret || ret->sz < offsetof(struct guestcore_field_info, path) + sizeof(ret->path))
+	if (!nl || !ret || !GC_SIZED_HAS(ret->sz, struct guestcore_field_info, path))
 		return -EINVAL;
 	if (i >= nl->n_leaves)
 		return -ERANGE;
@@ -72,9 +70,8 @@ GUESTCORE_API int guestcore_note_layout_info(const struct guestcore_note_layout 
 					     struct guestcore_layout_info *ret)
 {
 	struct guestcore_layout_info full;
-	size_t n;
 
-	if (!nl || !ret || ret->sz < offsetof(struct guestcore_layout_info, id) + sizeof(ret->id))
+	if (!nl || !ret || !GC_SIZED_HAS(ret->sz, struct guestcore_layout_info, id))
 		return -EINVAL;
 	full = (struct guestcore_layout_info){
 		.sz = sizeof(full),
@@ -93,9 +90,7 @@ GUESTCORE_API int guestcore_note_layout_info(const struct guestcore_note_layout 
 		.min_size = nl->min_size,
 		.field_count = nl->n_leaves,
 	};
-	n = ret->sz < sizeof(full) ? ret->sz : sizeof(full);
-	memcpy(ret, &full, n);
-	ret->sz = n;
+	GC_RESULT_OUT(ret, full);
 	return 0;
 }
 
@@ -143,7 +138,7 @@ GUESTCORE_API int guestcore_note_encode(const struct guestcore_note_layout *nl,
 					const struct guestcore_encode_opts *opts, void *buf,
 					size_t bufsz, size_t *ret_size, char *msg, size_t msgsz)
 {
-	struct guestcore_encode_opts o = { 0 };
+	struct guestcore_encode_opts o;
 	unsigned char *out = buf;
 	uint64_t size;
 
@@ -151,7 +146,12 @@ GUESTCORE_API int guestcore_note_encode(const struct guestcore_note_layout *nl,
 		gc_msg(msg, msgsz, "invalid arguments");
 		return -EINVAL;
 	}
-	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (!GC_OPTS_VALID(opts)) {
+		gc_msg(msg, msgsz, "the encode options (%zu bytes) set fields this libguestcore (%zu bytes) does not "
+		       "know: upgrade libguestcore or leave them zero", opts->sz, sizeof(*opts));
+		return -EINVAL;
+	}
+	GC_OPTS_IN(o, opts);
 	size = o.size ? o.size : nl->size;
 	if (size < nl->min_size || size > nl->size) {
 		gc_msg(msg, msgsz, "note '%s' is %" PRIu64 " to %" PRIu64 " bytes, not %" PRIu64, nl->id,

@@ -399,7 +399,6 @@ GUESTCORE_API int guestcore_core_kdump_info(const struct guestcore_core *c, stru
 {
 	struct guestcore_kdump_info i;
 	const struct kd_file *k;
-	size_t n;
 
 	if (!c || !ret || ret->sz == 0)
 		return -EINVAL;
@@ -422,9 +421,7 @@ GUESTCORE_API int guestcore_core_kdump_info(const struct guestcore_core *c, stru
 		.size_eraseinfo = k->size_eraseinfo, .bitmap_offset = k->bitmap_offset, .bitmap_len = k->bitmap_len,
 		.desc_offset = k->desc_offset, .present_pages = k->n_present, .dumped_pages = k->n_dumpable,
 	};
-	n = ret->sz < sizeof(i) ? ret->sz : sizeof(i);
-	memcpy(ret, &i, n);
-	ret->sz = n;
+	GC_RESULT_OUT(ret, i);
 	return 0;
 }
 
@@ -510,20 +507,15 @@ GUESTCORE_API int guestcore_core_open(const char *path, const struct guestcore_l
 
 GUESTCORE_API int guestcore_core_info(const struct guestcore_core *c, struct guestcore_core_info *ret)
 {
-	size_t n;
-
 	if (!c || !ret || ret->sz == 0)
 		return -EINVAL;
-	n = ret->sz < sizeof(c->info) ? ret->sz : sizeof(c->info);
-	memcpy(ret, &c->info, n);
-	ret->sz = n;
+	GC_RESULT_OUT(ret, c->info);
 	return 0;
 }
 
 GUESTCORE_API int guestcore_core_segment(const struct guestcore_core *c, size_t i, struct guestcore_segment *ret)
 {
 	struct guestcore_segment s;
-	size_t n;
 
 	if (!c || !ret || ret->sz == 0)
 		return -EINVAL;
@@ -534,9 +526,7 @@ GUESTCORE_API int guestcore_core_segment(const struct guestcore_core *c, size_t 
 		.vaddr = c->ph[i].p_vaddr, .paddr = c->ph[i].p_paddr, .filesz = c->ph[i].p_filesz,
 		.memsz = c->ph[i].p_memsz, .align = c->ph[i].p_align,
 	};
-	n = ret->sz < sizeof(s) ? ret->sz : sizeof(s);
-	memcpy(ret, &s, n);
-	ret->sz = n;
+	GC_RESULT_OUT(ret, s);
 	return 0;
 }
 
@@ -544,7 +534,6 @@ GUESTCORE_API int guestcore_core_note(const struct guestcore_core *c, size_t i, 
 {
 	struct guestcore_note_ref r;
 	const struct gc_rnote *n;
-	size_t k;
 
 	if (!c || !ret || ret->sz == 0)
 		return -EINVAL;
@@ -556,9 +545,7 @@ GUESTCORE_API int guestcore_core_note(const struct guestcore_core *c, size_t i, 
 		.offset = n->offset, .desc_offset = n->desc_offset, .desc = n->desc, .segment = n->segment,
 		.layout = n->layout,
 	};
-	k = ret->sz < sizeof(r) ? ret->sz : sizeof(r);
-	memcpy(ret, &r, k);
-	ret->sz = k;
+	GC_RESULT_OUT(ret, r);
 	return 0;
 }
 
