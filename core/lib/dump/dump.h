@@ -46,8 +46,9 @@ struct gc_dump;
 
 /* A container: how the file is laid out around the same source and notes.
  * check() owns its options (the compression, the copy mode, the ELF class,
- * the digest): one that does not apply to it is refused; layout() fixes every size the notes and headers need and places the
- * notes (gc_notes_place); write_memory() fills the open unnamed file (d->fd)
+ * the digest): one that does not apply to it is refused.  layout() fixes
+ * every size the notes and headers need and places the notes
+ * (gc_notes_place); write_memory() fills the open unnamed file (d->fd)
  * with guest memory and sets file_size; write_headers() writes what needs
  * the notes' final size, after the caller wrote the late notes.  The caller
  * opens the file and links it into place. */
@@ -167,10 +168,10 @@ struct gc_range_walk {
 	}
 #define GC_FILL_INIT(type) { .s = { .size = sizeof(type) } }
 /* 0 when the plugin stayed inside the struct; else the dump fails with a
- * sentence naming the struct (TYPE_NAME) and, when INDEX >= 0, which range
- * or note it was. */
+ * sentence naming the struct (TYPE_NAME) and, when ITEM is set, which one
+ * ("range", INDEX). */
 GC_HIDDEN int gc_filled(struct gc_dump *d, const unsigned char *bytes, size_t size, const char *type_name,
-			int64_t index);
+			const char *item, uint64_t index);
 
 /* dump/source.c */
 GC_HIDDEN int gc_source_open(struct gc_dump *d);

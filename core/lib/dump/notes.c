@@ -459,7 +459,7 @@ static int add_source_notes(struct gc_dump *d)
 		int r = d->src->get_note(d->source, i, &u.s);
 
 		sn = u.s;
-		if (r >= 0 && gc_filled(d, u.bytes, sizeof(u.s), "guestcore_source_note", (int64_t)i) < 0)
+		if (r >= 0 && gc_filled(d, u.bytes, sizeof(u.s), "guestcore_source_note", "note", i) < 0)
 			return -EPROTO;
 
 		if (r == -ENOENT)

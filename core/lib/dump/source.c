@@ -24,15 +24,15 @@ const char *gc_dump_plugin_error(struct gc_dump *d, int r)
 
 static int add_input(struct gc_dump *d, int fd);
 
-int gc_filled(struct gc_dump *d, const unsigned char *bytes, size_t size, const char *type_name, int64_t index)
+int gc_filled(struct gc_dump *d, const unsigned char *bytes, size_t size, const char *type_name, const char *item,
+	      uint64_t index)
 {
 	char which[48] = "";
 
 	if (gc_sized_tail_zero(bytes, size + GC_STRUCT_SLACK, size))
 		return 0;
-	if (index >= 0)
-		snprintf(which, sizeof(which), " (%s %" PRId64 ")", strcmp(type_name, "guestcore_range") == 0 ?
-			 "range" : "note", index);
+	if (item)
+		snprintf(which, sizeof(which), " (%s %" PRIu64 ")", item, index);
 	gc_dump_fail(d, "source %s wrote past the %zu bytes of %s the host gave it%s: a plugin checks "
 		     "GUESTCORE_STRUCT_HAS() before writing a newer field", d->o.source, size, type_name, which);
 	return -EPROTO;
@@ -95,7 +95,7 @@ int gc_source_open(struct gc_dump *d)
 			gc_dump_fail(d, "source %s could not describe the guest: %s", spec, gc_dump_plugin_error(d, r));
 			return r;
 		}
-		r = gc_filled(d, u.bytes, sizeof(u.s), "guestcore_guest_info", -1);
+		r = gc_filled(d, u.bytes, sizeof(u.s), "guestcore_guest_info", NULL, 0);
 		if (r < 0)
 			return r;
 		d->info = u.s;
@@ -197,7 +197,7 @@ int gc_range_walk_next(struct gc_dump *d, struct gc_range_walk *w, struct guestc
 	gc_plugin_clear_error(d->src_plugin);
 	r = d->src->get_range(d->source, i, &u.s);
 	rg = u.s;
-	if (r >= 0 && gc_filled(d, u.bytes, sizeof(u.s), "guestcore_range", (int64_t)i) < 0)
+	if (r >= 0 && gc_filled(d, u.bytes, sizeof(u.s), "guestcore_range", "range", i) < 0)
 		return -EPROTO;
 	if (r == -ENOENT) {
 		if (d->ranges_listed && (i != d->n_ranges || w->hash != d->ranges_hash))
