@@ -20,11 +20,12 @@ run "$GUESTCORE" -P "$TP" plugins
 expect_in "$out" "target10         1.1        1.0   memory-source" "this host lists the 1.0 target"
 expect_in "$out" "needs11          1.1        1.1   memory-source" "and the 1.1 one"
 expect_in "$out" "frozen11         1.1        1.1   memory-source" "and the one built from the frozen 1.1 headers"
+expect_in "$out" "frozen12         1.1        1.2   memory-source" "and the one built from the frozen 1.2 headers"
 ver=$("$GUESTCORE" --version | awk 'NR == 1 { print $NF }')
-for p in target10 needs11 frozen11; do
+for p in target10 needs11 frozen11 frozen12; do
 	run "$GUESTCORE" -v -P "$TP" dump -s "$p:" -o "$T/$p.core"
 	expect_rc 0 "$p dumps in this host"
-	expect_in "$err" "$p, in guestcore $ver (ABI 1.2, oldest 1.0), offers cancelled" "$p finds host_info and host_offers"
+	expect_in "$err" "$p, in guestcore $ver (ABI 1.3, oldest 1.0), offers cancelled" "$p finds host_info and host_offers"
 done
 run "$GUESTCORE" -P "$TP" plugins
 expect_in "$out" "own guestcore_version: the plugin's own" "a plugin's function named like a host export binds to itself"

@@ -6,7 +6,7 @@ set -eu
 run "$GUESTCORE" --version
 expect_rc 0 "--version"
 expect_in "$out" "guestcore (guestcore) " "--version names the program"
-expect_in "$out" "plugin ABI 1.2" "--version names the plugin ABI"
+expect_in "$out" "plugin ABI 1.3" "--version names the plugin ABI"
 
 run "$GUESTCORE" --help
 expect_rc 0 "--help"

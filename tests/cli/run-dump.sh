@@ -9,9 +9,6 @@ set -eu
 . "$top_srcdir/tests/cli/testlib.sh"
 G="$GUESTCORE -P $TP"
 
-no_temp() { # dir description
-	if ls -A "$1" | grep -q '\.guestcore-'; then not_ok "$2: temporary file left"; ls -la "$1"; else ok "$2: no temporary file"; fi
-}
 
 # --- a clean dump, as readers see it
 run $G dump -s "test:ranges=4,size=0x100000,gap=0x1000,cpus=2,mmio=3" --notes vbox,qemu -o "$T/a.core"

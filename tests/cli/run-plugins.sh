@@ -12,13 +12,13 @@ ln -s "$TP/tp_big_zero.so" "$T/env/big.so"
 
 run "$GUESTCORE" plugins --plugin-path "$T/good"
 expect_rc 0 "a good plugin lists cleanly"
-expect_in "$out" "good             1.2.3      1.2   memory-source,note-provider" "name, version, ABI, capabilities"
+expect_in "$out" "good             1.2.3      1.3   memory-source,note-provider" "name, version, ABI, capabilities"
 expect_in "$out" "$T/good/good.so" "path is shown"
 expect_in "$out" "test plugin good" "description is shown"
 
 run "$GUESTCORE" -P "$T/mixed" plugins
 expect_rc 1 "a refused plugin makes the listing fail"
-expect_in "$out" "refused: plugin $T/mixed/b.so was built for guestcore plugin ABI 2.0; this guestcore speaks 1.2: upgrade guestcore or rebuild the plugin against SDK 1.x" "version refusal names file, sides and remedy"
+expect_in "$out" "refused: plugin $T/mixed/b.so was built for guestcore plugin ABI 2.0; this guestcore speaks 1.3: upgrade guestcore or rebuild the plugin against SDK 1.x" "version refusal names file, sides and remedy"
 expect_in "$out" "undefined symbol: guestcore_test_symbol_that_does_not_exist" "dlerror text is kept"
 expect_in "$out" "$T/mixed/a.so" "the good plugin still loads"
 

@@ -10,6 +10,11 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
 
+# no_temp DIR DESCRIPTION: no unnamed output's fallback name left in DIR
+no_temp() {
+	if ls -A "$1" | grep -q '\.guestcore-'; then not_ok "$2: temporary file left"; ls -la "$1"; else ok "$2: no temporary file"; fi
+}
+
 # run CMD...: sets $out, $err and $rc
 run() {
 	set +e

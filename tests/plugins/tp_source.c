@@ -13,12 +13,22 @@
  * address (a sparse file makes a guest of holes).  With change=N, the ranges
  * listed after the N-th get_range call are half as long (a source whose map
  * changes during the dump).  Each note= (up to 4) is a note the guest
- * carries itself (get_note, ABI 1.2): TEXT is its descriptor. */
+ * carries itself (get_note, ABI 1.2): TEXT is its descriptor.
+ *
+ * push=ooo makes it a source that pushes its memory (push_memory, ABI
+ * 1.3): every page first as 0xa5 bytes in reverse order, then as it is in
+ * an order of its own (a stride through the pages), the zero pages as
+ * zeros with no bytes: the last one must win.  With file= as well, the
+ * even ranges are the file's (read by the host) and the odd ones pushed
+ * from it.  push=cut pushes half of the first range and fails as a stream
+ * cut in the middle would.  state= records "push" and the first
+ * "registers" call, so a test sees that registers come after memory. */
 #include "config.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +52,8 @@ struct guestcore_source {
 	char note_text[4][128];
 	char note_name[4][32];
 	size_t n_notes;
+	int push;          /* 1: push=ooo, 2: push=cut */
+	int said_registers;
 };
 
 static void note_state(struct guestcore_source *s, const char *what)
@@ -120,6 +132,10 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 			s->overrun = 1;
 		else if (strcmp(t, "overrun=range") == 0)
 			s->overrun = 2;
+		else if (strcmp(t, "push=ooo") == 0)
+			s->push = 1;
+		else if (strcmp(t, "push=cut") == 0)
+			s->push = 2;
 		else {
 			host->set_error(host->handle, "test source: unknown option '%s'", t);
 			free(copy);
@@ -156,6 +172,8 @@ static int ts_describe(struct guestcore_source *s, struct guestcore_guest_info *
 	info->e_machine = s->machine;
 	info->cpu_count = s->cpus;
 	info->description = "test source";
+	if (s->push)
+		info->flags = GUESTCORE_GUEST_PUSHES;
 	if (s->overrun == 1) /* as a plugin built for a newer ABI, ignoring info->size */
 		memset((char *)info + info->size, 0x5a, 8);
 	return 0;
@@ -170,7 +188,7 @@ static int ts_range(struct guestcore_source *s, uint64_t i, struct guestcore_ran
 	r->start = i * (s->size + s->gap);
 	r->length = ++s->calls > s->change ? s->size / 2 : s->size;
 	r->kind = s->mmio && i % s->mmio == s->mmio - 1 ? GUESTCORE_RANGE_MMIO : GUESTCORE_RANGE_RAM;
-	r->fd = s->fd;
+	r->fd = s->push && (s->fd < 0 || i % 2) ? -1 : s->fd;
 	r->file_offset = r->start;
 	return 0;
 }
@@ -200,6 +218,8 @@ static int ts_reg(struct guestcore_source *s, uint32_t cpu, const char *name, ui
 {
 	uint64_t h = tp_reg(cpu, name);
 
+	if (!s->said_registers++)
+		note_state(s, "registers");
 	if (s->machine == EM_386)
 		h &= 0xffffffffu; /* a 32-bit guest's registers */
 	*ret = h;
@@ -217,6 +237,62 @@ static int ts_note(struct guestcore_source *s, uint64_t i, struct guestcore_sour
 	return 0;
 }
 
+/* The page at ADDR as the guest holds it (LEN bytes, less at a range's end). */
+static int page_bytes(struct guestcore_source *s, uint64_t addr, unsigned char *buf, size_t len)
+{
+	return ts_read(s, addr, buf, len);
+}
+
+static int ts_push(struct guestcore_source *s, struct guestcore_memory_sink *sink)
+{
+	unsigned char page[4096];
+	int r = 0;
+
+	note_state(s, "push");
+	for (uint64_t i = 0; i < s->ranges && r == 0; i++) {
+		struct guestcore_range rg = { .size = sizeof(rg) };
+		uint64_t pages, stride = 7;
+
+		ts_range(s, i, &rg);
+		if (rg.kind == GUESTCORE_RANGE_MMIO || rg.fd >= 0)
+			continue;
+		pages = (rg.length + 4095) / 4096;
+		if (s->push == 2) {
+			for (uint64_t p = 0; p < pages / 2 && r == 0; p++)
+				if ((r = page_bytes(s, rg.start + p * 4096, page, 4096)) == 0)
+					r = sink->write(sink, rg.start + p * 4096, page, 4096);
+			if (r == 0) {
+				s->host->set_error(s->host->handle, "the test source's stream ended in the middle");
+				r = -EPIPE;
+			}
+			break;
+		}
+		memset(page, 0xa5, sizeof(page));
+		for (uint64_t p = pages; p-- > 0 && r == 0;) {
+			uint64_t at = rg.start + p * 4096;
+			r = sink->write(sink, at, page, rg.start + rg.length - at < 4096 ? rg.start + rg.length - at : 4096);
+		}
+		while (pages % stride == 0)
+			stride += 2;
+		for (uint64_t k = 0, p = 0; k < pages && r == 0; k++, p = (p + stride) % pages) {
+			uint64_t at = rg.start + p * 4096;
+			size_t n = rg.start + rg.length - at < 4096 ? (size_t)(rg.start + rg.length - at) : 4096;
+			bool zero = true;
+
+			if (s->slow_ms) {
+				struct timespec ts = { (time_t)(s->slow_ms / 1000), (long)(s->slow_ms % 1000) * 1000000L };
+				nanosleep(&ts, NULL);
+			}
+			if ((r = page_bytes(s, at, page, n)) < 0)
+				break;
+			for (size_t b = 0; b < n && zero; b++)
+				zero = page[b] == 0;
+			r = sink->write(sink, at, zero ? NULL : page, n);
+		}
+	}
+	return r;
+}
+
 static const struct guestcore_memory_source_ops ts_ops = {
 	.size = sizeof(ts_ops),
 	.open = ts_open,
@@ -228,6 +304,7 @@ static const struct guestcore_memory_source_ops ts_ops = {
 	.read = ts_read,
 	.get_register = ts_reg,
 	.get_note = ts_note,
+	.push_memory = ts_push,
 };
 
 static const void *ts_iface(const char *name)

@@ -101,7 +101,7 @@ static void test_good_plugin_loads(void)
 	CU_ASSERT_PTR_EQUAL(guestcore_host_find(h, "good"), p);
 	CU_ASSERT_PTR_NULL(guestcore_host_find(h, "bad"));
 	/* The plugin's log call reached the host's callback. */
-	ASSERT_CONTAINS(log_buf, "entry called, host ABI 1.2");
+	ASSERT_CONTAINS(log_buf, "entry called, host ABI 1.3");
 	guestcore_host_free(h);
 }
 
@@ -112,7 +112,7 @@ static void test_future_major_refused(void)
 
 	CU_ASSERT_EQUAL(r, -EPROTO);
 	ASSERT_CONTAINS(e, "tp_future_major.so was built for guestcore plugin ABI 2.0");
-	ASSERT_CONTAINS(e, "this guestcore speaks 1.2");
+	ASSERT_CONTAINS(e, "this guestcore speaks 1.3");
 	ASSERT_CONTAINS(e, "upgrade guestcore or rebuild the plugin against SDK 1.x");
 	free(e);
 }
@@ -123,9 +123,9 @@ static void test_future_minor_refused(void)
 	char *e = load_error(tp("future_minor"), &r);
 
 	CU_ASSERT_EQUAL(r, -EPROTO);
-	ASSERT_CONTAINS(e, "needs guestcore plugin ABI 1.3; this guestcore speaks 1.2");
-	ASSERT_CONTAINS(e, "upgrade guestcore to one that speaks ABI 1.3 or later");
-	ASSERT_CONTAINS(e, "GUESTCORE_PLUGIN_ABI_TARGET_MINOR=2");
+	ASSERT_CONTAINS(e, "needs guestcore plugin ABI 1.4; this guestcore speaks 1.3");
+	ASSERT_CONTAINS(e, "upgrade guestcore to one that speaks ABI 1.4 or later");
+	ASSERT_CONTAINS(e, "GUESTCORE_PLUGIN_ABI_TARGET_MINOR=3");
 	free(e);
 }
 
@@ -135,7 +135,7 @@ static void test_older_major_refused(void)
 	char *e = load_error(tp("old_major"), &r);
 
 	CU_ASSERT_EQUAL(r, -EPROTO);
-	ASSERT_CONTAINS(e, "was built for guestcore plugin ABI 0.9, older than the 1.2");
+	ASSERT_CONTAINS(e, "was built for guestcore plugin ABI 0.9, older than the 1.3");
 	ASSERT_CONTAINS(e, "rebuild the plugin against SDK 1.x");
 	free(e);
 }
@@ -486,7 +486,7 @@ static void test_descriptor_check(void)
 static void test_version_queries(void)
 {
 	CU_ASSERT_STRING_EQUAL(guestcore_version(), PACKAGE_VERSION);
-	CU_ASSERT_EQUAL(guestcore_plugin_abi_version(), GUESTCORE_PLUGIN_ABI_MAKE(1, 2));
+	CU_ASSERT_EQUAL(guestcore_plugin_abi_version(), GUESTCORE_PLUGIN_ABI_MAKE(1, 3));
 	CU_ASSERT_PTR_NOT_NULL(strstr(guestcore_installed_plugin_dir(), "/plugins"));
 }
 

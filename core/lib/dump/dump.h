@@ -44,14 +44,26 @@ struct gc_span {
 
 struct gc_dump;
 
+/* A range without a file of a source that pushes its memory (dump/push.c). */
+struct gc_pushed {
+	uint64_t start, length;
+	uint64_t out_off;     /* ELF: the file offset of its first byte */
+	uint64_t first_page;  /* kdump: the descriptor of its first page */
+	uint64_t bit;         /* its first page's bit in gc_dump.push_bits */
+	uint64_t index;       /* among all the source's ranges */
+};
+
 /* A container: how the file is laid out around the same source and notes.
  * check() owns its options (the compression, the copy mode, the ELF class,
  * the digest): one that does not apply to it is refused.  layout() fixes
  * every size the notes and headers need and places the notes
- * (gc_notes_place); write_memory() fills the open unnamed file (d->fd)
- * with guest memory and sets file_size; write_headers() writes what needs
- * the notes' final size, after the caller wrote the late notes.  The caller
- * opens the file and links it into place. */
+ * (gc_notes_place; for a source that pushes, whose notes are built after
+ * its memory, the caller places them behind it); write_memory() fills the
+ * open unnamed file (d->fd) with guest memory, the ranges with a file
+ * itself and the others by gc_push_memory(), and sets file_size;
+ * write_headers() writes what needs the notes' final size, after the
+ * caller wrote the late notes.  The caller opens the file and links it
+ * into place. */
 struct gc_container {
 	const char *name;
 	/* The options, before the source is opened: one that does not apply
@@ -60,6 +72,13 @@ struct gc_container {
 	int (*layout)(struct gc_dump *d);
 	int (*write_memory)(struct gc_dump *d);
 	int (*write_headers)(struct gc_dump *d, uint64_t notes_size);
+	/* A pushing source's bytes, inside range R (dump/push.c): LEN bytes
+	 * at ADDR, DATA or zeros when NULL, the newest winning; read back;
+	 * and the end of the push, with every pushed range (OK false after
+	 * a failure: only free what push() made). */
+	int (*push)(struct gc_dump *d, const struct gc_pushed *r, uint64_t addr, const void *data, size_t len);
+	int (*pull)(struct gc_dump *d, const struct gc_pushed *r, uint64_t addr, void *buf, size_t len);
+	int (*push_end)(struct gc_dump *d, const struct gc_pushed *ranges, size_t n, bool ok);
 };
 GC_HIDDEN extern const struct gc_container gc_container_elf, gc_container_kdump;
 
@@ -89,6 +108,11 @@ struct gc_dump {
 	uint64_t data_span;           /* bytes from the first range's offset to the file's end */
 	uint64_t ranges_hash;         /* of every range, as the first walk saw them */
 	bool ranges_listed;           /* the first walk is done */
+	/* The source pushes (ABI 1.3 push_memory) the ranges without a file:
+	 * the notes and registers come after memory, the notes behind it. */
+	bool pushes;
+	unsigned char *push_bits;     /* a bit per page of those ranges: it holds data */
+	void *push_state;             /* the container's, between its first push and push_end */
 	int *inputs;                  /* the files the ranges read, sorted, once each */
 	size_t n_inputs;
 
@@ -184,6 +208,11 @@ GC_HIDDEN const char *gc_dump_plugin_error(struct gc_dump *d, int r);
 GC_HIDDEN int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *binding, struct guestcore_value *ret,
 			      char *strbuf, size_t strbufsz);
 
+/* dump/push.c: the source's push_memory() into the container. */
+GC_HIDDEN int gc_push_memory(struct gc_dump *d);
+GC_HIDDEN bool gc_push_bit(const struct gc_dump *d, uint64_t bit);
+GC_HIDDEN void gc_push_set_bit(struct gc_dump *d, uint64_t bit, bool on);
+
 /* dump/notes.c */
 GC_HIDDEN int gc_notes_build(struct gc_dump *d);
 GC_HIDDEN int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size);
@@ -201,6 +230,7 @@ GC_HIDDEN int gc_io_error(struct gc_dump *d, int err, const char *what);
 /* dump/copy.c */
 GC_HIDDEN int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t i, uint64_t off);
 GC_HIDDEN int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
+GC_HIDDEN int gc_pread_full(int fd, void *buf, size_t len, uint64_t off);
 GC_HIDDEN void gc_dump_progress(struct gc_dump *d);
 /* Have the disk write the core behind the copy: writeback of the bytes from
  * d->data_offset up to a little before UPTO is started by a thread, every

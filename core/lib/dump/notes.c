@@ -527,9 +527,6 @@ int gc_notes_build(struct gc_dump *d)
 			gc_dump_fail(d, "the layout guestcore.digest is missing: reinstall guestcore");
 			return -ENOENT;
 		}
-		d->digests = calloc(d->n_ranges ? d->n_ranges : 1, sizeof(*d->digests));
-		if (!d->digests)
-			return -ENOMEM;
 		d->digest_note_size = gc_note_file_size(d->gc_digest, d->gc_digest->size);
 		d->n_digest_notes = d->n_file_ranges;
 	}

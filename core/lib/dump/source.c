@@ -100,6 +100,10 @@ int gc_source_open(struct gc_dump *d)
 			return r;
 		d->info = u.s;
 	}
+	if ((d->info.flags & GUESTCORE_GUEST_PUSHES) && !ops->push_memory) {
+		gc_dump_fail(d, "source %s says it pushes its memory but has no push_memory: fix the source", spec);
+		return -EPROTO;
+	}
 	if (d->info.cpu_count > GC_MAX_CPUS) {
 		gc_dump_fail(d, "source %s claims %u vCPUs, more than the %u guestcore accepts", spec,
 			     d->info.cpu_count, GC_MAX_CPUS);
@@ -125,6 +129,9 @@ int gc_source_open(struct gc_dump *d)
 			if (rg.kind != GUESTCORE_RANGE_MMIO) {
 				d->n_file_ranges++;
 				d->total += rg.length;
+				/* A range without a file of a source that pushes:
+				 * its bytes come from push_memory(). */
+				d->pushes |= rg.fd < 0 && (d->info.flags & GUESTCORE_GUEST_PUSHES);
 			}
 			r = add_input(d, rg.fd);
 			if (r < 0)

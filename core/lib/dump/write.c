@@ -1,5 +1,5 @@
 /* guestcore_dump(): the options checked, the source opened and its notes
- * built, the container chosen by --format (elf/write.c or kdump/write.c)
+ * built (after its memory for a source that pushes it), the container chosen by --format (elf/write.c or kdump/write.c)
  * laying out and writing an unnamed file in the output's directory, which is
  * fsynced and linked into place (outfile.c).  On any failure the output is
  * untouched, the unnamed file is gone and the guest is resumed. */
@@ -109,9 +109,19 @@ static int run_container(struct gc_dump *d)
 				"%s left unchanged", d->unread_bytes, d->unread_count, d->o.output);
 		return -EIO;
 	}
+	if (d->pushes) {
+		/* The registers and the source's notes come after its memory,
+		 * and the notes lie behind it. */
+		r = gc_notes_build(d);
+		if (r < 0)
+			return r;
+		gc_notes_place(d, (d->file_size + 7) / 8 * 8);
+	}
 	r = gc_notes_write_late(d, &notes_size);
 	if (r < 0)
 		return r;
+	if (d->pushes)
+		d->file_size = d->notes_offset + notes_size;
 	r = d->container->write_headers(d, notes_size);
 	if (r < 0)
 		return r;
@@ -200,7 +210,9 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 	}
 
 	r = gc_source_open(&d);
-	if (r >= 0)
+	if (r >= 0 && d.o.digest && !(d.digests = calloc(d.n_ranges ? d.n_ranges : 1, sizeof(*d.digests))))
+		r = -ENOMEM;
+	if (r >= 0 && !d.pushes)
 		r = gc_notes_build(&d);
 	if (r >= 0)
 		r = run_container(&d);

@@ -2,14 +2,18 @@
  * it.  The whole layout first (ELF header, one PT_NOTE, a PT_LOAD per range,
  * PN_XNUM past 65535 program headers, notes with room reserved for the
  * late ones, every range at a page boundary), then memory streamed into
- * place by dump/copy.c, then the late notes and the headers. */
+ * place by dump/copy.c or pushed by the source (the notes then behind it),
+ * then the late notes and the headers. */
 #include "config.h"
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <xxhash.h>
 
 #include "../dump/dump.h"
 
@@ -193,7 +197,8 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 	return 0;
 }
 
-/* Every range's bytes at the offset the layout gave it. */
+/* Every range's bytes at the offset the layout gave it: copied from the
+ * source, or pushed by it. */
 static int elf_write_memory(struct gc_dump *d)
 {
 	struct gc_range_walk w;
@@ -203,7 +208,7 @@ static int elf_write_memory(struct gc_dump *d)
 
 	gc_range_walk_init(&w, d->data_offset);
 	while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
-		if (rg.kind == GUESTCORE_RANGE_MMIO)
+		if (rg.kind == GUESTCORE_RANGE_MMIO || (d->pushes && rg.fd < 0))
 			continue;
 		r = gc_copy_range(d, &rg, w.i - 1, off);
 		if (r == -ECANCELED)
@@ -211,7 +216,100 @@ static int elf_write_memory(struct gc_dump *d)
 		if (r < 0)
 			break;
 	}
+	if (r >= 0 && d->pushes)
+		r = gc_push_memory(d);
 	return r < 0 ? r : 0;
+}
+
+/* ---- memory a source pushes ---------------------------------------------------- */
+
+static const unsigned char zero_page[GC_PAGE];
+
+/* LEN bytes at ADDR of range R in place, page by page: a page of zeros
+ * where the file holds none stays a hole, zeros over data clear it, the
+ * rest is written in runs (every byte in the dense mode). */
+static int elf_push(struct gc_dump *d, const struct gc_pushed *r, uint64_t addr, const void *data, size_t len)
+{
+	const unsigned char *src = data, *run = NULL;
+	bool dense = d->o.copy_mode == GUESTCORE_COPY_DENSE;
+	uint64_t off = r->out_off + (addr - r->start), run_off = 0;
+	size_t run_len = 0;
+	int e = 0;
+
+	while (len && e == 0) {
+		size_t n = GC_PAGE - addr % GC_PAGE < len ? GC_PAGE - addr % GC_PAGE : len;
+		uint64_t bit = r->bit + (addr / GC_PAGE - r->start / GC_PAGE);
+		bool had = gc_push_bit(d, bit), zero = true;
+
+		if (src) {
+			uint64_t a[GC_PAGE / 8];
+			const unsigned char *t = src;
+			if ((uintptr_t)src % 8) {
+				memcpy(a, src, n);
+				t = (const unsigned char *)a;
+			}
+			zero = gc_page_is_zero(t, n);
+		}
+		if (zero || !src) {
+			if (run_len)
+				e = gc_pwrite_all(d, run, run_len, run_off, "guest memory");
+			run_len = 0;
+			/* Zeros over data: a hole again where the page is whole. */
+			if (e == 0 && (had || dense) &&
+			    (dense || n != GC_PAGE || off % GC_PAGE ||
+			     fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, GC_PAGE) < 0))
+				e = gc_pwrite_all(d, src ? src : zero_page, n, off, "guest memory");
+			if (n == GC_PAGE)
+				gc_push_set_bit(d, bit, false);
+		} else {
+			gc_push_set_bit(d, bit, true);
+			if (!run_len) {
+				run = src;
+				run_off = off;
+			}
+			run_len += n;
+		}
+		addr += n;
+		off += n;
+		len -= n;
+		if (src)
+			src += n;
+	}
+	if (e == 0 && run_len)
+		e = gc_pwrite_all(d, run, run_len, run_off, "guest memory");
+	if (e == 0)
+		gc_writeback_start(d, off);
+	return e;
+}
+
+static int elf_pull(struct gc_dump *d, const struct gc_pushed *r, uint64_t addr, void *buf, size_t len)
+{
+	int e = gc_pread_full(d->fd, buf, len, r->out_off + (addr - r->start));
+
+	if (e < 0)
+		gc_dump_fail(d, "cannot read back guest memory from %s: %s", d->o.output, strerror(-e));
+	return e;
+}
+
+/* --digest: each pushed range hashed as it now lies in the core. */
+static int elf_push_end(struct gc_dump *d, const struct gc_pushed *ranges, size_t n, bool ok)
+{
+	for (size_t i = 0; ok && d->hash && i < n; i++) {
+		XXH128_canonical_t c;
+
+		XXH3_128bits_reset(d->hash);
+		for (uint64_t at = 0; at < ranges[i].length;) {
+			size_t k = ranges[i].length - at < GC_CHUNK ? (size_t)(ranges[i].length - at) : GC_CHUNK;
+			int r = elf_pull(d, &ranges[i], ranges[i].start + at, d->buf, k);
+			if (r < 0)
+				return r;
+			XXH3_128bits_update(d->hash, d->buf, k);
+			at += k;
+		}
+		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(d->hash));
+		memcpy(d->digests[ranges[i].index], c.digest, 16);
+	}
+	return 0;
 }
 
 const struct gc_container gc_container_elf = {
@@ -220,4 +318,7 @@ const struct gc_container gc_container_elf = {
 	.layout = elf_layout,
 	.write_memory = elf_write_memory,
 	.write_headers = write_headers,
+	.push = elf_push,
+	.pull = elf_pull,
+	.push_end = elf_push_end,
 };

@@ -366,6 +366,8 @@ static bool in_hole(struct gc_dump *d, const struct guestcore_range *rg, uint64_
 	uint64_t data = 0, hole = 0, from = rg->file_offset + at;
 	int r;
 
+	if (d->pushes && rg->fd < 0)
+		return true; /* the source pushes it: zero pages until it does */
 	if (rg->fd < 0 || len == 0)
 		return false;
 	r = gc_next_extent(d, rg->fd, from, &data, &hole);
@@ -502,6 +504,192 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/* ---- pages a source pushes --------------------------------------------------------- */
+
+/* The page data goes behind what write_pages() wrote, in the order it
+ * arrives; each page's descriptor, at its fixed place, is written again
+ * (the newest data wins; the older stays in the file, unreferenced).  One
+ * thread compresses: the source's own thread, at the speed it delivers. */
+struct kd_push {
+	struct kd_compressor c;
+	struct kd_decompressor dc;
+	unsigned char *data;           /* GC_CHUNK bytes of page data */
+	size_t n_data;
+	uint64_t data_at;              /* file offset of data[0] */
+	unsigned char *desc;           /* KD_DESC_BUF descriptors of consecutive pages */
+	unsigned n_desc;
+	uint64_t desc_first;           /* the index of desc[0] */
+	uint64_t page[GC_PAGE / 8];
+	unsigned char out[GC_PAGE];
+};
+
+static int push_flush(struct gc_dump *d, struct kd_push *k)
+{
+	int r = 0;
+
+	if (k->n_data) {
+		r = gc_pwrite_all(d, k->data, k->n_data, k->data_at, "page data");
+		k->data_at += k->n_data;
+		d->page_data_bytes += k->n_data;
+		k->n_data = 0;
+		gc_writeback_start(d, k->data_at);
+	}
+	if (r == 0 && k->n_desc)
+		r = gc_pwrite_all(d, k->desc, (size_t)k->n_desc * KD_DESC_SIZE,
+				  d->kd_desc_offset + k->desc_first * KD_DESC_SIZE, "page descriptors");
+	k->n_desc = 0;
+	return r;
+}
+
+static void push_free(struct gc_dump *d)
+{
+	struct kd_push *k = d->push_state;
+
+	if (!k)
+		return;
+	kd_compressor_free(&k->c);
+	kd_decompressor_free(&k->dc);
+	free(k->data);
+	free(k->desc);
+	free(k);
+	d->push_state = NULL;
+}
+
+static struct kd_push *push_state(struct gc_dump *d)
+{
+	struct kd_push *k = d->push_state;
+
+	if (k)
+		return k;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	d->push_state = k;
+	k->data = malloc(GC_CHUNK);
+	k->desc = malloc((size_t)KD_DESC_BUF * KD_DESC_SIZE);
+	if (!k->data || !k->desc || kd_compressor_init(&k->c, d->kd_flag, d->o.compression_level) < 0) {
+		push_free(d);
+		return NULL;
+	}
+	k->data_at = d->file_size; /* the end of what write_pages() wrote */
+	return k;
+}
+
+static int kd_push(struct gc_dump *d, const struct gc_pushed *r, uint64_t addr, const void *data, size_t len)
+{
+	struct kd_push *k = push_state(d);
+	const unsigned char *src = data;
+	bool be = d->big_endian;
+	int e = 0;
+
+	if (!k)
+		return -ENOMEM;
+	if (addr % GC_PAGE || (len % GC_PAGE && addr + len != r->start + r->length)) {
+		gc_dump_fail(d, "source %s pushed 0x%zx bytes at 0x%" PRIx64 ", not whole pages; a kdump-compressed "
+			     "file stores whole pages: write --format elf", d->o.source, len, addr);
+		return -EINVAL;
+	}
+	while (len && e == 0) {
+		size_t n = len < GC_PAGE ? len : GC_PAGE;
+		uint64_t idx = r->first_page + (addr - r->start) / GC_PAGE;
+		unsigned char *de;
+		uint32_t size = GC_PAGE, flags = 0;
+		uint64_t at = 0;
+
+		if (src) {
+			memcpy(k->page, src, n);
+			memset((unsigned char *)k->page + n, 0, GC_PAGE - n);
+		}
+		if (!src || gc_page_is_zero((const unsigned char *)k->page, GC_PAGE)) {
+			at = d->data_offset; /* the one stored zero page */
+		} else {
+			size_t c = k->c.flag ? kd_compress(&k->c, k->page, GC_PAGE, k->out) : 0;
+			const void *bytes = c ? (const void *)k->out : (const void *)k->page;
+
+			size = c ? (uint32_t)c : GC_PAGE;
+			flags = c ? k->c.flag : 0;
+			if (k->n_data + size > GC_CHUNK && (e = push_flush(d, k)) < 0)
+				break;
+			at = k->data_at + k->n_data;
+			memcpy(k->data + k->n_data, bytes, size);
+			k->n_data += size;
+		}
+		if (k->n_desc && (idx != k->desc_first + k->n_desc || k->n_desc == KD_DESC_BUF) &&
+		    (e = push_flush(d, k)) < 0)
+			break;
+		if (!k->n_desc)
+			k->desc_first = idx;
+		de = k->desc + (size_t)k->n_desc++ * KD_DESC_SIZE;
+		kd_put(de + KD_D_OFFSET, 8, at, be);
+		kd_put(de + KD_D_SIZE, 4, size, be);
+		kd_put(de + KD_D_FLAGS, 4, flags, be);
+		kd_put(de + KD_D_PAGE_FLAGS, 8, 0, be);
+		addr += n;
+		len -= n;
+		if (src)
+			src += n;
+	}
+	return e;
+}
+
+/* Read back through the descriptors, as the core holds the pages now. */
+static int kd_pull(struct gc_dump *d, const struct gc_pushed *r, uint64_t addr, void *buf, size_t len)
+{
+	struct kd_push *k = push_state(d);
+	unsigned char *out = buf;
+	bool be = d->big_endian;
+	int e;
+
+	if (!k)
+		return -ENOMEM;
+	if ((e = push_flush(d, k)) < 0)
+		return e;
+	while (len) {
+		uint64_t idx = r->first_page + (addr / GC_PAGE - r->start / GC_PAGE), in = addr % GC_PAGE;
+		size_t n = GC_PAGE - in < len ? (size_t)(GC_PAGE - in) : len;
+		unsigned char de[KD_DESC_SIZE];
+		uint64_t at;
+		uint32_t size, flags;
+
+		e = gc_pread_full(d->fd, de, sizeof(de), d->kd_desc_offset + idx * KD_DESC_SIZE);
+		if (e == 0) {
+			at = kd_get(de + KD_D_OFFSET, 8, be);
+			size = (uint32_t)kd_get(de + KD_D_SIZE, 4, be);
+			flags = (uint32_t)kd_get(de + KD_D_FLAGS, 4, be);
+			e = size > GC_PAGE || (!flags && size != GC_PAGE) ? -EIO
+			    : gc_pread_full(d->fd, flags ? k->out : (unsigned char *)k->page, size, at);
+		}
+		if (e == 0 && flags)
+			e = kd_decompress(&k->dc, flags, k->out, size, k->page, GC_PAGE);
+		if (e < 0) {
+			gc_dump_fail(d, "cannot read back page 0x%" PRIx64 " from %s: %s", addr - in, d->o.output,
+				     strerror(-e));
+			return e;
+		}
+		memcpy(out, (unsigned char *)k->page + in, n);
+		out += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int kd_push_end(struct gc_dump *d, const struct gc_pushed *ranges, size_t n, bool ok)
+{
+	struct kd_push *k = d->push_state;
+	int r = 0;
+
+	(void)ranges;
+	(void)n;
+	if (k && ok) {
+		r = push_flush(d, k);
+		if (r == 0)
+			d->file_size = k->data_at;
+	}
+	push_free(d);
+	return r;
+}
+
 /* ---- headers -------------------------------------------------------------------- */
 
 /* The guest's VMCOREINFO note, if a source gave one: its descriptor's
@@ -588,12 +776,15 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 	return gc_pwrite_all(d, s, sizeof(s), GC_PAGE, "the kdump sub header");
 }
 
-/* The bitmaps, then every page. */
+/* The bitmaps, then every page: the pages of ranges a source pushes as
+ * zero pages first, then as it pushes them. */
 static int kd_write_memory(struct gc_dump *d)
 {
 	int r = write_bitmaps(d);
 
-	return r < 0 ? r : write_pages(d);
+	if (r >= 0)
+		r = write_pages(d);
+	return r < 0 || !d->pushes ? r : gc_push_memory(d);
 }
 
 const struct gc_container gc_container_kdump = {
@@ -602,4 +793,7 @@ const struct gc_container gc_container_kdump = {
 	.layout = kd_layout,
 	.write_memory = kd_write_memory,
 	.write_headers = write_headers,
+	.push = kd_push,
+	.pull = kd_pull,
+	.push_end = kd_push_end,
 };

@@ -502,11 +502,17 @@ static void check_kdump(struct vctx *v)
 		finding(v, WARN, "kdump.header", 0, "the header's status 0x%x has bits guestcore does not know",
 			k->status);
 	if (k->offset_note || k->size_note) {
-		if (k->offset_note < k->sub_offset + k->sub_size || k->offset_note > k->bitmap_offset ||
-		    k->size_note > k->bitmap_offset - k->offset_note)
+		/* makedumpfile's place, or behind the descriptors among the page
+		 * data (where guestcore puts the notes of a source that pushes
+		 * its memory, known only after it). */
+		bool in_sub = k->offset_note >= k->sub_offset + k->sub_size && k->offset_note <= k->bitmap_offset &&
+			      k->size_note <= k->bitmap_offset - k->offset_note;
+		bool behind = k->offset_note >= data_start;
+
+		if (!in_sub && !behind)
 			finding(v, ERR, "kdump.notes", k->sub_offset, "the notes (0x%" PRIx64 " bytes at 0x%" PRIx64 ") do "
-				"not lie between the sub header and the bitmaps at 0x%" PRIx64, k->size_note,
-				k->offset_note, k->bitmap_offset);
+				"not lie between the sub header and the bitmaps at 0x%" PRIx64 " nor behind the page "
+				"descriptors", k->size_note, k->offset_note, k->bitmap_offset);
 	} else if (k->header_version >= 4) {
 		finding(v, WARN, "kdump.notes", k->sub_offset, "the file has no notes: no registers are recorded");
 	}

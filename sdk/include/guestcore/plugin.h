@@ -57,7 +57,7 @@ extern "C" {
  * are equal and the host's minor is at least the minor the plugin targets
  * (its descriptor's abi_version); anything else is refused. */
 #define GUESTCORE_PLUGIN_ABI_MAJOR 1
-#define GUESTCORE_PLUGIN_ABI_MINOR 2
+#define GUESTCORE_PLUGIN_ABI_MINOR 3
 #define GUESTCORE_PLUGIN_ABI_MAKE(major, minor) \
 	((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xffffu)))
 #define GUESTCORE_PLUGIN_ABI_VERSION \
@@ -242,11 +242,17 @@ enum guestcore_range_kind {
 	GUESTCORE_RANGE_MMIO = 2, /* MMIO or reserved: no bytes in the core */
 };
 
+enum guestcore_guest_flags {
+	/* ABI 1.3: this source pushes the bytes of its ranges without a file
+	 * (push_memory); read() is not called for them. */
+	GUESTCORE_GUEST_PUSHES = 1u << 0,
+};
+
 struct guestcore_guest_info {
 	uint32_t size;        /* set by the host before the call */
 	uint16_t e_machine;   /* EM_X86_64, EM_386, ... */
 	uint8_t big_endian;   /* the guest's byte order */
-	uint8_t reserved0;
+	uint8_t flags;        /* ABI 1.3: enum guestcore_guest_flags (reserved, zero, before) */
 	uint32_t cpu_count;
 	uint32_t reserved1;
 	const char *description; /* one line: what this source reads; owned by the plugin */
@@ -276,6 +282,24 @@ struct guestcore_source_note {
 	const char *name;     /* n_name, without padding; NUL-terminated */
 	const void *desc;     /* the descriptor, desc_size bytes */
 	uint64_t desc_size;
+};
+
+/* Where a pushing source puts its memory (ABI 1.3): the host's, handed to
+ * push_memory() and valid during that call only. */
+struct guestcore_memory_sink {
+	uint32_t size;        /* sizeof(struct guestcore_memory_sink) as the host built it */
+	uint32_t reserved0;
+	/* LEN bytes of guest memory at guest-physical ADDR, all inside one RAM
+	 * or ROM range without a file (fd < 0): DATA, or LEN zero bytes when
+	 * DATA is NULL.  Any order; a byte written again takes the newest
+	 * value.  0, or a negative errno after the host said why (a full
+	 * disk, an interrupt: -ECANCELED): return it from push_memory(). */
+	int (*write)(struct guestcore_memory_sink *sink, uint64_t addr, const void *data, size_t len);
+	/* LEN bytes at ADDR, inside one range, as the core holds them now:
+	 * what write() gave, zeros where nothing was written yet, a range with
+	 * a file its file's bytes.  For what a source learns the address of
+	 * only after the memory went by (the guest's VMCOREINFO note). */
+	int (*read)(struct guestcore_memory_sink *sink, uint64_t addr, void *buf, size_t len);
 };
 
 struct guestcore_memory_source_ops {
@@ -316,6 +340,20 @@ struct guestcore_memory_source_ops {
 	 * ones write them anew) or the user asked for none; it asks for every
 	 * I again in each pass, like get_range. */
 	int (*get_note)(struct guestcore_source *source, uint64_t i, struct guestcore_source_note *ret_note);
+	/* Optional (ABI 1.3): a source that receives its memory in an order
+	 * of its own (a migration stream) hands it to SINK as it arrives,
+	 * straight into its place in the core, and keeps no copy.  The host
+	 * calls it once, after describe() and the ranges, when describe() set
+	 * GUESTCORE_GUEST_PUSHES and some RAM or ROM range has no file
+	 * (fd < 0): such a range's bytes come from
+	 * sink->write() alone (read() is never called for them; what is never
+	 * written reads as zeros), and the host copies the ranges with a file
+	 * itself.  The host asks for registers and the source's notes only
+	 * after push_memory() returned, so a source may learn them from the
+	 * same stream; cpu_count and the ranges are what describe() and
+	 * get_range() said before.  0, or a negative errno after set_error();
+	 * what the sink returned is returned as it is. */
+	int (*push_memory)(struct guestcore_source *source, struct guestcore_memory_sink *sink);
 };
 
 /* ---- note provider: "guestcore.note-provider" (GUESTCORE_CAP_NOTE_PROVIDER) */

@@ -1,0 +1,168 @@
+/* Memory a source pushes (plugin ABI 1.3 push_memory): the sink the host
+ * hands it, which finds the range each piece belongs to and gives the piece
+ * to the container (elf/write.c, kdump/write.c), straight into its place in
+ * the core.  No copy of the guest is kept anywhere: a migration stream goes
+ * from QEMU's socket into the output file.
+ *
+ * The host keeps a table of the ranges without a file (a source that
+ * pushes has few: QEMU's RAM blocks) and a bit per page of them that says
+ * whether the page holds data, so that a page pushed again as zeros after
+ * data is cleared, and one pushed as zeros alone stays a hole. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+
+#define GC_MAX_PUSHED (1u << 20) /* ranges without a file a pushing source may have */
+
+struct gc_push {
+	struct guestcore_memory_sink sink; /* first: the plugin's pointer is ours */
+	struct gc_dump *d;
+	struct gc_pushed *ranges;
+	size_t n;
+	int err;                           /* the first failure, returned to every later call */
+};
+
+static struct gc_push *from_sink(struct guestcore_memory_sink *sink)
+{
+	return (struct gc_push *)(void *)sink;
+}
+
+/* The pushed range holding [ADDR, ADDR+LEN) whole, or NULL (said). */
+static const struct gc_pushed *find(struct gc_push *p, uint64_t addr, size_t len, const char *what)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->ranges[mid].start + p->ranges[mid].length <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->n && addr >= p->ranges[lo].start && len <= p->ranges[lo].length &&
+	    addr - p->ranges[lo].start <= p->ranges[lo].length - len)
+		return &p->ranges[lo];
+	gc_dump_fail(p->d, "source %s %s 0x%zx bytes at 0x%" PRIx64 ", which is not inside one of its ranges "
+		     "without a file: fix the source", p->d->o.source, what, len, addr);
+	return NULL;
+}
+
+static int sink_write(struct guestcore_memory_sink *sink, uint64_t addr, const void *data, size_t len)
+{
+	struct gc_push *p = from_sink(sink);
+	struct gc_dump *d = p->d;
+	const struct gc_pushed *r;
+	int e;
+
+	if (p->err)
+		return p->err;
+	if (gc_cancelled(d)) {
+		gc_dump_fail(d, "interrupted: %s left unchanged", d->o.output);
+		return p->err = -ECANCELED;
+	}
+	if (len == 0)
+		return 0;
+	if (!(r = find(p, addr, len, "pushed")))
+		return p->err = -EINVAL;
+	e = d->container->push(d, r, addr, data, len);
+	if (e < 0)
+		return p->err = e;
+	d->done = d->done + len < d->total ? d->done + len : d->total;
+	gc_dump_progress(d);
+	return 0;
+}
+
+static int sink_read(struct guestcore_memory_sink *sink, uint64_t addr, void *buf, size_t len)
+{
+	struct gc_push *p = from_sink(sink);
+	const struct gc_pushed *r;
+
+	if (p->err)
+		return p->err;
+	if (len == 0)
+		return 0;
+	if (!(r = find(p, addr, len, "read back")))
+		return -EINVAL;
+	return p->d->container->pull(p->d, r, addr, buf, len);
+}
+
+/* The ranges without a file, in order, with where each lies in the core. */
+static int list_pushed(struct gc_dump *d, struct gc_push *p)
+{
+	struct gc_range_walk w;
+	struct guestcore_range rg;
+	uint64_t off, page = 0, bit = 0;
+	int r;
+
+	gc_range_walk_init(&w, d->data_offset);
+	while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
+		uint64_t pages = (rg.start % GC_PAGE + rg.length + GC_PAGE - 1) / GC_PAGE;
+
+		if (rg.kind == GUESTCORE_RANGE_MMIO)
+			continue;
+		if (rg.fd < 0) {
+			struct gc_pushed *n;
+
+			if (p->n == GC_MAX_PUSHED) {
+				gc_dump_fail(d, "source %s pushes more than %u ranges without a file", d->o.source,
+					     GC_MAX_PUSHED);
+				return -E2BIG;
+			}
+			n = reallocarray(p->ranges, p->n + 1, sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			p->ranges = n;
+			n[p->n++] = (struct gc_pushed){ .start = rg.start, .length = rg.length, .out_off = off,
+							.first_page = page, .bit = bit, .index = w.i - 1 };
+			bit += pages;
+		}
+		page += pages;
+	}
+	if (r < 0)
+		return r;
+	d->push_bits = calloc(bit / 8 + 1, 1);
+	return d->push_bits ? 0 : -ENOMEM;
+}
+
+int gc_push_memory(struct gc_dump *d)
+{
+	struct gc_push p = {
+		.sink = { .size = sizeof(p.sink), .write = sink_write, .read = sink_read },
+		.d = d,
+	};
+	int r = list_pushed(d, &p), e;
+
+	if (r == 0) {
+		gc_plugin_clear_error(d->src_plugin);
+		r = d->src->push_memory(d->source, &p.sink);
+		if (r < 0 && !d->msg[0])
+			gc_dump_fail(d, "source %s: %s", d->o.source, gc_dump_plugin_error(d, r));
+		else if (r >= 0 && p.err)
+			r = p.err; /* the source went on after the sink refused */
+	}
+	e = d->container->push_end(d, p.ranges, p.n, r >= 0);
+	free(p.ranges);
+	free(d->push_bits);
+	d->push_bits = NULL;
+	if (r == -ECANCELED)
+		gc_dump_fail(d, "interrupted: %s left unchanged", d->o.output);
+	return r < 0 ? r : e;
+}
+
+bool gc_push_bit(const struct gc_dump *d, uint64_t bit)
+{
+	return d->push_bits[bit / 8] & (1u << (bit % 8));
+}
+
+void gc_push_set_bit(struct gc_dump *d, uint64_t bit, bool on)
+{
+	if (on)
+		d->push_bits[bit / 8] |= (unsigned char)(1u << (bit % 8));
+	else
+		d->push_bits[bit / 8] &= (unsigned char)~(1u << (bit % 8));
+}
