@@ -88,11 +88,23 @@ struct guestcore_source {
 	enum qs_mode mode;
 	bool snapshot;         /* background-snapshot prepared in pause() */
 	struct qmigrate mig;
-	struct qstream st;     /* its mem_fd is the unnamed file of the stream's RAM */
+	struct qstream st;     /* the stream's RAM goes to the host's sink as it comes */
+	char **names;          /* the memory region of each range ('info mtree -f') */
+	bool pushing;          /* the stream's memory is pushed (push_memory) */
+	struct guestcore_memory_sink *sink; /* during push_memory */
+	struct qs_place *places; /* each pushed range where the stream has its bytes, by mem_off */
+	uint64_t *places_end;  /* the highest end of places[0..i] */
+	size_t n_places;
 	unsigned char *vmcoreinfo; /* the guest's VMCOREINFO note, whole */
 	size_t vmcoreinfo_len;
 	const char *used;      /* the mode as run: "snapshot", "pause" or "pause (monitor)" */
 	char description[700];
+};
+
+/* A range the stream fills: [mem_off, mem_off + length) of the stream's
+ * block layout is guest-physical gpa onwards. */
+struct qs_place {
+	uint64_t mem_off, length, gpa;
 };
 
 #define FAIL(s, ...)                                                            \
@@ -339,22 +351,13 @@ static int load_map(struct guestcore_source *s, char **names)
 	return 0;
 }
 
-/* Today's way, for a QEMU that will not migrate: the shared backend file,
- * pmemsave for the rest, the registers 'info registers -a' shows. */
-static int describe_monitor(struct guestcore_source *s, char **names)
+/* The registers 'info registers -a' shows. */
+static int monitor_registers(struct guestcore_source *s)
 {
 	struct cpu_sink cs = { .base.set = cpu_set, .s = s };
 	char *regs;
-	int r = map_backend(s, names);
+	int r;
 
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < s->n_ranges; i++)
-		if (s->ranges[i].fd < 0) {
-			r = fetch_with_pmemsave(s, i);
-			if (r < 0)
-				return r;
-		}
 	regs = qmp_hmp(&s->q, "info registers -a");
 	if (!regs)
 		return qfail(s, -EIO);
@@ -368,6 +371,18 @@ static int describe_monitor(struct guestcore_source *s, char **names)
 		if (su_regs_set(&s->cpus[i].regs, "reg.cr1", 0, false) < 0) /* no such register: QEMU stores 0 */
 			return -ENOMEM;
 	return r < 0 ? r : cs.err;
+}
+
+/* Today's way, for a QEMU that will not migrate: the shared backend file,
+ * pmemsave for the rest, the registers 'info registers -a' shows. */
+static int describe_monitor(struct guestcore_source *s, char **names)
+{
+	int r = map_backend(s, names);
+
+	for (size_t i = 0; r == 0 && i < s->n_ranges; i++)
+		if (s->ranges[i].fd < 0)
+			r = fetch_with_pmemsave(s, i);
+	return r < 0 ? r : monitor_registers(s);
 }
 
 /* An unnamed temporary file: the stream's RAM, QEMU's notes. */
@@ -591,13 +606,32 @@ static int backend_alone_shared(struct guestcore_source *s, char **names)
 	return shared == 1 && match;
 }
 
-/* Memory and registers from the migration stream.  -EREMOTEIO when QEMU
- * refused to migrate before a byte was streamed (the caller may fall back). */
-static int describe_stream(struct guestcore_source *s, char **names)
+/* The vCPUs QEMU has (query-cpus-fast), before the stream says more. */
+static int count_cpus(struct guestcore_source *s)
+{
+	json_object *cpus = NULL;
+	size_t n;
+	int r = qmp_command(&s->q, "query-cpus-fast", NULL, 0, &cpus);
+
+	if (r < 0)
+		return qfail(s, r);
+	n = json_object_is_type(cpus, json_type_array) ? json_object_array_length(cpus) : 0;
+	json_object_put(cpus);
+	if (n == 0 || n > QS_MAX_CPUS) {
+		FAIL(s, "QEMU at %s lists %zu vCPUs (query-cpus-fast): the qemu source takes 1 to %d", s->socket_path, n,
+		     QS_MAX_CPUS);
+		return -EPROTO;
+	}
+	return cpu_grow(s, (uint32_t)(n - 1));
+}
+
+/* Ready the migration stream, whose memory push_memory() hands on: the
+ * settings of pause mode (the snapshot's were made in pause()), which
+ * ranges the stream fills, the vCPUs.  -EREMOTEIO when QEMU refused the
+ * settings (the caller may fall back). */
+static int prepare_stream(struct guestcore_source *s, char **names)
 {
 	bool skip_backend = false;
-	uint64_t paddr;
-	uint32_t size;
 	int r;
 
 	if (!s->snapshot) {
@@ -621,41 +655,102 @@ static int describe_stream(struct guestcore_source *s, char **names)
 	if (!skip_backend)
 		for (size_t i = 0; i < s->n_ranges; i++)
 			s->ranges[i].fd = -1;
-	s->st.mem_fd = stream_file(s);
-	if (s->st.mem_fd < 0)
-		return s->st.mem_fd;
-	r = qmig_run(&s->mig, &s->st);
-	restore_settings(s);
-	if (r < 0) {
-		FAIL(s, "%s", s->mig.error);
-		return r == -EREMOTEIO && !s->mig.started ? -EREMOTEIO : (r == -EREMOTEIO ? -EIO : r);
-	}
+	r = count_cpus(s);
+	if (r < 0)
+		return r;
+	s->pushing = true;
+	return 0;
+}
+
+static int cmp_place(const void *a, const void *b)
+{
+	const struct qs_place *x = a, *y = b;
+
+	return x->mem_off < y->mem_off ? -1 : x->mem_off > y->mem_off;
+}
+
+/* The stream's block list is read: where each range the stream fills has
+ * its bytes in the stream's layout (a block may be mapped more than once). */
+static int place_ranges(void *userdata, struct qstream *st)
+{
+	struct guestcore_source *s = userdata;
+
+	s->places = calloc(s->n_ranges ? s->n_ranges : 1, sizeof(*s->places));
+	s->places_end = calloc(s->n_ranges ? s->n_ranges : 1, sizeof(*s->places_end));
+	if (!s->places || !s->places_end)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->n_ranges; i++) {
-		struct guestcore_range *rg = &s->ranges[i];
+		const struct guestcore_range *rg = &s->ranges[i];
 		const struct qstream_block *b = NULL;
 
 		if (rg->fd >= 0)
 			continue; /* the backend, read from mem= */
-		for (size_t k = 0; k < s->st.n_blocks && !b; k++)
-			if (block_holds(s->st.blocks[k].name, names[i]))
-				b = &s->st.blocks[k];
+		for (size_t k = 0; k < st->n_blocks && !b; k++)
+			if (block_holds(st->blocks[k].name, s->names[i]))
+				b = &st->blocks[k];
 		if (!b || rg->file_offset > b->length || b->length - rg->file_offset < rg->length) {
-			FAIL(s, "QEMU's memory map puts region %s at 0x%" PRIx64 "+0x%" PRIx64 ", which its migration "
-				"stream %s", names[i], rg->start, rg->length, b ? "has fewer bytes for" : "does not carry");
+			snprintf(st->error, sizeof(st->error), "QEMU's memory map puts region %s at 0x%" PRIx64 "+0x%" PRIx64
+				 ", which its migration stream %s", s->names[i], rg->start, rg->length,
+				 b ? "has fewer bytes for" : "does not carry");
 			return -EPROTO;
 		}
-		rg->fd = s->st.mem_fd;
-		rg->file_offset += b->offset;
+		s->places[s->n_places++] = (struct qs_place){ b->offset + rg->file_offset, rg->length, rg->start };
 	}
-	for (uint32_t cpu = 0; qstream_device(&s->st, "cpu", cpu); cpu++) {
+	qsort(s->places, s->n_places, sizeof(*s->places), cmp_place);
+	for (size_t i = 0; i < s->n_places; i++) {
+		uint64_t end = s->places[i].mem_off + s->places[i].length;
+		s->places_end[i] = i && s->places_end[i - 1] > end ? s->places_end[i - 1] : end;
+	}
+	return 0;
+}
+
+/* A run of the stream's pages: to the sink, at every guest-physical place
+ * that shows it. */
+static int put_pages(void *userdata, uint64_t off, const void *data, size_t len)
+{
+	struct guestcore_source *s = userdata;
+	size_t lo = 0, hi = s->n_places;
+
+	while (lo < hi) { /* the first place whose places up to it reach past OFF */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->places_end[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < s->n_places && s->places[i].mem_off < off + len; i++) {
+		const struct qs_place *p = &s->places[i];
+		uint64_t from = off > p->mem_off ? off : p->mem_off;
+		uint64_t to = off + len < p->mem_off + p->length ? off + len : p->mem_off + p->length;
+		int r;
+
+		if (from >= to)
+			continue;
+		r = s->sink->write(s->sink, p->gpa + (from - p->mem_off),
+				   data ? (const unsigned char *)data + (from - off) : NULL, (size_t)(to - from));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The registers and the guest's VMCOREINFO, from the stream's device
+ * sections, once it is read. */
+static int stream_registers(struct guestcore_source *s)
+{
+	uint32_t cpu, before = s->n_cpus;
+	uint64_t paddr;
+	uint32_t size;
+	int r;
+
+	for (cpu = 0; qstream_device(&s->st, "cpu", cpu); cpu++) {
 		struct qs_cpu *c;
 
-		if (cpu >= QS_MAX_CPUS) {
-			FAIL(s, "QEMU's migration stream has more than %d vCPUs, the most the qemu source takes", QS_MAX_CPUS);
-			return -E2BIG;
+		if (cpu >= before) {
+			FAIL(s, "QEMU's migration stream has more vCPUs than the %u QEMU listed before it: was a vCPU "
+				"added during the dump? Dump again", before);
+			return -ESTALE;
 		}
-		if (cpu_grow(s, cpu) < 0)
-			return -ENOMEM;
 		c = &s->cpus[cpu];
 		r = qs_cpu_from_stream(&s->st, cpu, &c->regs, &c->xsave, &c->xsave_len);
 		if (r < 0)
@@ -663,24 +758,121 @@ static int describe_stream(struct guestcore_source *s, char **names)
 		if (c->xsave && su_regs_set(&c->regs, "reg.xsave_size", c->xsave_len, true) < 0)
 			return -ENOMEM;
 	}
-	if (s->n_cpus == 0) {
+	if (cpu == 0) {
 		FAIL(s, "QEMU's migration stream has no \"cpu\" sections: is this an x86 guest?");
 		return -EPROTO;
 	}
+	if (cpu != before) {
+		FAIL(s, "QEMU's migration stream has %u vCPUs, QEMU listed %u before it: was a vCPU removed during "
+			"the dump? Dump again", cpu, before);
+		return -ESTALE;
+	}
 	if (qs_vmcoreinfo_from_stream(&s->st, &paddr, &size) && size > 0 && size <= VMCOREINFO_MAX) {
+		const struct guestcore_range *in = NULL;
+
+		for (size_t i = 0; i < s->n_ranges && !in; i++)
+			if (s->ranges[i].kind != GUESTCORE_RANGE_MMIO && paddr >= s->ranges[i].start &&
+			    size <= s->ranges[i].length && paddr - s->ranges[i].start <= s->ranges[i].length - size)
+				in = &s->ranges[i];
+		if (!in) {
+			log_info(s, GUESTCORE_LOG_WARNING, "the guest's VMCOREINFO note lies outside its RAM: left out");
+			return 0;
+		}
 		s->vmcoreinfo = malloc(size);
 		if (!s->vmcoreinfo)
 			return -ENOMEM;
-		if (su_range_read(s->ranges, s->n_ranges, paddr, s->vmcoreinfo, size) == 0) {
-			s->vmcoreinfo_len = size;
-			keep_vmcoreinfo(s);
-		} else {
+		/* Its page went by in the stream: read back from the core. */
+		r = in->fd >= 0 ? su_range_read(s->ranges, s->n_ranges, paddr, s->vmcoreinfo, size)
+				: s->sink->read(s->sink, paddr, s->vmcoreinfo, size);
+		if (r < 0) {
 			free(s->vmcoreinfo);
 			s->vmcoreinfo = NULL;
-			log_info(s, GUESTCORE_LOG_WARNING, "the guest's VMCOREINFO note lies outside its RAM: left out");
+			return r;
 		}
+		s->vmcoreinfo_len = size;
+		keep_vmcoreinfo(s);
 	}
 	return 0;
+}
+
+/* A QEMU that would not start the migration: the paused guest through the
+ * monitor, a range at a time (pmemsave, pushed, dropped), then the
+ * registers 'info registers' shows and QEMU's own notes. */
+static int push_via_monitor(struct guestcore_source *s)
+{
+	unsigned char *buf = malloc(1u << 20);
+	int r = buf ? 0 : -ENOMEM;
+
+	for (size_t i = 0; r == 0 && i < s->n_ranges; i++) {
+		struct guestcore_range *rg = &s->ranges[i];
+		uint64_t keep = rg->file_offset;
+
+		if (rg->fd >= 0 || rg->kind == GUESTCORE_RANGE_MMIO)
+			continue;
+		r = fetch_with_pmemsave(s, i);
+		for (uint64_t at = 0; r == 0 && at < rg->length;) {
+			size_t n = rg->length - at < (1u << 20) ? (size_t)(rg->length - at) : 1u << 20;
+			ssize_t got = pread(rg->fd, buf, n, (off_t)at);
+
+			if (got != (ssize_t)n) {
+				FAIL(s, "cannot read what pmemsave wrote of 0x%" PRIx64 "+0x%" PRIx64 ": %s", rg->start,
+				     rg->length, got < 0 ? strerror(errno) : "it is short");
+				r = got < 0 ? -errno : -EIO;
+			} else {
+				r = s->sink->write(s->sink, rg->start + at, buf, n);
+				at += n;
+			}
+		}
+		if (s->range_own_fd[i]) {
+			close(rg->fd);
+			s->range_own_fd[i] = false;
+		}
+		rg->fd = -1; /* as the host was told */
+		rg->file_offset = keep;
+	}
+	free(buf);
+	if (r == 0)
+		r = monitor_registers(s);
+	return r == 0 ? qemu_notes(s) : r;
+}
+
+static void describe_text(struct guestcore_source *s);
+static void log_mode(struct guestcore_source *s);
+
+/* Run the stream: its pages to the sink as they come, then the registers. */
+static int qs_push(struct guestcore_source *s, struct guestcore_memory_sink *sink)
+{
+	bool started;
+	int r;
+
+	if (!s->pushing)
+		return 0;
+	s->sink = sink;
+	s->st.mem_fd = -1;
+	s->st.listed = place_ranges;
+	s->st.put = put_pages;
+	s->st.userdata = s;
+	r = qmig_run(&s->mig, &s->st);
+	started = s->mig.started; /* restore_settings() forgets it */
+	restore_settings(s);
+	if (r == -EREMOTEIO && !started && !s->snapshot) {
+		char note[900];
+		snprintf(note, sizeof(note), "QEMU will not stream the guest (%s): reading it through the monitor "
+			 "instead, without the MSRs and FPU state 'info registers' lacks", s->mig.error);
+		log_info(s, GUESTCORE_LOG_WARNING, note);
+		s->used = "pause (monitor)";
+		log_mode(s);
+		r = push_via_monitor(s);
+	} else if (r < 0) {
+		FAIL(s, "%s", s->mig.error);
+		r = r == -EREMOTEIO ? -EIO : r;
+	} else {
+		r = stream_registers(s);
+	}
+	s->sink = NULL;
+	if (r == 0)
+		describe_text(s);
+	return r;
 }
 
 /* The monitor way: 'info registers', pmemsave, then QEMU's own notes. */
@@ -692,22 +884,44 @@ static int describe_via_monitor(struct guestcore_source *s, char **names)
 	return r == 0 ? qemu_notes(s) : r;
 }
 
+/* The one line the core records of this source: the mode as run, and
+ * QEMU's downtime once the snapshot is taken. */
+static void describe_text(struct guestcore_source *s)
+{
+	if (s->snapshot && s->mig.finished)
+		snprintf(s->description, sizeof(s->description), "QEMU guest at %s, snapshot (downtime %" PRId64
+			 " ms), %zu ranges", s->socket_path, s->mig.downtime_ms, s->n_ranges);
+	else
+		snprintf(s->description, sizeof(s->description), "QEMU guest at %s, %s%s%s, %zu ranges",
+			 s->socket_path, s->used, s->mem_path ? ", memory " : "", s->mem_path ? s->mem_path : "",
+			 s->n_ranges);
+}
+
+static void log_mode(struct guestcore_source *s)
+{
+	char note[900];
+
+	snprintf(note, sizeof(note), "qemu source: mode %s%s", s->used,
+		 s->snapshot ? " (the guest ran on during the dump)" : "");
+	log_info(s, GUESTCORE_LOG_INFO, note);
+}
+
 static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *info)
 {
 	if (!s->described) {
-		char **names = calloc(QS_MAX_RANGES, sizeof(*names));
 		char note[900];
 		int r;
 
-		if (!names)
+		s->names = calloc(QS_MAX_RANGES, sizeof(*s->names));
+		if (!s->names)
 			return -ENOMEM;
-		r = load_map(s, names);
+		r = load_map(s, s->names);
 		if (r == 0 && !s->snapshot && !s->stopped_by_us && s->mode == QS_AUTO) {
 			/* Paused by its user: a migration would leave it in QEMU's
 			 * "postmigrate" state (mode=pause takes that). */
-			r = describe_via_monitor(s, names);
+			r = describe_via_monitor(s, s->names);
 		} else if (r == 0) {
-			r = describe_stream(s, names);
+			r = prepare_stream(s, s->names);
 			s->used = s->snapshot ? "snapshot" : "pause";
 			if (r == -EREMOTEIO && !s->snapshot) {
 				snprintf(note, sizeof(note), "QEMU will not stream the guest (%s): reading it through the "
@@ -716,29 +930,20 @@ static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *
 				log_info(s, GUESTCORE_LOG_WARNING, note);
 				for (size_t i = 0; i < s->n_ranges; i++)
 					s->ranges[i].fd = -1;
-				r = describe_via_monitor(s, names);
+				r = describe_via_monitor(s, s->names);
 			}
 		}
-		for (size_t i = 0; i < s->n_ranges; i++)
-			free(names[i]);
-		free(names);
 		if (r < 0)
 			return r;
-		if (s->snapshot)
-			snprintf(s->description, sizeof(s->description), "QEMU guest at %s, snapshot (downtime %" PRId64
-				 " ms), %zu ranges", s->socket_path, s->mig.downtime_ms, s->n_ranges);
-		else
-			snprintf(s->description, sizeof(s->description), "QEMU guest at %s, %s%s%s, %zu ranges",
-				 s->socket_path, s->used, s->mem_path ? ", memory " : "", s->mem_path ? s->mem_path : "",
-				 s->n_ranges);
-		snprintf(note, sizeof(note), "qemu source: mode %s%s", s->used,
-			 s->snapshot ? " (the guest ran on during the dump)" : "");
-		log_info(s, GUESTCORE_LOG_INFO, note);
+		describe_text(s);
+		log_mode(s);
 		s->described = true;
 	}
 	info->e_machine = s->machine;
 	info->cpu_count = s->n_cpus;
 	info->description = s->description;
+	if (s->pushing && GUESTCORE_STRUCT_HAS(info, struct guestcore_guest_info, flags))
+		info->flags = GUESTCORE_GUEST_PUSHES;
 	return 0;
 }
 
@@ -757,6 +962,11 @@ static void qs_close(struct guestcore_source *s)
 	}
 	free(s->cpus);
 	free(s->vmcoreinfo);
+	for (size_t i = 0; s->names && i < s->n_ranges; i++)
+		free(s->names[i]);
+	free(s->names);
+	free(s->places);
+	free(s->places_end);
 	qstream_free(&s->st);
 	if (s->st.mem_fd >= 0)
 		close(s->st.mem_fd);
@@ -1013,4 +1223,5 @@ const struct guestcore_memory_source_ops qemu_source_ops = {
 	.get_register = qs_get_register,
 	.get_register_bytes = qs_get_register_bytes,
 	.get_note = qs_get_note,
+	.push_memory = qs_push,
 };

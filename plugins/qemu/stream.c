@@ -202,10 +202,28 @@ static int write_all(struct qstream *s, const void *buf, size_t len, uint64_t of
 
 static int flush_run(struct reader *r)
 {
-	int e = r->run_len ? write_all(r->s, r->run, r->run_len, r->run_off) : 0;
+	struct qstream *s = r->s;
+	int e = !r->run_len ? 0 : s->put ? s->put(s->userdata, r->run_off, r->run, r->run_len)
+				      : write_all(s, r->run, r->run_len, r->run_off);
 
 	r->run_len = 0;
 	return e;
+}
+
+/* Page DATA at OFF into the run of pages, written when it stops being one. */
+static int add_to_run(struct reader *r, uint64_t off, const unsigned char *data)
+{
+	struct qstream *s = r->s;
+	int e;
+
+	if (r->run_len && (r->run_off + r->run_len != off || r->run_len + s->page_size > RUN_MAX))
+		if ((e = flush_run(r)) < 0)
+			return e;
+	if (!r->run_len)
+		r->run_off = off;
+	memcpy(r->run + r->run_len, data, s->page_size);
+	r->run_len += s->page_size;
+	return 0;
 }
 
 /* Record what page ADDR of block B now holds: DATA (page_size bytes) or,
@@ -218,8 +236,23 @@ static int store_page(struct reader *r, struct qstream_block *b, uint64_t addr, 
 	uint8_t bit = (uint8_t)(1u << (page & 7));
 	unsigned char fillpage[65536];
 	int e;
+	uint8_t **map, *byte;
 
-	uint8_t **map = &r->written[bi][page >> MAP_SHIFT], *byte;
+	if (s->put) {
+		/* The caller keeps the pages: no map of them here. */
+		if (!data && fill == 0) {
+			s->zero_pages++;
+			return (e = flush_run(r)) < 0 ? e : s->put(s->userdata, off, NULL, s->page_size);
+		}
+		if (!data) {
+			memset(fillpage, fill, s->page_size);
+			data = fillpage;
+		}
+		s->data_pages++;
+		b->pages++;
+		return add_to_run(r, off, data);
+	}
+	map = &r->written[bi][page >> MAP_SHIFT];
 
 	if (!data && fill == 0) {
 		s->zero_pages++;
@@ -243,14 +276,7 @@ static int store_page(struct reader *r, struct qstream_block *b, uint64_t addr, 
 	s->data_pages++;
 	b->pages++;
 	*byte |= bit;
-	if (r->run_len && (r->run_off + r->run_len != off || r->run_len + s->page_size > RUN_MAX))
-		if ((e = flush_run(r)) < 0)
-			return e;
-	if (!r->run_len)
-		r->run_off = off;
-	memcpy(r->run + r->run_len, data, s->page_size);
-	r->run_len += s->page_size;
-	return 0;
+	return add_to_run(r, off, data);
 }
 
 /* ---- sections ---------------------------------------------------------------------------- */
@@ -361,11 +387,14 @@ static int add_blocks(struct reader *r, uint64_t total)
 				return fail(s, -ENOMEM, "out of memory");
 			r->written = w;
 		}
-		r->written[s->n_blocks] = calloc((size_t)((b->length / s->page_size >> MAP_SHIFT) + 1), sizeof(uint8_t *));
+		r->written[s->n_blocks] = s->put ? NULL
+					 : calloc((size_t)((b->length / s->page_size >> MAP_SHIFT) + 1), sizeof(uint8_t *));
 		s->n_blocks++;
-		if (!r->written[s->n_blocks - 1])
+		if (!s->put && !r->written[s->n_blocks - 1])
 			return fail(s, -ENOMEM, "out of memory for the page map of RAM block \"%s\"", b->name);
 	}
+	if (s->put)
+		return s->listed ? s->listed(s->userdata, s) : 0;
 	if (ftruncate(s->mem_fd, (off_t)s->mem_size) < 0)
 		return fail(s, -errno, "cannot size the temporary file for the guest's memory to %" PRIu64 " bytes: %s",
 			    s->mem_size, strerror(errno));

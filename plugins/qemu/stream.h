@@ -1,5 +1,6 @@
 /* The reader of QEMU's migration stream (plugins/qemu/stream.c): RAM
- * blocks and their pages into one sparse file (zero pages stay holes), the
+ * blocks and their pages into one sparse file (zero pages stay holes) or,
+ * page runs as they come, to the caller (which pushes them on), the
  * device sections decoded with the stream's own JSON description
  * (QEMU_VM_VMDESCRIPTION), so that no offset is hard-coded per QEMU
  * version.  The format: QEMU's docs/devel/migration.rst, migration/savevm.c
@@ -51,6 +52,15 @@ struct qstream_device {
 struct qstream {
 	/* Set by the caller before qstream_read(). */
 	int mem_fd;           /* an empty file the RAM blocks are written into, one after another */
+	/* Or, when PUT is set, no file: once the block list is read,
+	 * LISTED(USERDATA, S) (each block's offset set as in the file), then
+	 * each run of pages as it comes, PUT(USERDATA, OFF, DATA, LEN) with
+	 * OFF where the file would hold them and DATA NULL for zeros, a page
+	 * again whenever the stream sends it again.  A negative errno from
+	 * either ends the read with it (S->error as the callback set it). */
+	int (*listed)(void *userdata, struct qstream *s);
+	int (*put)(void *userdata, uint64_t off, const void *data, size_t len);
+	void *userdata;
 	/* Results. */
 	struct qstream_block *blocks;
 	size_t n_blocks;

@@ -9,7 +9,6 @@ set -eu
 . "$top_srcdir/tests/cli/testlib.sh"
 G="$GUESTCORE -P $TP"
 
-
 # --- a clean dump, as readers see it
 run $G dump -s "test:ranges=4,size=0x100000,gap=0x1000,cpus=2,mmio=3" --notes vbox,qemu -o "$T/a.core"
 expect_rc 0 "dump with vbox and qemu notes"

@@ -71,6 +71,29 @@ $G inspect "$T/snap1.core" >"$T/snap1.txt"
 grep -Eq 'rip +0x10002[5-9a-f]$|rip +0x10003[01]$' "$T/snap1.txt" && ok "rip is inside the guest's loop" ||
 	{ not_ok "rip is not in the loop"; grep -E ' rip ' "$T/snap1.txt"; }
 
+# No copy of the guest anywhere but the core: in either mode the stream
+# goes straight into its place there, and no file is made in $TMPDIR for
+# it (strace sees every open; the pmemsave directory the guard watches is
+# made empty at the start and stays so).
+if command -v strace >/dev/null; then
+	mkdir "$T/tmpdir"
+	for m in snapshot pause; do
+		run env TMPDIR="$T/tmpdir" strace -f -qq -e trace=open,openat,creat -o "$T/strace-$m" \
+			$G dump -s "qemu:qmp=$sock,mode=$m" -o "$T/direct-$m.core"
+		expect_rc 0 "mode=$m under strace"
+		# (The core itself is an unnamed file in its own directory, $T, until it is whole.)
+		if grep -E "\"$T/tmpdir|guestcore-stream|/var/tmp" "$T/strace-$m"; then
+			not_ok "mode=$m: a temporary file was made for the guest's memory"
+		else
+			ok "mode=$m: no temporary file for the guest's memory"
+		fi
+		consistent "$T/direct-$m.core" && ok "mode=$m: the core written straight from the stream is of one instant" ||
+			not_ok "mode=$m: $a, $b"
+	done
+else
+	echo "strace not installed: the check for a temporary copy is skipped"
+fi
+
 # mode=pause on the running guest: stopped, streamed, running again.
 run $G -v dump -s "qemu:qmp=$sock,mode=pause" -o "$T/pause.core"
 expect_rc 0 "mode=pause of the running guest"

@@ -6,6 +6,11 @@
 # (failed), and the resume guard resumes the guest when the dumper is killed.
 set -eu
 . "$top_srcdir/tests/cli/testlib.sh"
+# This test's own TMPDIR: what the dumps leave there is theirs alone (the
+# other QEMU tests, run beside it, make pmemsave directories of their own).
+TMPDIR="$T/tmpdir"
+mkdir "$TMPDIR"
+export TMPDIR
 G="$GUESTCORE"
 F="$top_builddir/tests/qemu/fakeqmp"
 SHIM="$top_builddir/tests/fault/.libs/faultshim.so"
@@ -162,7 +167,7 @@ for point in describe copy; do
 	[ ! -e "$T/k.core" ] && ok "SIGKILL during $point: no core" || not_ok "a core was left"
 	stop_fake
 done
-ls -A "${TMPDIR:-/tmp}" | grep -q "^guestcore-pmemsave-" && not_ok "a pmemsave directory was left in ${TMPDIR:-/tmp}" || ok "no pmemsave directory left"
+ls -A "$TMPDIR" | grep -q "^guestcore-pmemsave-" && not_ok "a pmemsave directory was left in $TMPDIR" || ok "no pmemsave directory left"
 
 # --- a memory map too large for the range table: the limit is named
 fake big-mtree

@@ -129,6 +129,38 @@ static int list_pushed(struct gc_dump *d, struct gc_push *p)
 	return d->push_bits ? 0 : -ENOMEM;
 }
 
+/* After the push the source may say more of itself (the description:
+ * QEMU's downtime); the guest must be the one it described before. */
+static int describe_again(struct gc_dump *d)
+{
+	GC_FILL(struct guestcore_guest_info) u = GC_FILL_INIT(struct guestcore_guest_info);
+	char *text;
+	int r;
+
+	gc_plugin_clear_error(d->src_plugin);
+	r = d->src->describe(d->source, &u.s);
+	if (r < 0) {
+		gc_dump_fail(d, "source %s could not describe the guest after its memory: %s", d->o.source,
+			     gc_dump_plugin_error(d, r));
+		return r;
+	}
+	if (gc_filled(d, u.bytes, sizeof(u.s), "guestcore_guest_info", NULL, 0) < 0)
+		return -EPROTO;
+	if (u.s.e_machine != d->info.e_machine || u.s.big_endian != d->info.big_endian ||
+	    u.s.cpu_count != d->info.cpu_count || u.s.flags != d->info.flags) {
+		gc_dump_fail(d, "source %s described another guest after its memory than before: fix the source",
+			     d->o.source);
+		return -ESTALE;
+	}
+	text = strndup(u.s.description ? u.s.description : d->o.source, 1024);
+	if (!text)
+		return -ENOMEM;
+	free(d->description);
+	d->description = text;
+	d->info = u.s;
+	return 0;
+}
+
 int gc_push_memory(struct gc_dump *d)
 {
 	struct gc_push p = {
@@ -144,6 +176,8 @@ int gc_push_memory(struct gc_dump *d)
 			gc_dump_fail(d, "source %s: %s", d->o.source, gc_dump_plugin_error(d, r));
 		else if (r >= 0 && p.err)
 			r = p.err; /* the source went on after the sink refused */
+		if (r >= 0)
+			r = describe_again(d);
 	}
 	e = d->container->push_end(d, p.ranges, p.n, r >= 0);
 	free(p.ranges);

@@ -295,10 +295,10 @@ struct guestcore_memory_sink {
 	 * value.  0, or a negative errno after the host said why (a full
 	 * disk, an interrupt: -ECANCELED): return it from push_memory(). */
 	int (*write)(struct guestcore_memory_sink *sink, uint64_t addr, const void *data, size_t len);
-	/* LEN bytes at ADDR, inside one range, as the core holds them now:
-	 * what write() gave, zeros where nothing was written yet, a range with
-	 * a file its file's bytes.  For what a source learns the address of
-	 * only after the memory went by (the guest's VMCOREINFO note). */
+	/* LEN bytes at ADDR, inside one range without a file, as the core
+	 * holds them now: what write() gave, zeros where nothing was written
+	 * yet.  For what a source learns the address of only after the memory
+	 * went by (the guest's VMCOREINFO note). */
 	int (*read)(struct guestcore_memory_sink *sink, uint64_t addr, void *buf, size_t len);
 };
 
@@ -350,9 +350,11 @@ struct guestcore_memory_source_ops {
 	 * written reads as zeros), and the host copies the ranges with a file
 	 * itself.  The host asks for registers and the source's notes only
 	 * after push_memory() returned, so a source may learn them from the
-	 * same stream; cpu_count and the ranges are what describe() and
-	 * get_range() said before.  0, or a negative errno after set_error();
-	 * what the sink returned is returned as it is. */
+	 * same stream; afterwards it calls describe() again, whose
+	 * description may say what the push learned (the rest must be as
+	 * before), and the ranges stay what get_range() said.  0, or a
+	 * negative errno after set_error(); what the sink returned is
+	 * returned as it is. */
 	int (*push_memory)(struct guestcore_source *source, struct guestcore_memory_sink *sink);
 };
 
