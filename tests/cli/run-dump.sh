@@ -52,6 +52,17 @@ run $G extract "$T/k2.kdump" -o "$T/k2.raw"
 expect_rc 0 "extract a kdump file"
 run $G extract "$T/k.core" -o "$T/k.raw"
 cmp -s "$T/k.raw" "$T/k2.raw" && ok "kdump -> ELF -> kdump: the same memory" || not_ok "the memory differs"
+# A source with a file is read through the file by both containers, as
+# QEMU's memory backend or a raw image is: its read() (which fails here at
+# 0x1000) is not called for it.
+dd if=/dev/urandom of="$T/kf.img" bs=4096 count=768 2>/dev/null
+for fmt in elf kdump; do
+	run $G dump -s "test:ranges=2,size=0x100000,gap=0x100000,file=$T/kf.img,fail=0x1000" --format $fmt -o "$T/kf.$fmt"
+	expect_rc 0 "$fmt: a source with a file, read through the file"
+done
+$G extract "$T/kf.elf" -o "$T/kf-elf.raw" >/dev/null
+$G extract "$T/kf.kdump" -o "$T/kf-kdump.raw" >/dev/null
+cmp -s "$T/kf-elf.raw" "$T/kf-kdump.raw" && ok "both containers hold the file's bytes" || not_ok "the file's bytes differ"
 run $G dump -s "test:ranges=1,size=0x1000" --format zip -o "$T/z.core"
 expect_rc 2 "--format zip"
 expect_in "$err" "--format takes elf or kdump" "the formats are named"

@@ -660,10 +660,11 @@ static void test_file_holes_not_read(void)
 	CU_ASSERT(memcmp(got, want, 0x800000) == 0);
 	CU_ASSERT_EQUAL(errors_of(c, NULL, NULL), 0);
 	guestcore_core_close(c);
-	/* The same bad page in the data is read, and recorded. */
+	/* The same page in the data comes from the file, as the ELF copy takes
+	 * it: the source's read(), which says it is bad, is not asked. */
 	snprintf(src, sizeof(src), "test:ranges=1,size=0x800000,file=%s,bad=0x102000+0x1000", path("sparse.img"));
-	CU_ASSERT_EQUAL(dump_kd(src, path("sparse.kdump"), 0, 0, true, &res), GUESTCORE_DUMP_PARTIAL);
-	CU_ASSERT_EQUAL(res.unreadable_bytes, 0x1000);
+	CU_ASSERT_EQUAL(dump_kd(src, path("sparse.kdump"), 0, 0, true, &res), 0);
+	CU_ASSERT_EQUAL(res.unreadable_bytes, 0);
 	/* Past the file's end is not a hole: those bytes are gone (the file
 	 * shrank), read, and recorded. */
 	snprintf(src, sizeof(src), "test:ranges=1,size=0x900000,file=%s", path("sparse.img"));

@@ -437,6 +437,15 @@ int gc_read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t l
 	return 0;
 }
 
+int gc_read_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t at, unsigned char *buf, size_t len)
+{
+	/* The file first, as the ELF copy reads it; what it will not give
+	 * (an I/O error, a short file) through the source, page by page. */
+	if (rg->fd >= 0 && gc_pread_full(rg->fd, buf, len, rg->file_offset + at) == 0)
+		return 0;
+	return gc_read_chunk(d, rg->start + at, buf, len);
+}
+
 /* [ADDR, ADDR+LEN) read through the source's read(), a chunk at a time. */
 static int copy_buffered(struct gc_dump *d, uint64_t addr, uint64_t len, uint64_t off)
 {

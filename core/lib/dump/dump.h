@@ -240,6 +240,10 @@ GC_HIDDEN void gc_writeback_stop(struct gc_dump *d);
 /* [ADDR, ADDR+LEN) through the source's read(), unreadable pages as zeros
  * (recorded). */
 GC_HIDDEN int gc_read_chunk(struct gc_dump *d, uint64_t addr, unsigned char *buf, size_t len);
+/* LEN bytes at AT of range RG: from its file when it has one (positioned
+ * reads), else, and where the file fails, as gc_read_chunk(). */
+GC_HIDDEN int gc_read_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t at, unsigned char *buf,
+			    size_t len);
 /* All N bytes at P are zero (N a page or less; P 8-byte aligned). */
 GC_HIDDEN bool gc_page_is_zero(const unsigned char *p, size_t n);
 /* Where FD's data lies at or after AT (SEEK_DATA/SEEK_HOLE, the last answer

@@ -2,7 +2,8 @@
  * source.  The layout first (headers, notes with room for the late ones,
  * both bitmaps, a descriptor per RAM or ROM page, then page data); the
  * bitmaps streamed a block at a time from the range list; pages read in
- * batches by this thread, tested for zeros and compressed by worker threads
+ * batches by this thread (from the source's file where it has one, as the
+ * ELF copy reads it), tested for zeros and compressed by worker threads
  * on every CPU the process may use, and written in page order, with memory
  * bounded by the number of batches in flight; a thread starts writeback of
  * the page data behind them (as for ELF cores).  A batch that lies in a hole
@@ -446,7 +447,7 @@ static int write_pages(struct gc_dump *d)
 			if (gc_cancelled(d))
 				r = -ECANCELED;
 			else
-				r = j->hole ? 0 : gc_read_chunk(d, rg.start + at, j->in, (size_t)have);
+				r = j->hole ? 0 : gc_read_range(d, &rg, at, j->in, (size_t)have);
 			if (r >= 0 && have < n && !j->hole)
 				memset(j->in + have, 0, (size_t)(n - have)); /* the last page's tail */
 			j->npages = (unsigned)(n / GC_PAGE);
