@@ -113,16 +113,6 @@ struct qs_place {
 			(s)->host->set_error((s)->host->handle, __VA_ARGS__);   \
 	} while (0)
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 static int host_cancelled(void *userdata)
 {
 	const struct guestcore_host_api *host = userdata;
@@ -429,30 +419,33 @@ static void keep_vmcoreinfo(struct guestcore_source *s)
 		 "its name is not a string): left out");
 }
 
-/* What QEMU's QEMUCPUState note (440 bytes, QEMU 7.2) has and 'info
- * registers' lacks: the segments' flags in full (it masks them),
- * kernel_gs_base, and r8 to r15 of a guest outside long mode (it prints the
- * 32-bit registers only).  The rest it printed exactly. */
-static int take_cpustate(struct su_regs *r, const unsigned char *d)
+struct cpustate {
+	struct su_regs *regs;
+	int err;
+};
+
+static void cpustate_field(void *userdata, const char *binding, uint64_t value, const void *bytes, size_t nbytes)
 {
-	static const char *const gpr[18] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8",
-					     "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags" };
-	static const char *const segs[8] = { "cs", "ds", "es", "fs", "gs", "ss", "ldtr", "tr" };
-	char name[40];
-	int e = 0;
+	struct cpustate *c = userdata;
 
-	for (unsigned i = 0; i < 18 && !e; i++) {
-		snprintf(name, sizeof(name), "reg.%s", gpr[i]);
-		e = su_regs_set(r, name, le64(d + 8 + 8 * i), true);
-	}
-	for (unsigned i = 0; i < 8 && !e; i++) {
-		uint32_t flags = le32(d + 152 + 24 * i + 8); /* selector, limit, flags, pad, base */
+	(void)nbytes;
+	if (!bytes && !c->err && su_regs_set(c->regs, binding, value, true) < 0)
+		c->err = -ENOMEM;
+}
 
-		/* (Bits 8..23 are the attributes, which 'info registers' has right.) */
-		snprintf(name, sizeof(name), "reg.%s.desc_flags", segs[i]);
-		e = su_regs_set(r, name, flags, true);
-	}
-	return e ? e : su_regs_set(r, "reg.kernel_gs_base", le64(d + 432), true);
+/* QEMU's QEMUCPUState note, decoded by its layout (schemas/qemu.xml) with
+ * the host's decode_note: every register it binds, exact where 'info
+ * registers' rounds (the segments' flags, which it masks) or is silent
+ * (kernel_gs_base, r8 to r15 of a guest outside long mode). */
+static int take_cpustate(struct guestcore_source *s, struct su_regs *r, const unsigned char *desc, size_t len)
+{
+	struct cpustate c = { .regs = r };
+	int e;
+
+	if (!GUESTCORE_HOST_HAS(s->host, decode_note))
+		return -EPROTO;
+	e = s->host->decode_note(s->host->handle, "QEMU", 0, s->machine, 0, desc, len, cpustate_field, &c);
+	return e < 0 ? (e == -ENOMEM ? e : -EPROTO) : c.err;
 }
 
 /* Walk the notes of the ELF core in FD (QEMU's own dump): each vCPU's
@@ -492,11 +485,11 @@ static int take_qemu_notes(struct guestcore_source *s, int fd)
 			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
 			size_t whole = next - off; /* the note, header to padded end */
 
-			if (nh.n_namesz == 5 && memcmp(name, "QEMU", 5) == 0 && nh.n_descsz >= 440) {
-				if (cpu_grow(s, qemu_notes) < 0 || take_cpustate(&s->cpus[qemu_notes].regs, desc) < 0)
-					r = -ENOMEM;
-				else
-					qemu_notes++;
+			if (nh.n_namesz == 5 && memcmp(name, "QEMU", 5) == 0) {
+				r = cpu_grow(s, qemu_notes);
+				if (r == 0)
+					r = take_cpustate(s, &s->cpus[qemu_notes].regs, desc, nh.n_descsz);
+				qemu_notes += r == 0;
 			} else if (nh.n_namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !s->vmcoreinfo &&
 				   whole <= VMCOREINFO_MAX) {
 				s->vmcoreinfo = malloc(whole);
@@ -556,7 +549,7 @@ static int qemu_notes(struct guestcore_source *s)
 		/* What they add is worth no failure: the core is whole without them. */
 		char note[900];
 		snprintf(note, sizeof(note), "QEMU's own notes are not to be had (%s): kernel_gs_base and VMCOREINFO "
-			 "are left out", r == -EPROTO ? "its dump is not an ELF core" : s->q.error);
+			 "are left out", r == -EPROTO ? "its dump is not an ELF core whose notes schemas/qemu.xml describes" : s->q.error);
 		log_info(s, GUESTCORE_LOG_WARNING, note);
 		return 0;
 	}
