@@ -25,51 +25,6 @@
 
 #include "dump.h"
 
-void gc_dump_progress(struct gc_dump *d)
-{
-	if (d->o.progress)
-		d->o.progress(d->o.progress_userdata, d->done, d->total);
-}
-
-int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const unsigned char *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-/* LEN bytes at OFF of FD: 0, a negative errno, or -EIO where the file ends first. */
-int gc_pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	unsigned char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* ---- threads ----------------------------------------------------------------------- */
 
 /* Start FN(ARG) on *T with every signal blocked: signals stay with the

@@ -1,7 +1,9 @@
 /* The dump inside libguestcore: one struct shared by the source wrapper
  * (dump/source.c), the note builder (dump/notes.c), the memory copy
- * (dump/copy.c), the entry point and output file (dump/write.c) and the two
- * containers, ELF (elf/write.c) and kdump-compressed (kdump/write.c). */
+ * (dump/copy.c), the sink of a source that pushes (dump/push.c), the entry
+ * point and output file (dump/write.c), failures and I/O (dump/io.c) and
+ * the two containers, ELF (elf/write.c) and kdump-compressed
+ * (kdump/write.c). */
 #ifndef GUESTCORE_DUMP_H
 #define GUESTCORE_DUMP_H
 
@@ -223,15 +225,15 @@ GC_HIDDEN void gc_notes_place(struct gc_dump *d, uint64_t notes_offset);
 GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size);
 GC_HIDDEN void gc_notes_free(struct gc_dump *d);
 
-/* dump/write.c */
+/* dump/io.c: below every other part of the dump (with gc_dump_fail). */
 GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what);
 GC_HIDDEN int gc_io_error(struct gc_dump *d, int err, const char *what);
-
-/* dump/copy.c */
-GC_HIDDEN int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t i, uint64_t off);
 GC_HIDDEN int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 GC_HIDDEN int gc_pread_full(int fd, void *buf, size_t len, uint64_t off);
 GC_HIDDEN void gc_dump_progress(struct gc_dump *d);
+
+/* dump/copy.c */
+GC_HIDDEN int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t i, uint64_t off);
 /* Have the disk write the core behind the copy: writeback of the bytes from
  * d->data_offset up to a little before UPTO is started by a thread, every
  * 32 MiB; gc_writeback_stop ends it. */

@@ -19,37 +19,6 @@
 
 #include "dump.h"
 
-void gc_dump_fail(struct gc_dump *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->msg[0])
-		return; /* the first failure is the one to report */
-	va_start(ap, fmt);
-	vsnprintf(d->msg, d->msgsz, fmt, ap);
-	va_end(ap);
-}
-
-int gc_io_error(struct gc_dump *d, int err, const char *what)
-{
-	if (err == ENOSPC || err == EDQUOT)
-		gc_dump_fail(d, "no space left writing %s to %s: free space there or write elsewhere with -o", what,
-			     d->o.output);
-	else if (err == EFBIG)
-		gc_dump_fail(d, "file size limit reached writing %s to %s (ulimit -f): raise the limit or write "
-				"elsewhere", what, d->o.output);
-	else
-		gc_dump_fail(d, "cannot write %s to %s: %s", what, d->o.output, strerror(err));
-	return -err;
-}
-
-int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what)
-{
-	int r = gc_pwrite_full(d->fd, buf, len, off);
-
-	return r < 0 ? gc_io_error(d, -r, what) : 0;
-}
-
 /* ---- output file ------------------------------------------------------------------ */
 
 static int output_open(struct gc_dump *d)

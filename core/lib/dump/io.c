@@ -1,0 +1,88 @@
+/* The dump's failures and its I/O, below every other part of the dump: the
+ * first failure's sentence, the sentence for an output error (a full disk,
+ * the file size limit), positioned reads and writes in full, progress. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dump.h"
+
+void gc_dump_fail(struct gc_dump *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->msg[0])
+		return; /* the first failure is the one to report */
+	va_start(ap, fmt);
+	vsnprintf(d->msg, d->msgsz, fmt, ap);
+	va_end(ap);
+}
+
+int gc_io_error(struct gc_dump *d, int err, const char *what)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		gc_dump_fail(d, "no space left writing %s to %s: free space there or write elsewhere with -o", what,
+			     d->o.output);
+	else if (err == EFBIG)
+		gc_dump_fail(d, "file size limit reached writing %s to %s (ulimit -f): raise the limit or write "
+				"elsewhere", what, d->o.output);
+	else
+		gc_dump_fail(d, "cannot write %s to %s: %s", what, d->o.output, strerror(err));
+	return -err;
+}
+
+int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what)
+{
+	int r = gc_pwrite_full(d->fd, buf, len, off);
+
+	return r < 0 ? gc_io_error(d, -r, what) : 0;
+}
+
+void gc_dump_progress(struct gc_dump *d)
+{
+	if (d->o.progress)
+		d->o.progress(d->o.progress_userdata, d->done, d->total);
+}
+
+int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const unsigned char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* LEN bytes at OFF of FD: 0, a negative errno, or -EIO where the file ends first. */
+int gc_pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
