@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,12 +50,12 @@ void gc_dump_progress(struct gc_dump *d)
 		d->o.progress(d->o.progress_userdata, d->done, d->total);
 }
 
-int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+/* LEN bytes at OFF of FD, written from or read into BUF, whatever a call
+ * does at a time: 0, a negative errno, or -EIO where the file ends first. */
+static int rw_full(int fd, unsigned char *p, size_t len, uint64_t off, bool write)
 {
-	const unsigned char *p = buf;
-
 	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		ssize_t n = write ? pwrite(fd, p, len, (off_t)off) : pread(fd, p, len, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -67,22 +69,12 @@ int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* LEN bytes at OFF of FD: 0, a negative errno, or -EIO where the file ends first. */
+int gc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	return rw_full(fd, (unsigned char *)(uintptr_t)buf, len, off, true);
+}
+
 int gc_pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
-	unsigned char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
+	return rw_full(fd, buf, len, off, false);
 }
