@@ -646,6 +646,15 @@ static bool out_finish(struct gc_outfile *out, const char *cmd, bool ok)
 	return true;
 }
 
+/* A write of WHAT to PATH by CMD failed with errno: the sentence dump says. */
+static void write_failed(const char *cmd, const char *what, const char *path)
+{
+	char msg[900];
+
+	gc_outfile_write_error(msg, sizeof(msg), errno, what, path);
+	cli_error("%s: %s", cmd, msg);
+}
+
 /* An interrupt ends read and extract with nothing written. */
 static bool interrupted(const char *cmd, const char *output)
 {
@@ -663,8 +672,11 @@ static bool write_all(int fd, const void *p, size_t n, off_t off, bool positiona
 		ssize_t w = positional ? pwrite(fd, b, n, off) : write(fd, b, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
 			return false;
+		}
 		b += w;
 		n -= (size_t)w;
 		off += w;
@@ -839,14 +851,13 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 			break;
 		}
 		if (!write_all(fd, buf, n, (off_t)done, output != NULL)) {
-			cli_error("read: cannot write the bytes%s%s: %s", output ? " to " : "", output ? output : "",
-				  strerror(errno));
+			write_failed("read", "the bytes", output ? output : "standard output");
 			ok = false;
 		}
 		done += n;
 	}
 	if (ok && output && ftruncate(fd, (off_t)len) < 0) {
-		cli_error("read: cannot write %s: %s", output, strerror(errno));
+		write_failed("read", "the bytes", output);
 		ok = false;
 	}
 	cli_catch_signals(false);
@@ -962,7 +973,7 @@ int cmd_extract(struct cli *cli, int argc, char **argv)
 				cli_error("extract: %s", msg);
 				ok = false;
 			} else if (!is_zero(buf, n) && !write_all(raw.fd, buf, n, (off_t)(off + done), true)) {
-				cli_error("extract: cannot write %s: %s", output, strerror(errno));
+				write_failed("extract", "the image", output);
 				ok = false;
 			}
 			done += n;
@@ -970,11 +981,14 @@ int cmd_extract(struct cli *cli, int argc, char **argv)
 		off += s.memsz;
 	}
 	if (ok && ftruncate(raw.fd, (off_t)off) < 0) {
-		cli_error("extract: cannot write %s: %s", output, strerror(errno));
+		write_failed("extract", "the image", output);
 		ok = false;
 	}
-	if (fclose(mf) != 0)
+	if (fclose(mf) != 0) {
+		if (ok)
+			write_failed("extract", "the map", map);
 		ok = false;
+	}
 	cli_catch_signals(false);
 done:
 	if (in >= 0)

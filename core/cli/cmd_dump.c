@@ -382,11 +382,10 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		return r;
 	}
 
-	/* Interrupts stop the dump; the library cleans up and resumes the guest.
-	 * A file size limit must fail a write (EFBIG), not kill us. */
+	/* Interrupts stop the dump; the library cleans up and resumes the guest
+	 * (a file size limit fails a write with EFBIG: main() ignores SIGXFSZ). */
 	o.cancel = &cli_interrupted;
 	cli_catch_signals(true);
-	signal(SIGXFSZ, SIG_IGN);
 	r = guestcore_dump(host, layouts, &o, &res, msg, sizeof(msg));
 	cli_catch_signals(false);
 	if (prog.drew)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,10 @@ int main(int argc, char **argv)
 	const char *name;
 	int c, r;
 
+	/* A file size limit (ulimit -f) fails the write that reaches it with
+	 * EFBIG, which every command that writes a file reports with its
+	 * remedy and the old output kept, instead of killing the process. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* '+': stop at the command name; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+P:S:vhV", opts, NULL)) != -1) {
 		switch (c) {

@@ -267,6 +267,18 @@ fail:
 	return r;
 }
 
+void gc_outfile_write_error(char *msg, size_t msgsz, int err, const char *what, const char *path)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		snprintf(msg, msgsz, "no space left writing %s to %s: free space there or write elsewhere with -o", what,
+			 path);
+	else if (err == EFBIG)
+		snprintf(msg, msgsz, "file size limit reached writing %s to %s (ulimit -f): raise the limit or write "
+			 "elsewhere", what, path);
+	else
+		snprintf(msg, msgsz, "cannot write %s to %s: %s", what, path, strerror(err));
+}
+
 void gc_outfile_abort(struct gc_outfile *o)
 {
 	if (o->fd >= 0)

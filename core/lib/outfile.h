@@ -38,6 +38,12 @@ int gc_outfile_open(struct gc_outfile *o, const char *path, bool force, const in
  * negative errno and one sentence in MSG; on failure nothing is left. */
 int gc_outfile_commit(struct gc_outfile *o, char *msg, size_t msgsz);
 
+/* The one sentence for a write of WHAT to PATH that failed with ERR (an
+ * errno): a full disk, the file size limit (ulimit -f: the process ignores
+ * SIGXFSZ so that the write fails with EFBIG), or the errno's text; each
+ * with its remedy. */
+void gc_outfile_write_error(char *msg, size_t msgsz, int err, const char *what, const char *path);
+
 /* Drop the file: close it, remove the named fallback.  Idempotent. */
 void gc_outfile_abort(struct gc_outfile *o);
 

@@ -50,4 +50,27 @@ done
 [ $same -eq 2 ] && ok "every segment is identical after the round trip" || not_ok "$((2 - same)) segments differ"
 run readelf -l -W "$T/b.core"
 expect_in "$out" "0x0000000000022000 0x0000000000022000 0x000000 0x010000" "the MMIO range is still there without bytes"
+
+# A file size limit (ulimit -f, in 512-byte blocks: 512 KiB) met by read -o,
+# extract and convert (to both formats), as by dump: one line naming the limit, exit 1, the old output
+# kept, nothing left behind.
+run $G dump -s "test:ranges=1,size=0x400000" -o "$T/big.core"
+expect_rc 0 "a 4 MiB core to read"
+for cmd in read extract convert convert-kdump; do
+	echo "keep me" >"$T/lim.out"
+	case $cmd in
+	read) args="read '$T/big.core' --phys 0 --length 0x400000" ;;
+	extract) args="extract '$T/big.core'" ;;
+	convert) args="convert '$T/big.core'" ;;
+	convert-kdump) args="convert '$T/big.core' --format kdump --compress none" ;;
+	esac
+	run sh -c "ulimit -f 1024; exec $G $args -o '$T/lim.out' --force"
+	expect_rc 1 "$cmd under a file size limit"
+	expect_in "$err" "file size limit reached writing" "$cmd: the limit is named"
+	expect_in "$err" "(ulimit -f)" "$cmd: and the remedy"
+	[ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] && ok "$cmd: one line" || not_ok "$cmd: more than one line: $err"
+	[ "$(cat "$T/lim.out")" = "keep me" ] && ok "$cmd: the old output is kept" || not_ok "$cmd: the old output changed"
+	no_temp "$T" "$cmd under a file size limit"
+done
+[ ! -e "$T/lim.out.map" ] && ok "extract: no map without its image" || not_ok "extract left a map"
 finish

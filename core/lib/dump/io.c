@@ -26,14 +26,10 @@ void gc_dump_fail(struct gc_dump *d, const char *fmt, ...)
 
 int gc_io_error(struct gc_dump *d, int err, const char *what)
 {
-	if (err == ENOSPC || err == EDQUOT)
-		gc_dump_fail(d, "no space left writing %s to %s: free space there or write elsewhere with -o", what,
-			     d->o.output);
-	else if (err == EFBIG)
-		gc_dump_fail(d, "file size limit reached writing %s to %s (ulimit -f): raise the limit or write "
-				"elsewhere", what, d->o.output);
-	else
-		gc_dump_fail(d, "cannot write %s to %s: %s", what, d->o.output, strerror(err));
+	char msg[900];
+
+	gc_outfile_write_error(msg, sizeof(msg), err, what, d->o.output);
+	gc_dump_fail(d, "%s", msg);
 	return -err;
 }
 
