@@ -52,6 +52,37 @@ run $G extract "$T/k2.kdump" -o "$T/k2.raw"
 expect_rc 0 "extract a kdump file"
 run $G extract "$T/k.core" -o "$T/k.raw"
 cmp -s "$T/k.raw" "$T/k2.raw" && ok "kdump -> ELF -> kdump: the same memory" || not_ok "the memory differs"
+# --- the limits of notes agree: what the writer writes the reader reads
+# (core/lib/limits.h); a refusal names the limit and says what to do, and
+# blames a plugin only where one is at fault.
+one_line() { [ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] && ok "$1: one line" || not_ok "$1: more than one line: $err"; }
+for spec in "notes=5000:16" "notes=60:1048576"; do
+	run $G dump -s "test:ranges=1,size=0x1000,$spec" --notes vbox,qemu -o "$T/lim.core" --force
+	expect_rc 0 "a source with $spec"
+	run $G validate "$T/lim.core"
+	expect_rc 0 "$spec: the core it wrote validates"
+done
+rm -f "$T/lim.core"
+run $G dump -s "test:ranges=1,size=0x1000,notes=70:1048576" -o "$T/lim.core"
+expect_rc 1 "a source carrying 70 MiB of notes"
+expect_in "$err" "more than 64 MiB of notes of its own, more than a core holds: leave them out with --source-notes=drop" \
+	"the limit and the remedy are named"
+one_line "70 MiB of source notes"
+run $G dump -s "test:ranges=1,size=0x1000,cpus=4096,notes=30:1048576" --notes vbox,qemu -o "$T/lim.core"
+expect_rc 1 "4096 vCPUs' notes and 30 MiB of the source's"
+expect_in "$err" "more than the 64 MiB and 1048576 notes guestcore reads back" "the reader's limit is named"
+expect_not_in "$err" "fix the plugin" "no plugin is blamed"
+one_line "the notes past the reader's limit"
+[ ! -e "$T/lim.core" ] && ok "no output from a refused dump" || not_ok "lim.core exists"
+# The largest guest guestcore takes, converted: 12 291 notes in, 8 193 out.
+run $G dump -s "test:ranges=1,size=0x1000,cpus=4096" --notes vbox,qemu -o "$T/4096.core"
+expect_rc 0 "4096 vCPUs with the VirtualBox and QEMU notes"
+run $G convert "$T/4096.core" --notes qemu -o "$T/4096q.core"
+expect_rc 0 "converted to QEMU's notes"
+run $G validate "$T/4096q.core"
+expect_rc 0 "the converted core validates"
+rm -f "$T/4096.core" "$T/4096q.core"
+
 # A page a kdump file leaves out (its bit clear in the second bitmap) is
 # unreadable in the converted core, listed, not a failure: the first
 # bitmaps' block is at 0xc000 for this layout, the second at 0xd000.

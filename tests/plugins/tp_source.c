@@ -13,7 +13,8 @@
  * address (a sparse file makes a guest of holes).  With change=N, the ranges
  * listed after the N-th get_range call are half as long (a source whose map
  * changes during the dump).  Each note= (up to 4) is a note the guest
- * carries itself (get_note, ABI 1.2): TEXT is its descriptor.
+ * carries itself (get_note, ABI 1.2): TEXT is its descriptor; notes=N:SIZE
+ * adds N notes "TESTNOTE" of SIZE bytes each after them (limits tests).
  *
  * push=ooo makes it a source that pushes its memory (push_memory, ABI
  * 1.3): every page first as 0xa5 bytes in reverse order, then as it is in
@@ -53,6 +54,8 @@ struct guestcore_source {
 	char note_name[4][32];
 	size_t n_notes;
 	int push;          /* 1: push=ooo, 2: push=cut */
+	uint64_t gen_notes, gen_size; /* notes=N:SIZE */
+	unsigned char *gen_desc;
 	int said_registers;
 };
 
@@ -132,7 +135,18 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 			s->overrun = 1;
 		else if (strcmp(t, "overrun=range") == 0)
 			s->overrun = 2;
-		else if (strcmp(t, "push=ooo") == 0)
+		else if (sscanf(t, "notes=%llu:%lli", &a, (long long *)&b) == 2) {
+			s->gen_notes = a;
+			s->gen_size = b;
+			free(s->gen_desc);
+			s->gen_desc = malloc(b ? b : 1);
+			if (!s->gen_desc) {
+				free(copy);
+				free(s);
+				return -ENOMEM;
+			}
+			memset(s->gen_desc, 'n', b);
+		} else if (strcmp(t, "push=ooo") == 0)
 			s->push = 1;
 		else if (strcmp(t, "push=cut") == 0)
 			s->push = 2;
@@ -150,6 +164,7 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 
 static void ts_close(struct guestcore_source *s)
 {
+	free(s->gen_desc);
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s);
@@ -230,8 +245,15 @@ static int ts_note(struct guestcore_source *s, uint64_t i, struct guestcore_sour
 {
 	uint32_t size = ret->size;
 
-	if (i >= s->n_notes)
+	if (i >= s->n_notes + s->gen_notes)
 		return -ENOENT;
+	if (i >= s->n_notes) {
+		const struct guestcore_source_note g = { .size = sizeof(g), .type = (uint32_t)(i - s->n_notes),
+							 .name = "TESTNOTE", .desc = s->gen_desc, .desc_size = s->gen_size };
+		memcpy(ret, &g, size < sizeof(*ret) ? size : sizeof(*ret));
+		ret->size = size;
+		return 0;
+	}
 	memcpy(ret, &s->notes[i], size < sizeof(*ret) ? size : sizeof(*ret));
 	ret->size = size;
 	return 0;

@@ -13,14 +13,12 @@
 
 #include "../layout/layout.h"
 #include "../outfile.h"
+#include "../limits.h"
 
 #define GC_PAGE 4096u
 #define GC_CHUNK (1u << 20)           /* bytes per read or copy step */
 #define GC_UNREADABLE_NOTES 1024u     /* per-range notes reserved; counts stay exact beyond */
-#define GC_MAX_RANGES (1u << 24)      /* a source claiming more is broken */
 #define GC_MAX_CPUS 4096u
-#define GC_MAX_SOURCE_NOTES 4096u     /* notes a source carries (get_note) */
-#define GC_MAX_SOURCE_NOTE_BYTES (64u << 20) /* their descriptors, all together */
 
 struct gc_note {
 	const struct guestcore_note_layout *layout;
@@ -222,6 +220,9 @@ GC_HIDDEN int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size);
  * and for the late ones (unreadable ranges, digests): notes_offset and
  * notes_reserved. */
 GC_HIDDEN void gc_notes_place(struct gc_dump *d, uint64_t notes_offset);
+/* The placed notes within what the reader reads (limits.h): 0, or the
+ * dump fails with the sentence. */
+GC_HIDDEN int gc_notes_check(struct gc_dump *d);
 GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size);
 GC_HIDDEN void gc_notes_free(struct gc_dump *d);
 

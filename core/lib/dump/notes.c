@@ -469,15 +469,24 @@ static int add_source_notes(struct gc_dump *d)
 				     gc_dump_plugin_error(d, r));
 			return r;
 		}
-		if (i >= GC_MAX_SOURCE_NOTES || !sn.name || strnlen(sn.name, 256) >= 256 || (sn.desc_size && !sn.desc) ||
-		    sn.desc_size > GC_MAX_SOURCE_NOTE_BYTES - bytes) {
-			gc_dump_fail(d, "source %s gives a note that is unnamed, or past %u notes or %u MiB: fix the "
-					"plugin", d->o.source, GC_MAX_SOURCE_NOTES, GC_MAX_SOURCE_NOTE_BYTES >> 20);
+		if (!sn.name || strnlen(sn.name, 256) >= 256 || (sn.desc_size && !sn.desc)) {
+			gc_dump_fail(d, "source %s gives note #%" PRIu64 " without a name of at most 255 bytes or "
+				     "without its bytes: fix the plugin", d->o.source, i);
+			return -EPROTO;
+		}
+		if (i >= GC_MAX_NOTES) {
+			gc_dump_fail(d, "source %s carries more than %u notes, more than a core holds: leave them out "
+				     "with --source-notes=drop", d->o.source, GC_MAX_NOTES);
 			return -E2BIG;
 		}
 		if (strcmp(sn.name, "GUESTCORE") == 0 ||
 		    guestcore_layouts_match(d->layouts, sn.name, sn.type, d->info.e_machine))
 			continue;
+		if (sn.desc_size > GC_MAX_NOTE_BYTES - bytes) {
+			gc_dump_fail(d, "source %s carries more than %u MiB of notes of its own, more than a core holds: "
+				     "leave them out with --source-notes=drop", d->o.source, GC_MAX_NOTE_BYTES >> 20);
+			return -E2BIG;
+		}
 		bytes += sn.desc_size;
 		desc = malloc(sn.desc_size ? sn.desc_size : 1);
 		if (!desc)
@@ -577,6 +586,20 @@ void gc_notes_place(struct gc_dump *d, uint64_t notes_offset)
 	}
 	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
 	d->notes_reserved += (uint64_t)d->n_digest_notes * d->digest_note_size;
+}
+
+int gc_notes_check(struct gc_dump *d)
+{
+	uint64_t count = d->n_notes + GC_UNREADABLE_NOTES + d->n_digest_notes;
+
+	if (count <= GC_MAX_NOTES && d->notes_reserved <= GC_MAX_NOTE_BYTES)
+		return 0;
+	gc_dump_fail(d, "the core's notes would take %" PRIu64 " MiB in %" PRIu64 " notes (%u vCPUs, %" PRIu64
+		     " ranges), more than the %u MiB and %u notes guestcore reads back: write fewer note sets "
+		     "(--notes), leave out the source's own (--source-notes=drop)%s", d->notes_reserved >> 20, count,
+		     d->info.cpu_count, d->n_ranges, GC_MAX_NOTE_BYTES >> 20, GC_MAX_NOTES,
+		     d->n_digest_notes ? " or drop --digest" : "");
+	return -E2BIG;
 }
 
 int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)

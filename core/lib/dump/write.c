@@ -63,6 +63,8 @@ static int run_container(struct gc_dump *d)
 	int r;
 
 	r = d->container->layout(d);
+	if (r == 0 && !d->pushes)
+		r = gc_notes_check(d);
 	if (r < 0)
 		return r;
 	r = output_open(d);
@@ -85,6 +87,9 @@ static int run_container(struct gc_dump *d)
 		if (r < 0)
 			return r;
 		gc_notes_place(d, (d->file_size + 7) / 8 * 8);
+		r = gc_notes_check(d);
+		if (r < 0)
+			return r;
 	}
 	r = gc_notes_write_late(d, &notes_size);
 	if (r < 0)

@@ -14,7 +14,6 @@
 
 #define KD_MAX_BITMAP_BYTES (256ull << 20) /* each bitmap: 8 Ti pages frames of 4 KiB */
 #define KD_MAX_FLAT_RECORDS (1u << 24)
-#define KD_MAX_NOTE_BYTES (64u << 20)
 #define KD_MIN_BLOCK 1024u
 #define KD_MAX_BLOCK 65536u
 

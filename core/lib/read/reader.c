@@ -66,7 +66,7 @@ GUESTCORE_API void guestcore_core_close(struct guestcore_core *c)
 
 static int read_notes(struct guestcore_core *c)
 {
-	uint64_t budget = GC_READ_MAX_NOTE_BYTES;
+	uint64_t budget = GC_MAX_NOTE_BYTES;
 
 	c->note_data = calloc(c->n_ph ? c->n_ph : 1, sizeof(*c->note_data));
 	if (!c->note_data)
@@ -88,7 +88,7 @@ static int read_notes(struct guestcore_core *c)
 		}
 		if (size > budget) {
 			problem(c, "note.size", ph->p_offset, "PT_NOTE %zu holds 0x%" PRIx64 " bytes, more than the "
-				"%u MiB of notes guestcore reads", i, size, GC_READ_MAX_NOTE_BYTES >> 20);
+				"%u MiB of notes guestcore reads", i, size, GC_MAX_NOTE_BYTES >> 20);
 			size = budget;
 		}
 		if (size == 0)
@@ -103,9 +103,9 @@ static int read_notes(struct guestcore_core *c)
 		while (off < data->d_size && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
 			struct gc_rnote *v, *n;
 
-			if (c->n_notes >= GC_READ_MAX_NOTES) {
+			if (c->n_notes >= GC_MAX_NOTES) {
 				problem(c, "note.count", ph->p_offset + off, "more than %u notes: the rest are not read",
-					GC_READ_MAX_NOTES);
+					GC_MAX_NOTES);
 				return 0;
 			}
 			if ((c->n_notes & (c->n_notes - 1)) == 0) {
@@ -220,10 +220,10 @@ static int open_elf(struct guestcore_core *c, char *msg, size_t msgsz)
 		uint64_t entsz = c->info.elf_class == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 		uint64_t fit = eh.e_phoff < c->info.file_size ? (c->info.file_size - eh.e_phoff) / entsz : 0;
 		table_end = eh.e_phoff + (uint64_t)phnum * entsz;
-		if (phnum > GC_READ_MAX_PHDRS) {
+		if (phnum > GC_MAX_PHDRS) {
 			problem(c, "phdr.count", 0, "%zu program headers claimed, more than the %u guestcore reads", phnum,
-				GC_READ_MAX_PHDRS);
-			phnum = GC_READ_MAX_PHDRS;
+				GC_MAX_PHDRS);
+			phnum = GC_MAX_PHDRS;
 		}
 		if (phnum > fit) {
 			problem(c, "phdr.bounds", eh.e_phoff, "the program header table (%zu entries at 0x%" PRIx64 ") "
@@ -288,9 +288,9 @@ static int parse_note_blob(struct guestcore_core *c, const unsigned char *blob, 
 				"(name or descriptor runs past 0x%" PRIx64 ")", at + off, at + size);
 			return 0;
 		}
-		if (c->n_notes >= GC_READ_MAX_NOTES) {
+		if (c->n_notes >= GC_MAX_NOTES) {
 			problem(c, "note.count", at + kn.name_off - 12, "more than %u notes: the rest are not read",
-				GC_READ_MAX_NOTES);
+				GC_MAX_NOTES);
 			return 0;
 		}
 		if ((c->n_notes & (c->n_notes - 1)) == 0) {
@@ -356,9 +356,9 @@ static int open_kdump(struct guestcore_core *c, char *msg, size_t msgsz)
 	/* the runs of page frames the first bitmap marks */
 	for (uint64_t p = 0, e; kd_next_run(k, &p, &e); p = e)
 		runs++;
-	if (runs + 1 > GC_READ_MAX_PHDRS) {
+	if (runs + 1 > GC_MAX_PHDRS) {
 		gc_msg(msg, msgsz, "the first bitmap holds %" PRIu64 " runs of page frames, more than the %u segments "
-		       "guestcore reads", runs, GC_READ_MAX_PHDRS);
+		       "guestcore reads", runs, GC_MAX_PHDRS);
 		return -E2BIG;
 	}
 	c->ph = calloc(runs + 1, sizeof(*c->ph));
@@ -375,10 +375,10 @@ static int open_kdump(struct guestcore_core *c, char *msg, size_t msgsz)
 	c->info.phnum = c->n_ph;
 	if (k->size_note) {
 		uint64_t size = k->size_note;
-		if (size > GC_READ_MAX_NOTE_BYTES) {
+		if (size > GC_MAX_NOTE_BYTES) {
 			problem(c, "note.size", k->offset_note, "the notes hold 0x%" PRIx64 " bytes, more than the %u MiB "
-				"guestcore reads", size, GC_READ_MAX_NOTE_BYTES >> 20);
-			size = GC_READ_MAX_NOTE_BYTES;
+				"guestcore reads", size, GC_MAX_NOTE_BYTES >> 20);
+			size = GC_MAX_NOTE_BYTES;
 		}
 		c->kd_notes = malloc(size);
 		if (!c->kd_notes)

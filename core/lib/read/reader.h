@@ -9,10 +9,10 @@
 
 #include "../layout/layout.h"
 #include "../kdump/kdfile.h"
+#include "../limits.h"
 
-#define GC_READ_MAX_PHDRS (1u << 24)      /* more program headers: refused */
-#define GC_READ_MAX_NOTES (1u << 20)      /* more notes: refused */
-#define GC_READ_MAX_NOTE_BYTES (64u << 20) /* PT_NOTE bytes read in all */
+/* More program headers, notes or note bytes than limits.h allows are
+ * refused: the writer writes no more. */
 
 struct gc_rnote {
 	char *name;
