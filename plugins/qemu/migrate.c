@@ -206,6 +206,7 @@ int qmig_run(struct qmigrate *m, struct qstream *st)
 	json_object *args;
 	int fds[2], r;
 
+	m->error[0] = '\0'; /* what an earlier step said is not this run's */
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return fail(m, -errno, "cannot make a pipe for the migration stream: %s", strerror(errno));
 	(void)fcntl(fds[0], F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups; the default works too */

@@ -92,6 +92,7 @@ struct guestcore_source {
 	char **names;          /* the memory region of each range ('info mtree -f') */
 	bool pushing;          /* the stream's memory is pushed (push_memory) */
 	struct guestcore_memory_sink *sink; /* during push_memory */
+	bool sink_failed;      /* the host refused a piece (a full disk, an interrupt) */
 	struct qs_place *places; /* each pushed range where the stream has its bytes, by mem_off */
 	uint64_t *places_end;  /* the highest end of places[0..i] */
 	size_t n_places;
@@ -721,8 +722,10 @@ static int put_pages(void *userdata, uint64_t off, const void *data, size_t len)
 			continue;
 		r = s->sink->write(s->sink, p->gpa + (from - p->mem_off),
 				   data ? (const unsigned char *)data + (from - off) : NULL, (size_t)(to - from));
-		if (r < 0)
+		if (r < 0) {
+			s->sink_failed = true;
 			return r;
+		}
 	}
 	return 0;
 }
@@ -848,10 +851,16 @@ static int qs_push(struct guestcore_source *s, struct guestcore_memory_sink *sin
 	r = qmig_run(&s->mig, &s->st);
 	started = s->mig.started; /* restore_settings() forgets it */
 	restore_settings(s);
-	if (r == -EREMOTEIO && !started && !s->snapshot) {
+	/* The guest is paused (by us): when QEMU would not start the stream,
+	 * or its stream broke off on QEMU's side (a QEMU whose background
+	 * snapshot was once cancelled fails every migration), the monitor
+	 * gives the guest whole, each range pushed again over what came. */
+	if (r < 0 && !s->snapshot && !s->sink_failed && r != -EINTR && r != -ECANCELED && r != -ETIMEDOUT &&
+	    (r == -EREMOTEIO || started) && !(GUESTCORE_HOST_HAS(s->host, cancelled) && s->host->cancelled(s->host->handle))) {
 		char note[900];
-		snprintf(note, sizeof(note), "QEMU will not stream the guest (%s): reading it through the monitor "
-			 "instead, without the MSRs and FPU state 'info registers' lacks", s->mig.error);
+		snprintf(note, sizeof(note), "QEMU %s (%s): reading it through the monitor instead, without the MSRs "
+			 "and FPU state 'info registers' lacks", started ? "broke off the guest's stream" :
+			 "will not stream the guest", s->mig.error);
 		log_info(s, GUESTCORE_LOG_WARNING, note);
 		s->used = "pause (monitor)";
 		log_mode(s);
