@@ -53,7 +53,7 @@ expect_rc 0 "extract a kdump file"
 run $G extract "$T/k.core" -o "$T/k.raw"
 cmp -s "$T/k.raw" "$T/k2.raw" && ok "kdump -> ELF -> kdump: the same memory" || not_ok "the memory differs"
 # --- the limits of notes agree: what the writer writes the reader reads
-# (core/lib/limits.h); a refusal names the limit and says what to do, and
+# (core/lib/core_limits.h); a refusal names the limit and says what to do, and
 # blames a plugin only where one is at fault.
 one_line() { [ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] && ok "$1: one line" || not_ok "$1: more than one line: $err"; }
 for spec in "notes=5000:16" "notes=60:1048576"; do

@@ -13,7 +13,7 @@
 
 #include "../layout/layout.h"
 #include "../outfile.h"
-#include "../limits.h"
+#include "../core_limits.h"
 
 #define GC_PAGE 4096u
 #define GC_CHUNK (1u << 20)           /* bytes per read or copy step */
@@ -220,7 +220,7 @@ GC_HIDDEN int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size);
  * and for the late ones (unreadable ranges, digests): notes_offset and
  * notes_reserved. */
 GC_HIDDEN void gc_notes_place(struct gc_dump *d, uint64_t notes_offset);
-/* The placed notes within what the reader reads (limits.h): 0, or the
+/* The placed notes within what the reader reads (core_limits.h): 0, or the
  * dump fails with the sentence. */
 GC_HIDDEN int gc_notes_check(struct gc_dump *d);
 GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size);

@@ -9,9 +9,9 @@
 
 #include "../layout/layout.h"
 #include "../kdump/kdfile.h"
-#include "../limits.h"
+#include "../core_limits.h"
 
-/* More program headers, notes or note bytes than limits.h allows are
+/* More program headers, notes or note bytes than core_limits.h allows are
  * refused: the writer writes no more. */
 
 struct gc_rnote {
