@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <guestcore/guestcore.h>
 
@@ -28,6 +29,14 @@ struct cli {
 };
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* escape.c: stdout and stderr replaced by streams that escape what a file
+ * or a guest could put there (called once, first thing in main); set
+ * cli_output_json before printing a JSON document on stdout.  The progress
+ * line goes to cli_raw_stderr, the terminal's own. */
+void cli_escape_output(void);
+extern bool cli_output_json;
+extern FILE *cli_raw_stderr;
 
 /* Set (to the signal's number) by SIGINT, SIGTERM or SIGHUP while
  * cli_catch_signals(true) is in force. */

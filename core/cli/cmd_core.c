@@ -469,7 +469,7 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'j')
-			json = true;
+			json = cli_output_json = true;
 		else if (c == 'h') {
 			printf("Usage: guestcore inspect [--json] CORE\n"
 			       "Print the ELF header, every segment (type, addresses, sizes, kind) and every note,\n"
@@ -551,7 +551,7 @@ int cmd_validate(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			json = cli_output_json = true;
 			break;
 		case 'v':
 			out.quiet_info = false;

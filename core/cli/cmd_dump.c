@@ -99,7 +99,7 @@ static void on_progress(void *ud, uint64_t done, uint64_t total)
 		human(done, d, sizeof(d));
 		human(total, t, sizeof(t));
 		human((uint64_t)rate, r, sizeof(r));
-		fprintf(stderr, "\r[%s] %s / %s  %s/s  ETA %3.0fs ", bar, d, t, r, eta);
+		fprintf(cli_raw_stderr, "\r[%s] %s / %s  %s/s  ETA %3.0fs ", bar, d, t, r, eta);
 		p->drew = true;
 	}
 }
@@ -389,7 +389,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	r = guestcore_dump(host, layouts, &o, &res, msg, sizeof(msg));
 	cli_catch_signals(false);
 	if (prog.drew)
-		fputc('\n', stderr);
+		fputc('\n', cli_raw_stderr);
 
 	if (r < 0) {
 		cli_error("dump: %s", msg);

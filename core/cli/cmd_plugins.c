@@ -152,7 +152,7 @@ int cmd_plugins(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "P:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			json = cli_output_json = true;
 			break;
 		case 'P':
 			if (!cli_add_plugin_dir(cli, optarg))

@@ -198,7 +198,7 @@ int cmd_schema(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			json = cli_output_json = true;
 			break;
 		case 'h':
 			schema_usage(stdout);

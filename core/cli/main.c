@@ -101,6 +101,8 @@ int main(int argc, char **argv)
 	 * EFBIG, which every command that writes a file reports with its
 	 * remedy and the old output kept, instead of killing the process. */
 	signal(SIGXFSZ, SIG_IGN);
+	/* What a file or a guest says is printed escaped, by every command. */
+	cli_escape_output();
 	/* '+': stop at the command name; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+P:S:vhV", opts, NULL)) != -1) {
 		switch (c) {
