@@ -185,15 +185,28 @@ expect_in "$(cat "$T/died.err")" "QEMU" "QEMU is named"
 # not read) refuses the capability from then on, and its every migration
 # fails: auto still dumps the guest (paused, through the monitor), says why,
 # and the guest runs after; mode=snapshot is refused with the remedy.
-start_guest
+# The sink reads the stream's first 400 kB (past the pages the guest
+# writes, which QEMU then no longer write-protects) and stops reading.
+start_guest -m 1G
 "$Q" "$sock2" '{"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"background-snapshot","state":true}]}}' >/dev/null
-"$Q" "$sock2" '{"execute":"migrate","arguments":{"uri":"exec:sleep 1 >/dev/null"}}' >/dev/null
+"$Q" "$sock2" '{"execute":"migrate","arguments":{"uri":"exec:head -c 400000 >/dev/null; sleep 1"}}' >/dev/null
 sleep 0.3
 "$Q" "$sock2" '{"execute":"migrate_cancel"}' >/dev/null
 i=0
-while ! "$Q" "$sock2" '{"execute":"query-migrate"}' | grep -q '"status":"cancelled"' && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while ! timeout 5 "$Q" "$sock2" '{"execute":"query-migrate"}' | grep -q '"status":"cancelled"' && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
 "$Q" "$sock2" '{"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"background-snapshot","state":false}]}}' >/dev/null
-if ! "$Q" "$sock2" '{"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"background-snapshot","state":true}]}}' \
+# QEMU 7.2 may also leave the guest's RAM write-protected with no one to
+# serve the faults: its vCPU then never stops and QEMU hangs on "stop" (its
+# bug, the same for any client); that case cannot be dumped and is skipped.
+if ! { timeout 5 "$Q" "$sock2" '{"execute":"stop"}' && timeout 5 "$Q" "$sock2" '{"execute":"cont"}'; } >/dev/null 2>&1; then
+	echo "# QEMU hangs after its cancelled background snapshot (write-protected RAM): the case is skipped"
+	kill -9 "$qpid" 2>/dev/null || true
+	wait "$qpid" 2>/dev/null || true
+	qpid=
+elif ! "$Q" "$sock2" '{"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"background-snapshot","state":true}]}}' \
 	>/dev/null 2>&1; then
 	run $G -v dump -s "qemu:qmp=$sock" -o "$T/cancelled.core"
 	expect_rc 0 "auto on a QEMU whose background snapshot was cancelled"
