@@ -83,6 +83,16 @@ run $G validate "$T/4096q.core"
 expect_rc 0 "the converted core validates"
 rm -f "$T/4096.core" "$T/4096q.core"
 
+# A register the source lacks is listed once in the "unknown registers"
+# note, though both QEMU layouts bind it (NT_PRSTATUS and the CPU state).
+printf '[{"reg.rip": 4096}]\n' >"$T/one.cpus"
+dd if=/dev/zero of="$T/one.img" bs=4096 count=16 2>/dev/null
+run $G dump -s "raw:$T/one.img,cpus=$T/one.cpus" --notes qemu -o "$T/one.core"
+expect_rc 0 "a source that gives rip alone"
+n=$($G inspect "$T/one.core" | grep "vCPU 0:" | tr ' ' '\n' | grep -c '^reg.rax$' || true)
+[ "$n" = 1 ] && ok "an unknown register two layouts bind is listed once" || not_ok "reg.rax listed $n times"
+rm -f "$T/one.core"
+
 # A page a kdump file leaves out (its bit clear in the second bitmap) is
 # unreadable in the converted core, listed, not a failure: the first
 # bitmaps' block is at 0xc000 for this layout, the second at 0xd000.
