@@ -1,6 +1,6 @@
 /* guestcore_dump(): the options checked, the source opened and its notes
- * built (after its memory for a source that pushes it), the container chosen by --format (elf/write.c or kdump/write.c)
- * laying out and writing an unnamed file in the output's directory, which is
+ * built (after its memory for a source that pushes it), the container
+ * chosen by --format (elf/write.c or kdump/write.c) laying out and writing an unnamed file in the output's directory, which is
  * fsynced and linked into place (outfile.c).  On any failure the output is
  * untouched, the unnamed file is gone and the guest is resumed. */
 #include "config.h"
