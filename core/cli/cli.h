@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <guestcore/guestcore.h>
 
@@ -29,6 +30,10 @@ struct cli {
 };
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* N bytes at P to FD, whatever a write takes at a time (at OFF when
+ * POSITIONAL); false with errno set (EIO for a write that wrote nothing). */
+bool cli_write_all(int fd, const void *p, size_t n, off_t off, bool positional);
 
 /* escape.c: stdout and stderr replaced by streams that escape what a file
  * or a guest could put there (called once, first thing in main); set

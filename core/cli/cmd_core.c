@@ -664,25 +664,6 @@ static bool interrupted(const char *cmd, const char *output)
 	return true;
 }
 
-static bool write_all(int fd, const void *p, size_t n, off_t off, bool positional)
-{
-	const unsigned char *b = p;
-
-	while (n) {
-		ssize_t w = positional ? pwrite(fd, b, n, off) : write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return false;
-		}
-		b += w;
-		n -= (size_t)w;
-		off += w;
-	}
-	return true;
-}
 
 /* Guest-physical spans with file data, ascending. */
 struct span {
@@ -850,7 +831,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 			ok = false;
 			break;
 		}
-		if (!write_all(fd, buf, n, (off_t)done, output != NULL)) {
+		if (!cli_write_all(fd, buf, n, (off_t)done, output != NULL)) {
 			write_failed("read", "the bytes", output ? output : "standard output");
 			ok = false;
 		}
@@ -972,7 +953,7 @@ int cmd_extract(struct cli *cli, int argc, char **argv)
 			if (r < 0) {
 				cli_error("extract: %s", msg);
 				ok = false;
-			} else if (!is_zero(buf, n) && !write_all(raw.fd, buf, n, (off_t)(off + done), true)) {
+			} else if (!is_zero(buf, n) && !cli_write_all(raw.fd, buf, n, (off_t)(off + done), true)) {
 				write_failed("extract", "the image", output);
 				ok = false;
 			}

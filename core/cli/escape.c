@@ -34,22 +34,6 @@ struct esc {
 	size_t n_pend;
 };
 
-static bool put(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-
-	while (n) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		b += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* Bytes of the UTF-8 sequence starting at P (N available) when it is well
  * formed and a character that may be shown; 0 when it is not; -1 when it
  * may be but is cut off at N. */
@@ -92,7 +76,7 @@ static bool emit(struct esc *e, const unsigned char *buf, size_t n, bool at_end,
 		if (k < 0 && !at_end)
 			break; /* kept for the next write */
 		if (used + 8 > sizeof(out)) {
-			if (!put(e->fd, out, used))
+			if (!cli_write_all(e->fd, out, used, 0, false))
 				return false;
 			used = 0;
 		}
@@ -108,7 +92,7 @@ static bool emit(struct esc *e, const unsigned char *buf, size_t n, bool at_end,
 		}
 	}
 	*used_in = i;
-	return put(e->fd, out, used);
+	return cli_write_all(e->fd, out, used, 0, false);
 }
 
 static ssize_t esc_write(void *cookie, const char *buf, size_t size)
@@ -135,7 +119,6 @@ static ssize_t esc_write(void *cookie, const char *buf, size_t size)
 static int esc_close(void *cookie)
 {
 	struct esc *e = cookie;
-
 	size_t done;
 
 	if (e->n_pend)

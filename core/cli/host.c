@@ -274,3 +274,23 @@ const char *cli_machine_name(uint16_t e_machine)
 	}
 	return NULL;
 }
+
+bool cli_write_all(int fd, const void *p, size_t n, off_t off, bool positional)
+{
+	const unsigned char *b = p;
+
+	while (n) {
+		ssize_t w = positional ? pwrite(fd, b, n, off) : write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return false;
+		}
+		b += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return true;
+}

@@ -69,6 +69,8 @@ static void note_state(struct guestcore_source *s, const char *what)
 	fclose(f);
 }
 
+static void ts_close(struct guestcore_source *s);
+
 static int ts_open(const struct guestcore_host_api *host, const char *spec, struct guestcore_source **ret)
 {
 	struct guestcore_source *s = calloc(1, sizeof(*s));
@@ -112,10 +114,11 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 		else if (strncmp(t, "file=", 5) == 0 && s->fd < 0) {
 			s->fd = open(t + 5, O_RDONLY | O_CLOEXEC);
 			if (s->fd < 0) {
-				host->set_error(host->handle, "test source: cannot open %s: %s", t + 5, strerror(errno));
+				int e = errno;
+				host->set_error(host->handle, "test source: cannot open %s: %s", t + 5, strerror(e));
 				free(copy);
-				free(s);
-				return -errno;
+				ts_close(s);
+				return -e;
 			}
 		} else if (strncmp(t, "note=", 5) == 0 && s->n_notes < 4) {
 			size_t k = s->n_notes++;
@@ -123,7 +126,7 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 			if (sscanf(t + 5, "%31[^:]:%u:%127[^,]", s->note_name[k], &type, s->note_text[k]) != 3) {
 				host->set_error(host->handle, "test source: note=NAME:TYPE:TEXT");
 				free(copy);
-				free(s);
+				ts_close(s); /* and what an earlier option opened */
 				return -EINVAL;
 			}
 			s->notes[k] = (struct guestcore_source_note){ .size = sizeof(s->notes[k]), .type = type,
@@ -142,7 +145,7 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 			s->gen_desc = malloc(b ? b : 1);
 			if (!s->gen_desc) {
 				free(copy);
-				free(s);
+				ts_close(s); /* and what an earlier option opened */
 				return -ENOMEM;
 			}
 			memset(s->gen_desc, 'n', b);
@@ -153,7 +156,7 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 		else {
 			host->set_error(host->handle, "test source: unknown option '%s'", t);
 			free(copy);
-			free(s);
+			ts_close(s); /* and what an earlier option opened */
 			return -EINVAL;
 		}
 	}

@@ -113,11 +113,13 @@ static int list_pushed(struct gc_dump *d, struct gc_push *p)
 					     GC_MAX_PUSHED);
 				return -E2BIG;
 			}
-			n = reallocarray(p->ranges, p->n + 1, sizeof(*n));
-			if (!n)
-				return -ENOMEM;
-			p->ranges = n;
-			n[p->n++] = (struct gc_pushed){ .start = rg.start, .length = rg.length, .out_off = off,
+			if (p->n == 0 || (p->n >= 16 && (p->n & (p->n - 1)) == 0)) { /* doubling */
+				n = reallocarray(p->ranges, p->n ? p->n * 2 : 16, sizeof(*n));
+				if (!n)
+					return -ENOMEM;
+				p->ranges = n;
+			}
+			p->ranges[p->n++] = (struct gc_pushed){ .start = rg.start, .length = rg.length, .out_off = off,
 							.first_page = page, .bit = bit, .index = w.i - 1 };
 			bit += pages;
 		}

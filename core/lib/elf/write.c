@@ -250,7 +250,7 @@ static int elf_push(struct gc_dump *d, const struct gc_pushed *r, uint64_t addr,
 			}
 			zero = gc_page_is_zero(t, n);
 		}
-		if (zero || !src) {
+		if (zero) {
 			if (run_len)
 				e = gc_pwrite_all(d, run, run_len, run_off, "guest memory");
 			run_len = 0;

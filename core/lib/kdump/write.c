@@ -214,29 +214,36 @@ struct kd_pipe {
 	int err;                       /* a worker's -errno (its compressor could not start) */
 };
 
+/* The page at P as the file stores it, at OUT (a page of room): its size,
+ * and in *FLAGS how it is compressed (0: as it is, when compression would
+ * not make it smaller or there is none). */
+static uint32_t store_page(struct kd_compressor *c, const unsigned char *p, unsigned char *out, uint32_t *flags)
+{
+	size_t n = c->flag ? kd_compress(c, p, GC_PAGE, out) : 0;
+
+	if (n) {
+		*flags = c->flag;
+		return (uint32_t)n;
+	}
+	memcpy(out, p, GC_PAGE);
+	*flags = 0;
+	return GC_PAGE;
+}
+
 static void compress_job(struct kd_compressor *c, struct kd_job *j)
 {
 	size_t used = 0;
 
 	for (unsigned i = 0; i < j->npages; i++) {
 		const unsigned char *p = j->in + (size_t)i * GC_PAGE;
-		size_t n;
 
 		if (j->hole || gc_page_is_zero(p, GC_PAGE)) {
 			j->size[i] = 0;
 			j->flags[i] = 0;
 			continue;
 		}
-		n = c->flag ? kd_compress(c, p, GC_PAGE, j->out + used) : 0;
-		if (n) {
-			j->flags[i] = c->flag;
-		} else {
-			memcpy(j->out + used, p, GC_PAGE);
-			n = GC_PAGE;
-			j->flags[i] = 0;
-		}
-		j->size[i] = (uint32_t)n;
-		used += n;
+		j->size[i] = store_page(c, p, j->out + used, &j->flags[i]);
+		used += j->size[i];
 	}
 }
 
@@ -521,7 +528,7 @@ struct kd_push {
 	unsigned n_desc;
 	uint64_t desc_first;           /* the index of desc[0] */
 	uint64_t page[GC_PAGE / 8];
-	unsigned char out[GC_PAGE];
+	unsigned char out[GC_PAGE];    /* a compressed page read back */
 };
 
 static int push_flush(struct gc_dump *d, struct kd_push *k)
@@ -604,15 +611,11 @@ static int kd_push(struct gc_dump *d, const struct gc_pushed *r, uint64_t addr, 
 		if (!src || gc_page_is_zero((const unsigned char *)k->page, GC_PAGE)) {
 			at = d->data_offset; /* the one stored zero page */
 		} else {
-			size_t c = k->c.flag ? kd_compress(&k->c, k->page, GC_PAGE, k->out) : 0;
-			const void *bytes = c ? (const void *)k->out : (const void *)k->page;
-
-			size = c ? (uint32_t)c : GC_PAGE;
-			flags = c ? k->c.flag : 0;
-			if (k->n_data + size > GC_CHUNK && (e = push_flush(d, k)) < 0)
+			/* Room for a page as it is: stored straight into the buffer. */
+			if (k->n_data + GC_PAGE > GC_CHUNK && (e = push_flush(d, k)) < 0)
 				break;
 			at = k->data_at + k->n_data;
-			memcpy(k->data + k->n_data, bytes, size);
+			size = store_page(&k->c, (const unsigned char *)k->page, k->data + k->n_data, &flags);
 			k->n_data += size;
 		}
 		if (k->n_desc && (idx != k->desc_first + k->n_desc || k->n_desc == KD_DESC_BUF) &&
