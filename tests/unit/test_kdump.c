@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,6 +568,103 @@ static void test_hostile_files(void)
 	free(good);
 }
 
+/* The runs of page frames of the first bitmap as segments, found through
+ * the run index in any order of asking: the same as a walk over its bits
+ * finds them (runs across rank blocks, an empty block, a full one). */
+static void test_run_index(void)
+{
+	unsigned char *good, *b;
+	size_t len;
+	uint64_t bm_off, bm_len, frames, n_runs = 0, *starts, *ends, lcg = 12345;
+	struct guestcore_core *c = NULL;
+	struct guestcore_core_info info = { .sz = sizeof(info) };
+	struct guestcore_kdump_info kdi = { .sz = sizeof(kdi) };
+	int found;
+
+	CU_ASSERT_EQUAL_FATAL(dump_kd("test:ranges=1,size=0x40000,cpus=1", path("r.kdump"), GUESTCORE_COMPRESS_ZSTD,
+				      0, true, NULL), 0);
+	good = slurp(path("r.kdump"), &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	bm_off = (1 + kd_get(good + KD_H64_SUB_HDR_SIZE, 4, false)) * 4096;
+	bm_len = kd_get(good + KD_H64_BITMAP_BLOCKS, 4, false) / 2 * 4096;
+	frames = bm_len * 8;
+	CU_ASSERT_FATAL(frames >= 3 * 4096);
+	b = malloc(len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	memcpy(b, good, len);
+	kd_put(b + 4096 + KD_S64_MAX_MAPNR_64, 8, frames, false);
+	kd_put(b + KD_H64_MAX_MAPNR, 4, frames, false);
+	memset(b + bm_off + bm_len, 0, bm_len); /* nothing dumped: no descriptor is needed */
+	memset(b + bm_off, 0, bm_len);
+	for (uint64_t p = 0; p < frames;) {
+		uint64_t gap, run;
+
+		lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
+		gap = (lcg >> 33) % 70;
+		run = (lcg >> 45) % 90 + 1;
+		if (p >= 4096 && p < 2 * 4096) { /* the second rank block: empty, then a run across the third */
+			gap = 2 * 4096 - p + 4000;
+			run = 200;
+		}
+		for (uint64_t q = p + gap; q < p + gap + run && q < frames; q++)
+			b[bm_off + q / 8] |= (unsigned char)(1u << (q % 8));
+		p += gap + run;
+	}
+	starts = calloc(frames, sizeof(*starts));
+	ends = calloc(frames, sizeof(*ends));
+	CU_ASSERT_FATAL(starts && ends);
+	for (uint64_t q = 0; q < frames; q++) {
+		bool on = b[bm_off + q / 8] >> (q % 8) & 1, before = q && (b[bm_off + (q - 1) / 8] >> ((q - 1) % 8) & 1);
+		if (on && !before)
+			starts[n_runs++] = q;
+		if (on)
+			ends[n_runs - 1] = q + 1;
+	}
+	spit(path("t.kdump"), b, len);
+	CU_ASSERT_EQUAL_FATAL(guestcore_core_open(path("t.kdump"), layouts, &c, msg, sizeof(msg)), 0);
+	guestcore_core_info(c, &info);
+	CU_ASSERT_EQUAL(info.segments, 1 + n_runs);
+	for (int order = 0; order < 3; order++)
+		for (uint64_t k = 0; k < n_runs; k++) {
+			uint64_t j = order == 0 ? k : order == 1 ? n_runs - 1 - k : (k * 7919) % n_runs;
+			struct guestcore_segment sg = { .sz = sizeof(sg) };
+
+			CU_ASSERT_EQUAL_FATAL(guestcore_core_segment(c, 1 + j, &sg), 0);
+			if (sg.paddr != starts[j] * 4096 || sg.memsz != (ends[j] - starts[j]) * 4096) {
+				fprintf(stderr, "run %" PRIu64 " (order %d): 0x%" PRIx64 "+0x%" PRIx64 ", want frames %" PRIu64
+					"-%" PRIu64 "\n", j, order, sg.paddr, sg.memsz, starts[j], ends[j]);
+				CU_FAIL("a run found through the index differs from the walk's");
+				break;
+			}
+		}
+	guestcore_core_close(c);
+
+	/* a file cut inside its descriptors: the frames from the first one it
+	 * does not hold are no frames, found at open, said once */
+	{
+		uint64_t desc_off = bm_off + 2 * bm_len;
+		struct guestcore_segment sg = { .sz = sizeof(sg) };
+
+		spit(path("t.kdump"), good, desc_off + 10 * 24 + 5);
+		CU_ASSERT_EQUAL_FATAL(guestcore_core_open(path("t.kdump"), layouts, &c, msg, sizeof(msg)), 0);
+		guestcore_core_info(c, &info);
+		CU_ASSERT_EQUAL(guestcore_core_kdump_info(c, &kdi), 0);
+		CU_ASSERT_EQUAL(kdi.dumped_pages, 10);
+		CU_ASSERT_EQUAL(kdi.present_pages, 10);
+		CU_ASSERT_EQUAL(info.segments, 2);
+		CU_ASSERT_EQUAL(guestcore_core_segment(c, 1, &sg), 0);
+		CU_ASSERT_EQUAL(sg.memsz, 10 * 4096);
+		CU_ASSERT_EQUAL(kdi.max_mapnr, 64); /* as the header says */
+		errors_of(c, "kdump.desc.bounds", &found);
+		CU_ASSERT(found >= 1);
+		guestcore_core_close(c);
+	}
+	free(starts);
+	free(ends);
+	free(b);
+	free(good);
+}
+
 /* makedumpfile's flattened form: records in any order read as the plain
  * file; overlapping records and a missing end record are caught. */
 static void write_flat(const char *file, const unsigned char *b, size_t len, size_t chunk, bool overlap,
@@ -692,6 +790,7 @@ int main(void)
 		{ "cancel: cleaned up", test_cancel },
 		{ "hostile files: truncated, lying bitmaps and descriptors, bad pages", test_hostile_files },
 		{ "flattened files: read in any record order; overlap and no end caught", test_flattened },
+		{ "runs of frames through the run index in any order; descriptors cut at open", test_run_index },
 		CU_TEST_INFO_NULL,
 	};
 

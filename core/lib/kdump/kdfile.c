@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <elf.h>
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -288,9 +289,123 @@ static uint64_t popcount_bytes(const unsigned char *p, size_t n)
 	return c;
 }
 
+/* Word Q (64 page frames, frame Q*64 in bit 0) of bitmap BM. */
+static uint64_t bm_word(const unsigned char *bm, uint64_t q)
+{
+	uint64_t w;
+
+	memcpy(&w, bm + q * 8, 8);
+	return le64toh(w);
+}
+
+/* The page frame of the dumped page whose descriptor is INDEX (below
+ * n_dumpable): through the rank index, then within one block. */
+static uint64_t dumped_frame(const struct kd_file *k, uint64_t index)
+{
+	uint64_t lo = 0, hi = (k->max_mapnr + 4095) / 4096, left;
+
+	while (hi - lo > 1) { /* the last block with rank <= INDEX */
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (k->rank[mid] <= index)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	left = index - k->rank[lo];
+	for (uint64_t q = lo * 64;; q++) {
+		uint64_t w = bm_word(k->bm2, q), n = (uint64_t)__builtin_popcountll(w);
+
+		if (left < n) {
+			while (left--)
+				w &= w - 1;
+			return q * 64 + (uint64_t)__builtin_ctzll(w);
+		}
+		left -= n;
+	}
+}
+
+/* Bits at and past frame END are no frames: cleared in both bitmaps. */
+static void cut_bitmaps(struct kd_file *k, uint64_t end, uint64_t need)
+{
+	uint64_t keep = (end + 7) / 8;
+
+	memset(k->bm1 + keep, 0, need - keep);
+	memset(k->bm2 + keep, 0, need - keep);
+	if (end % 8) {
+		unsigned char mask = (unsigned char)((1u << (end % 8)) - 1);
+		k->bm1[keep - 1] &= mask;
+		k->bm2[keep - 1] &= mask;
+	}
+	k->max_mapnr = end;
+}
+
+/* Runs of frames start where a bit is set and the one before it is not. */
+static uint64_t run_starts(const struct kd_file *k, uint64_t q)
+{
+	uint64_t w = bm_word(k->bm1, q), before = q ? bm_word(k->bm1, q - 1) >> 63 : 0;
+
+	return w & ~(w << 1 | before);
+}
+
+static void index_runs(struct kd_file *k)
+{
+	uint64_t blocks = (k->max_mapnr + 4095) / 4096, words = (k->max_mapnr + 63) / 64;
+
+	for (uint64_t b = 0; b < blocks; b++) {
+		uint64_t n = 0;
+		for (uint64_t q = b * 64; q < (b + 1) * 64 && q < words; q++)
+			n += (uint64_t)__builtin_popcountll(run_starts(k, q));
+		k->run_rank[b + 1] = k->run_rank[b] + n;
+	}
+	k->n_runs = k->run_rank[blocks];
+	k->run_j = UINT64_MAX;
+}
+
+int kd_run(struct kd_file *k, uint64_t j, uint64_t *start, uint64_t *end)
+{
+	uint64_t p;
+
+	if (j >= k->n_runs)
+		return -ERANGE;
+	if (j != k->run_j) {
+		if (k->run_j != UINT64_MAX && j == k->run_j + 1) {
+			p = k->run_end;
+		} else {
+			uint64_t lo = 0, hi = (k->max_mapnr + 4095) / 4096, left;
+
+			while (hi - lo > 1) { /* the last block with run_rank <= J */
+				uint64_t mid = lo + (hi - lo) / 2;
+				if (k->run_rank[mid] <= j)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			left = j - k->run_rank[lo];
+			for (uint64_t q = lo * 64;; q++) {
+				uint64_t w = run_starts(k, q), n = (uint64_t)__builtin_popcountll(w);
+
+				if (left < n) {
+					while (left--)
+						w &= w - 1;
+					p = q * 64 + (uint64_t)__builtin_ctzll(w);
+					break;
+				}
+				left -= n;
+			}
+		}
+		if (!kd_next_run(k, &p, &k->run_end))
+			return -ERANGE; /* not reached: the index counted it */
+		k->run_start = p;
+		k->run_j = j;
+	}
+	*start = k->run_start;
+	*end = k->run_end;
+	return 0;
+}
+
 static int read_bitmaps(struct kd_file *k, const struct kd_ctx *x, char *msg, size_t msgsz)
 {
-	uint64_t need, blocks;
+	uint64_t need, blocks, held;
 
 	k->bitmap_offset = (uint64_t)(1 + k->sub_hdr_size) * k->block_size;
 	if (k->bitmap_blocks % 2)
@@ -319,7 +434,8 @@ static int read_bitmaps(struct kd_file *k, const struct kd_ctx *x, char *msg, si
 	k->bm2 = calloc(1, need + 8);
 	blocks = (k->max_mapnr + 4095) / 4096;
 	k->rank = calloc(blocks + 1, sizeof(*k->rank));
-	if (!k->bm1 || !k->bm2 || !k->rank)
+	k->run_rank = calloc(blocks + 1, sizeof(*k->run_rank));
+	if (!k->bm1 || !k->bm2 || !k->rank || !k->run_rank)
 		return -ENOMEM;
 	if ((need && kd_pread(k, k->bm1, need, k->bitmap_offset) < 0) ||
 	    (need && kd_pread(k, k->bm2, need, k->bitmap_offset + k->bitmap_len) < 0)) {
@@ -327,18 +443,27 @@ static int read_bitmaps(struct kd_file *k, const struct kd_ctx *x, char *msg, si
 		       k->bitmap_offset);
 		return -EINVAL;
 	}
-	if (k->max_mapnr % 8 && need) {
-		/* bits past max_mapnr are not frames */
-		unsigned char mask = (unsigned char)((1u << (k->max_mapnr % 8)) - 1);
-		k->bm1[need - 1] &= mask;
-		k->bm2[need - 1] &= mask;
-	}
+	cut_bitmaps(k, k->max_mapnr, need); /* bits past max_mapnr are not frames */
 	for (uint64_t b = 0; b < blocks; b++) {
 		uint64_t at = b * 512, n = need - at < 512 ? need - at : 512;
 		k->rank[b + 1] = k->rank[b] + popcount_bytes(k->bm2 + at, (size_t)n);
 	}
 	k->n_dumpable = k->rank[blocks];
+	/* Descriptors the file does not hold describe nothing: the frames from
+	 * the first of them on are cut off here, before anything walks them,
+	 * so that no reader works for what the file only claims. */
+	held = k->desc_offset < k->logical_size ? (k->logical_size - k->desc_offset) / KD_DESC_SIZE : 0;
+	if (k->n_dumpable > held) {
+		uint64_t end = dumped_frame(k, held);
+
+		problem(x, "kdump.desc.bounds", k->desc_offset, "the %" PRIu64 " page descriptors at 0x%" PRIx64 " reach "
+			"past the end of the file, which holds %" PRIu64 " of them: it is truncated, and the page frames "
+			"from 0x%" PRIx64 " on are not read", k->n_dumpable, k->desc_offset, held, end);
+		cut_bitmaps(k, end, need);
+		k->n_dumpable = held;
+	}
 	k->n_present = popcount_bytes(k->bm1, (size_t)need);
+	index_runs(k);
 	for (uint64_t i = 0; i < need; i++)
 		if (k->bm2[i] & ~k->bm1[i]) {
 			problem(x, "kdump.bitmap", k->bitmap_offset + k->bitmap_len + i, "the second bitmap marks page "
@@ -346,9 +471,6 @@ static int read_bitmaps(struct kd_file *k, const struct kd_ctx *x, char *msg, si
 				i * 8 + (uint64_t)__builtin_ctz(k->bm2[i] & ~k->bm1[i]));
 			break;
 		}
-	if (k->desc_offset + k->n_dumpable * KD_DESC_SIZE > k->logical_size)
-		problem(x, "kdump.desc.bounds", k->desc_offset, "the %" PRIu64 " page descriptors at 0x%" PRIx64
-			" reach past the end of the file: it is truncated", k->n_dumpable, k->desc_offset);
 	return 0;
 }
 
@@ -434,6 +556,7 @@ int kd_open(struct kd_file *k, int fd, uint64_t file_size, kd_problem_fn fn, voi
 	if (r < 0)
 		goto fail;
 	k->max_mapnr = k->header_version >= 6 && k->max_mapnr_64 ? k->max_mapnr_64 : k->max_mapnr32;
+	k->header_mapnr = k->max_mapnr;
 	if (k->header_version >= 6 && k->max_mapnr_64 && k->max_mapnr_64 <= UINT32_MAX &&
 	    k->max_mapnr32 != k->max_mapnr_64)
 		problem(&x, "kdump.header", L->max_mapnr, "max_mapnr 0x%x disagrees with the sub header's "
@@ -463,12 +586,13 @@ void kd_close(struct kd_file *k)
 	free(k->bm1);
 	free(k->bm2);
 	free(k->rank);
+	free(k->run_rank);
 	free(k->cbuf);
 	free(k->dcache);
 	kd_decompressor_free(&k->dc);
 	k->recs = NULL;
 	k->bm1 = k->bm2 = k->cbuf = k->dcache = NULL;
-	k->rank = NULL;
+	k->rank = k->run_rank = NULL;
 	k->n_recs = 0;
 }
 

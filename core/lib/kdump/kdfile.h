@@ -57,13 +57,17 @@ struct kd_file {
 	uint64_t start_pfn_64, end_pfn_64, max_mapnr_64;
 
 	/* derived */
-	uint64_t max_mapnr;       /* page frames the bitmaps describe */
+	uint64_t max_mapnr;       /* page frames read: those the bitmaps and descriptors describe */
+	uint64_t header_mapnr;    /* the header's max_mapnr, as it says */
 	uint64_t bitmap_offset, bitmap_len; /* the first bitmap; the second follows it */
 	uint64_t desc_offset;     /* the first page descriptor */
 	unsigned char *bm1, *bm2;
 	uint64_t *rank;           /* set bits of bm2 before each 4096-bit block */
 	uint64_t n_present;       /* bits set in the first bitmap */
 	uint64_t n_dumpable;      /* bits set in the second: page descriptors */
+	uint64_t *run_rank;       /* runs of bm1 starting before each 4096-bit block */
+	uint64_t n_runs;          /* runs of page frames in bm1 */
+	uint64_t run_j, run_start, run_end; /* the run kd_run() found last (run_j UINT64_MAX: none) */
 
 	struct kd_decompressor dc;
 	unsigned char *cbuf;      /* a compressed page */
@@ -96,6 +100,10 @@ int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t m
  * true with it in [*PFN, *END), false when none is left.  Walk with
  * *PFN = *END. */
 bool kd_next_run(const struct kd_file *k, uint64_t *pfn, uint64_t *end);
+/* The J-th run of page frames of the first bitmap (from 0, of n_runs), in
+ * [*START, *END): found through the run index without a walk, and in
+ * constant time after run J-1.  -ERANGE past the last. */
+int kd_run(struct kd_file *k, uint64_t j, uint64_t *start, uint64_t *end);
 /* One ELF note of a notes blob (the sub header's notes). */
 struct kd_note {
 	uint32_t namesz, descsz, type;

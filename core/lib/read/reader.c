@@ -324,7 +324,6 @@ static int open_kdump(struct guestcore_core *c, char *msg, size_t msgsz)
 {
 	struct stat st;
 	struct kd_file *k;
-	uint64_t runs = 0;
 	int r;
 
 	if (fstat(c->fd, &st) < 0) {
@@ -353,23 +352,13 @@ static int open_kdump(struct guestcore_core *c, char *msg, size_t msgsz)
 	c->kd_page = malloc(k->block_size);
 	if (!c->kd_page)
 		return -ENOMEM;
-	/* the runs of page frames the first bitmap marks */
-	for (uint64_t p = 0, e; kd_next_run(k, &p, &e); p = e)
-		runs++;
-	if (runs + 1 > GC_MAX_PHDRS) {
+	/* the runs of page frames the first bitmap marks, found when asked */
+	if (k->n_runs + 1 > GC_MAX_PHDRS) {
 		gc_msg(msg, msgsz, "the first bitmap holds %" PRIu64 " runs of page frames, more than the %u segments "
-		       "guestcore reads", runs, GC_MAX_PHDRS);
+		       "guestcore reads", k->n_runs, GC_MAX_PHDRS);
 		return -E2BIG;
 	}
-	c->ph = calloc(runs + 1, sizeof(*c->ph));
-	if (!c->ph)
-		return -ENOMEM;
-	c->ph[0] = (GElf_Phdr){ .p_type = PT_NOTE, .p_offset = k->offset_note, .p_filesz = k->size_note };
-	c->n_ph = 1;
-	for (uint64_t p = 0, e; kd_next_run(k, &p, &e); p = e)
-		c->ph[c->n_ph++] = (GElf_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
-						.p_vaddr = p * k->block_size, .p_paddr = p * k->block_size,
-						.p_filesz = (e - p) * k->block_size, .p_memsz = (e - p) * k->block_size };
+	c->n_ph = 1 + k->n_runs;
 	c->info.segments = c->n_ph;
 	c->info.e_phnum = (uint16_t)(c->n_ph >= PN_XNUM ? PN_XNUM : c->n_ph);
 	c->info.phnum = c->n_ph;
@@ -411,7 +400,7 @@ GUESTCORE_API int guestcore_core_kdump_info(const struct guestcore_core *c, stru
 		.utsname = { k->uts[0], k->uts[1], k->uts[2], k->uts[3], k->uts[4], k->uts[5] },
 		.timestamp_sec = k->ts_sec, .timestamp_usec = k->ts_usec, .status = k->status,
 		.block_size = k->block_size, .sub_hdr_size = k->sub_hdr_size, .bitmap_blocks = k->bitmap_blocks,
-		.max_mapnr = k->max_mapnr, .total_ram_blocks = k->total_ram_blocks, .device_blocks = k->device_blocks,
+		.max_mapnr = k->header_mapnr, .total_ram_blocks = k->total_ram_blocks, .device_blocks = k->device_blocks,
 		.written_blocks = k->written_blocks, .current_cpu = k->current_cpu, .nr_cpus = k->nr_cpus,
 		.phys_base = k->phys_base, .dump_level = k->dump_level, .split = k->split,
 		.start_pfn = k->start_pfn_64 ? k->start_pfn_64 : k->start_pfn,
@@ -513,18 +502,36 @@ GUESTCORE_API int guestcore_core_info(const struct guestcore_core *c, struct gue
 	return 0;
 }
 
+void gc_core_phdr(const struct guestcore_core *c, size_t i, GElf_Phdr *ret)
+{
+	const struct kd_file *k = c->kd;
+	uint64_t p = 0, e = 0;
+
+	if (!k) {
+		*ret = c->ph[i];
+	} else if (i == 0) {
+		*ret = (GElf_Phdr){ .p_type = PT_NOTE, .p_offset = k->offset_note, .p_filesz = k->size_note };
+	} else {
+		kd_run(c->kd, i - 1, &p, &e);
+		*ret = (GElf_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X, .p_vaddr = p * k->block_size,
+				    .p_paddr = p * k->block_size, .p_filesz = (e - p) * k->block_size,
+				    .p_memsz = (e - p) * k->block_size };
+	}
+}
+
 GUESTCORE_API int guestcore_core_segment(const struct guestcore_core *c, size_t i, struct guestcore_segment *ret)
 {
 	struct guestcore_segment s;
+	GElf_Phdr ph;
 
 	if (!c || !ret || ret->sz == 0)
 		return -EINVAL;
 	if (i >= c->n_ph)
 		return -ERANGE;
+	gc_core_phdr(c, i, &ph);
 	s = (struct guestcore_segment){
-		.sz = sizeof(s), .type = c->ph[i].p_type, .flags = c->ph[i].p_flags, .offset = c->ph[i].p_offset,
-		.vaddr = c->ph[i].p_vaddr, .paddr = c->ph[i].p_paddr, .filesz = c->ph[i].p_filesz,
-		.memsz = c->ph[i].p_memsz, .align = c->ph[i].p_align,
+		.sz = sizeof(s), .type = ph.p_type, .flags = ph.p_flags, .offset = ph.p_offset, .vaddr = ph.p_vaddr,
+		.paddr = ph.p_paddr, .filesz = ph.p_filesz, .memsz = ph.p_memsz, .align = ph.p_align,
 	};
 	GC_RESULT_OUT(ret, s);
 	return 0;

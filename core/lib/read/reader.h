@@ -38,7 +38,7 @@ struct guestcore_core {
 	Elf *elf;
 	const struct guestcore_layouts *layouts;
 	struct guestcore_core_info info;
-	GElf_Phdr *ph;
+	GElf_Phdr *ph;          /* an ELF core's; a kdump file's come from gc_core_phdr() */
 	size_t n_ph;
 	Elf_Data **note_data;   /* one per PT_NOTE read, owned by libelf */
 	struct gc_rnote *notes;
@@ -52,5 +52,10 @@ struct guestcore_core {
 	unsigned char *kd_notes;
 	unsigned char *kd_page;  /* one block, for read_phys */
 };
+
+/* Program header I (below n_ph) of C: an ELF core's own, or for a kdump
+ * file its notes blob as a PT_NOTE (0) and its runs of page frames as
+ * PT_LOADs, found through the run index (constant time in order). */
+void gc_core_phdr(const struct guestcore_core *c, size_t i, GElf_Phdr *ret);
 
 #endif

@@ -309,8 +309,9 @@ static void check_notes(struct vctx *v)
 
 	for (size_t k = 0; k < c->n_problems; k++)
 		finding(v, ERR, c->problems[k].id, c->problems[k].offset, "%s", c->problems[k].message);
-	for (size_t k = 0; k < c->n_ph; k++)
+	for (size_t k = 0; k < c->n_ph && !c->kd; k++)
 		n_pt_note += c->ph[k].p_type == PT_NOTE;
+	n_pt_note += c->kd != NULL; /* its notes blob */
 	if (n_pt_note == 0)
 		finding(v, WARN, "note.missing", c->info.phoff, "the core has no PT_NOTE: no registers are recorded");
 
