@@ -285,11 +285,38 @@ static json_object *kdump_json(const struct guestcore_kdump_info *kd)
 	return o;
 }
 
-static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool json)
+/* inspect --json is written as it goes, one segment or note at a time, so
+ * that its memory does not grow with the core: "KEY": O at INDENT spaces
+ * (KEY NULL: an element of an array), O freed. */
+static void json_emit(const char *key, json_object *o, int indent, bool first)
+{
+	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	printf("%s\n%*s", first ? "" : ",", indent, "");
+	if (key) {
+		json_object *k = json_object_new_string(key);
+		printf("%s: ", json_object_to_json_string_ext(k, JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(k);
+	}
+	for (; t && *t; t++) {
+		putchar(*t);
+		if (*t == '\n')
+			printf("%*s", indent, "");
+	}
+	json_object_put(o);
+}
+
+/* The runs of a kdump file inspect lists unless --all-runs: they come from
+ * bits of its bitmap, two bits can make a run, and a listing should not
+ * outgrow the file by a factor of hundreds. */
+#define INSPECT_KD_RUNS 4096
+
+static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool json, bool all_runs)
 {
 	struct guestcore_core_info info = { .sz = sizeof(info) };
-	json_object *root = NULL, *segs = NULL, *notes = NULL;
 	const char *unknown_text = NULL;
+	uint64_t listed;
 	size_t unknown_len = 0, n_seen = 0;
 	const struct guestcore_note_layout *seen[64]; /* layouts met so far, and how often */
 	uint64_t seen_count[64];
@@ -302,8 +329,8 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 	process_core = info.virtual_addresses;
 	if (json) {
 		json_object *h = json_object_new_object();
-		root = json_object_new_object();
-		json_object_object_add(root, "file", json_object_new_string(path));
+		printf("{");
+		json_emit("file", json_object_new_string(path), 2, true);
 		json_object_object_add(h, "class", json_object_new_int(info.elf_class));
 		json_object_object_add(h, "byte_order", json_object_new_string(info.big_endian ? "big" : "little"));
 		json_object_object_add(h, "type", json_object_new_int(info.e_type));
@@ -316,11 +343,10 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 		json_object_object_add(h, "file_size", json_object_new_int64((int64_t)info.file_size));
 		json_object_object_add(h, "virtual_addresses", json_object_new_boolean(info.virtual_addresses));
 		json_object_object_add(h, "format", json_object_new_string(is_kdump ? "kdump" : "elf"));
-		json_object_object_add(root, "header", h);
+		json_emit("header", h, 2, false);
 		if (is_kdump)
-			json_object_object_add(root, "kdump", kdump_json(&kd));
-		segs = json_object_new_array();
-		notes = json_object_new_array();
+			json_emit("kdump", kdump_json(&kd), 2, false);
+		printf(",\n  \"segments\": [");
 	} else if (is_kdump) {
 		kdump_print(path, &info, &kd);
 	} else {
@@ -335,7 +361,8 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 		printf("Segments%s:\n  %5s %-5s %-18s %-18s %-12s %-12s %-12s %-4s %s\n",
 		       is_kdump ? " (a PT_NOTE for the notes, a PT_LOAD for each run of page frames)" : "", "#", "TYPE",
 		       "PADDR", "VADDR", "OFFSET", "FILESZ", "MEMSZ", "FLG", "KIND");
-	for (size_t i = 0; i < info.segments; i++) {
+	listed = is_kdump && !all_runs && info.segments > 1 + INSPECT_KD_RUNS ? 1 + INSPECT_KD_RUNS : info.segments;
+	for (size_t i = 0; i < listed; i++) {
 		struct guestcore_segment s = { .sz = sizeof(s) };
 		char flg[4] = { '-', '-', '-', 0 };
 
@@ -357,15 +384,24 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 			json_object_object_add(o, "flags", json_object_new_string(flg));
 			if (s.type == PT_LOAD)
 				json_object_object_add(o, "kind", json_object_new_string(seg_kind(&s)));
-			json_object_array_add(segs, o);
+			json_emit(NULL, o, 4, i == 0);
 		} else {
 			printf("  %5zu %-5s 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%010" PRIx64 " 0x%010" PRIx64 " 0x%010" PRIx64
 			       " %-4s %s\n", i, seg_type(s.type), s.paddr, s.vaddr, s.offset, s.filesz, s.memsz, flg,
 			       seg_kind(&s));
 		}
 	}
-	if (!json)
+	if (json) {
+		printf("%s]", listed ? "\n  " : "");
+		if (listed < info.segments)
+			printf(",\n  \"segments_not_listed\": %" PRIu64, info.segments - listed);
+		printf(",\n  \"notes\": [");
+	} else {
+		if (listed < info.segments)
+			printf("  ... and %" PRIu64 " more runs of page frames, not listed (--all-runs lists them)\n",
+			       info.segments - listed);
 		printf("Notes:\n");
+	}
 	/* guestcore's list of registers its source could not give, if any. */
 	for (size_t i = 0; i < info.notes; i++) {
 		struct guestcore_note_ref n = { .sz = sizeof(n) };
@@ -445,37 +481,36 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 				printf("      %s\n", n.descsz ? hex : "(empty)");
 		}
 		if (json)
-			json_object_array_add(notes, o);
+			json_emit(NULL, o, 4, i == 0);
 	}
-	if (json) {
-		json_object_object_add(root, "segments", segs);
-		json_object_object_add(root, "notes", notes);
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
-	}
+	if (json)
+		printf("%s]\n}\n", info.notes ? "\n  " : "");
 	return GC_EXIT_OK;
 }
 
 int cmd_inspect(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' }, { "all-runs", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct guestcore_layouts *layouts = NULL;
 	struct guestcore_core *core = NULL;
-	bool json = false;
+	bool json = false, all_runs = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = cli_output_json = true;
+		else if (c == 'a')
+			all_runs = true;
 		else if (c == 'h') {
-			printf("Usage: guestcore inspect [--json] CORE\n"
+			printf("Usage: guestcore inspect [--json] [--all-runs] CORE\n"
 			       "Print the ELF header, every segment (type, addresses, sizes, kind) and every note,\n"
 			       "decoded field by field by its layout; a note without a layout as its text\n"
-	       "lines when it is text (VMCOREINFO), else as a hex preview.\n"
-			       "Exit status: 0 success, 1 failure, 2 CORE cannot be read.\n");
+			       "lines when it is text (VMCOREINFO), else as a hex preview.  Of a kdump file,\n"
+			       "the first %u runs of page frames (--all-runs: every one).\n"
+			       "Exit status: 0 success, 1 failure, 2 CORE cannot be read.\n", INSPECT_KD_RUNS);
 			return GC_EXIT_OK;
 		} else {
 			fprintf(stderr, "Try 'guestcore inspect --help' for more information.\n");
@@ -489,7 +524,7 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	r = open_core(cli, argv[optind], &layouts, &core);
 	if (r != GC_EXIT_OK)
 		return r;
-	r = cmd_inspect_run(core, argv[optind], json);
+	r = cmd_inspect_run(core, argv[optind], json, all_runs);
 	guestcore_core_close(core);
 	guestcore_layouts_free(layouts);
 	if (fflush(stdout) != 0)
@@ -500,7 +535,7 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 /* ---- validate ------------------------------------------------------------------ */
 
 struct vout {
-	json_object *arr;
+	bool json;              /* findings written as JSON as they come */
 	const char *path;
 	int errors, warnings, infos;
 	bool quiet_info;
@@ -521,13 +556,13 @@ static void on_finding(void *ud, const struct guestcore_finding *f)
 		o->warnings++;
 	else
 		o->infos++;
-	if (o->arr) {
+	if (o->json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "severity", json_object_new_string(sev_name(f->severity)));
 		json_object_object_add(j, "id", json_object_new_string(f->id));
 		json_object_object_add(j, "offset", json_object_new_uint64(f->offset));
 		json_object_object_add(j, "message", json_object_new_string(f->message));
-		json_object_array_add(o->arr, j);
+		json_emit(NULL, j, 4, o->errors + o->warnings + o->infos == 1);
 	} else if (!(o->quiet_info && f->severity == GUESTCORE_SEVERITY_INFO)) {
 		printf("%s:0x%" PRIx64 ": %s: %s: %s\n", o->path, f->offset, sev_name(f->severity), f->id, f->message);
 	}
@@ -592,18 +627,19 @@ int cmd_validate(struct cli *cli, int argc, char **argv)
 	if (r != GC_EXIT_OK)
 		return r;
 	out.path = argv[optind];
-	if (json)
-		out.arr = json_object_new_array();
+	out.json = json;
+	if (json) {
+		/* written as the findings come: memory does not grow with them */
+		printf("{");
+		json_emit("file", json_object_new_string(out.path), 2, true);
+		printf(",\n  \"findings\": [");
+	}
 	guestcore_core_validate(core, profile, on_finding, &out);
 	if (json) {
-		json_object *root = json_object_new_object();
-		json_object_object_add(root, "file", json_object_new_string(out.path));
-		json_object_object_add(root, "errors", json_object_new_int(out.errors));
-		json_object_object_add(root, "warnings", json_object_new_int(out.warnings));
-		json_object_object_add(root, "findings", out.arr);
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
+		printf("%s]", out.errors + out.warnings + out.infos ? "\n  " : "");
+		json_emit("errors", json_object_new_int(out.errors), 2, false);
+		json_emit("warnings", json_object_new_int(out.warnings), 2, false);
+		printf("\n}\n");
 	} else {
 		printf("%s: %d errors, %d warnings%s\n", out.path, out.errors, out.warnings,
 		       out.errors ? "" : ": valid");
@@ -724,6 +760,28 @@ static uint64_t hole_bytes(const struct span *v, size_t n, uint64_t addr, uint64
 	return len;
 }
 
+/* hole_bytes() of a kdump file, whose runs (segments 1 on) ascend and do
+ * not touch: found by bisection through the reader's run index, no list. */
+static uint64_t kd_hole_bytes(const struct guestcore_core *core, size_t segments, uint64_t addr, uint64_t len)
+{
+	struct guestcore_segment sg = { .sz = sizeof(sg) };
+	size_t lo = 1, hi = segments; /* LO: the first run that starts after ADDR */
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		guestcore_core_segment(core, mid, &sg);
+		if (sg.paddr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 1 && guestcore_core_segment(core, lo - 1, &sg) == 0 && addr - sg.paddr < sg.filesz)
+		return 0;
+	if (lo < segments && guestcore_core_segment(core, lo, &sg) == 0 && sg.paddr - addr < len)
+		return sg.paddr - addr;
+	return len;
+}
+
 int cmd_read(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -740,6 +798,9 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	struct gc_outfile out = GC_OUTFILE_INIT;
 	struct span *data = NULL;
 	size_t n_data = 0;
+	struct guestcore_core_info info = { .sz = sizeof(info) };
+	struct guestcore_kdump_info kd = { .sz = sizeof(kd) };
+	bool is_kdump;
 	unsigned char *buf;
 	char msg[512];
 	int c, r, fd = STDOUT_FILENO;
@@ -789,8 +850,10 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	r = open_core(cli, argv[optind], &layouts, &core);
 	if (r != GC_EXIT_OK)
 		return r;
+	guestcore_core_info(core, &info);
+	is_kdump = guestcore_core_kdump_info(core, &kd) == 0;
 	buf = malloc(1 << 20);
-	if (!buf || (n_data = data_spans(core, &data)) == (size_t)-1) {
+	if (!buf || (!is_kdump && (n_data = data_spans(core, &data)) == (size_t)-1)) {
 		free(buf);
 		guestcore_core_close(core);
 		guestcore_layouts_free(layouts);
@@ -820,7 +883,9 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 			break;
 		}
 		/* Into a file, bytes no segment holds become a hole at once. */
-		skip = output && holes ? hole_bytes(data, n_data, addr + done, len - done) : 0;
+		skip = !output || !holes ? 0
+		       : is_kdump ? kd_hole_bytes(core, info.segments, addr + done, len - done)
+				  : hole_bytes(data, n_data, addr + done, len - done);
 		if (skip) {
 			done += skip;
 			continue;

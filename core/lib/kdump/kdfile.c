@@ -565,8 +565,11 @@ int kd_open(struct kd_file *k, int fd, uint64_t file_size, kd_problem_fn fn, voi
 	if (r < 0)
 		goto fail;
 	k->cbuf = malloc(k->block_size);
+	k->last = malloc(k->block_size);
+	k->last_r = 1;
+	k->rank_pfn = UINT64_MAX;
 	k->dcache = malloc(KD_DCACHE * KD_DESC_SIZE);
-	if (!k->cbuf || !k->dcache) {
+	if (!k->cbuf || !k->last || !k->dcache) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -588,10 +591,11 @@ void kd_close(struct kd_file *k)
 	free(k->rank);
 	free(k->run_rank);
 	free(k->cbuf);
+	free(k->last);
 	free(k->dcache);
 	kd_decompressor_free(&k->dc);
 	k->recs = NULL;
-	k->bm1 = k->bm2 = k->cbuf = k->dcache = NULL;
+	k->bm1 = k->bm2 = k->cbuf = k->last = k->dcache = NULL;
 	k->rank = k->run_rank = NULL;
 	k->n_recs = 0;
 }
@@ -628,14 +632,56 @@ int kd_page_desc(struct kd_file *k, uint64_t pfn, struct kd_desc *ret, uint64_t 
 
 	if (pfn >= k->max_mapnr || !kd_bit(k->bm2, pfn))
 		return -ENXIO;
-	idx = k->rank[pfn >> 12];
-	base = (pfn >> 12) << 12;
-	idx += popcount_bytes(k->bm2 + (base >> 3), (size_t)((pfn - base) >> 3));
-	for (uint64_t b = pfn & ~7ull; b < pfn; b++)
-		idx += kd_bit(k->bm2, b);
+	if (k->rank_pfn != UINT64_MAX && pfn == k->rank_pfn) {
+		idx = k->rank_idx; /* the same page again */
+	} else if (k->rank_pfn != UINT64_MAX && pfn == k->rank_pfn + 1) {
+		idx = k->rank_idx + 1; /* the next one: RANK_PFN is dumped */
+	} else {
+		idx = k->rank[pfn >> 12];
+		base = (pfn >> 12) << 12;
+		idx += popcount_bytes(k->bm2 + (base >> 3), (size_t)((pfn - base) >> 3));
+		for (uint64_t b = pfn & ~7ull; b < pfn; b++)
+			idx += kd_bit(k->bm2, b);
+	}
+	k->rank_pfn = pfn;
+	k->rank_idx = idx;
 	if (ret_index)
 		*ret_index = idx;
 	return kd_desc_at(k, idx, ret);
+}
+
+/* Read and decompress the page of descriptor D into K->last: 0, -ENOMEM,
+ * or -EIO with the reason in K->last_why. */
+static int load_page(struct kd_file *k, const struct kd_desc *d)
+{
+	int r;
+
+	if (d->size > k->block_size || (d->offset >> 63)) {
+		kd_msg(k->last_why, sizeof(k->last_why), "its descriptor claims %u bytes at 0x%" PRIx64 ", more than a "
+		       "page or not in the file", d->size, d->offset);
+		return -EIO;
+	}
+	if (kd_pread(k, k->cbuf, d->size, d->offset) < 0) {
+		kd_msg(k->last_why, sizeof(k->last_why), "its %u bytes at 0x%" PRIx64 " are past the end of the file: "
+		       "it is truncated", d->size, d->offset);
+		return -EIO;
+	}
+	r = kd_decompress(&k->dc, d->flags, k->cbuf, d->size, k->last, k->block_size);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		const char *how = r == -ENOTSUP ? NULL : kd_compression_name(d->flags & KD_COMPRESSED_MASK);
+		char fl[32];
+
+		if (!how) {
+			snprintf(fl, sizeof(fl), "unknown flags 0x%x", d->flags);
+			how = fl;
+		}
+		kd_msg(k->last_why, sizeof(k->last_why), "its %u bytes at 0x%" PRIx64 " (%s) do not %s to exactly one "
+		       "page", d->size, d->offset, how, d->flags & KD_COMPRESSED_MASK ? "decompress" : "amount");
+		return -EIO;
+	}
+	return 0;
 }
 
 int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t msgsz)
@@ -650,34 +696,22 @@ int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t m
 		       "is truncated", pfn);
 		return -EIO;
 	}
-	if (d.size > k->block_size || (d.offset >> 63)) {
-		kd_msg(msg, msgsz, "page frame 0x%" PRIx64 ": its descriptor claims %u bytes at 0x%" PRIx64 ", more "
-		       "than a page or not in the file", pfn, d.size, d.offset);
-		return -EIO;
-	}
-	if (kd_pread(k, k->cbuf, d.size, d.offset) < 0) {
-		kd_msg(msg, msgsz, "page frame 0x%" PRIx64 ": its %u bytes at 0x%" PRIx64 " are past the end of the "
-		       "file: it is truncated", pfn, d.size, d.offset);
-		return -EIO;
-	}
-	r = kd_decompress(&k->dc, d.flags, k->cbuf, d.size, out, k->block_size);
-	if (r == -ENOMEM) {
-		kd_msg(msg, msgsz, "out of memory");
-		return r;
-	}
-	if (r < 0) {
-		const char *how = r == -ENOTSUP ? NULL : kd_compression_name(d.flags & KD_COMPRESSED_MASK);
-		char fl[32];
-
-		if (!how) {
-			snprintf(fl, sizeof(fl), "unknown flags 0x%x", d.flags);
-			how = fl;
+	if (k->last_r == 1 || d.offset != k->last_desc.offset || d.size != k->last_desc.size ||
+	    d.flags != k->last_desc.flags) {
+		r = load_page(k, &d);
+		if (r == -ENOMEM) {
+			k->last_r = 1;
+			kd_msg(msg, msgsz, "out of memory");
+			return r;
 		}
-		kd_msg(msg, msgsz, "page frame 0x%" PRIx64 ": its %u bytes at 0x%" PRIx64 " (%s) do not %s to "
-		       "exactly one page", pfn, d.size, d.offset, how,
-		       d.flags & KD_COMPRESSED_MASK ? "decompress" : "amount");
-		return -EIO;
+		k->last_desc = d;
+		k->last_r = r;
 	}
+	if (k->last_r < 0) {
+		kd_msg(msg, msgsz, "page frame 0x%" PRIx64 ": %s", pfn, k->last_why);
+		return k->last_r;
+	}
+	memcpy(out, k->last, k->block_size);
 	return 0;
 }
 

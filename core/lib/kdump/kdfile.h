@@ -73,6 +73,15 @@ struct kd_file {
 	unsigned char *cbuf;      /* a compressed page */
 	unsigned char *dcache;    /* page descriptors read ahead */
 	uint64_t dcache_first, dcache_n;
+	uint64_t rank_pfn, rank_idx; /* the dumped page kd_page_desc() found last, and its index */
+	/* The page kd_read_page() read last, by its descriptor: pages sharing
+	 * one descriptor's data (makedumpfile's zero page) are read once, and a
+	 * page that failed fails again at once (the host asks again for its
+	 * head and tail). */
+	unsigned char *last;
+	struct kd_desc last_desc;
+	int last_r;               /* 0, -EIO; 1: nothing read yet */
+	char last_why[160];       /* the failure, without the page frame */
 };
 
 /* Open FD (FILE_SIZE bytes) as a kdump-compressed file.  1 when it is one
