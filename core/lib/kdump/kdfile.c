@@ -70,6 +70,36 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* Whether the real file holds all LEN bytes at OFF: of a flattened file,
+ * whether its records write every one of them (checked before a buffer of
+ * that size is allocated). */
+static bool kd_holds(const struct kd_file *k, uint64_t off, uint64_t len)
+{
+	size_t lo = 0, hi = k->n_recs;
+
+	if (off > k->logical_size || len > k->logical_size - off)
+		return false;
+	if (!k->flat || !len)
+		return true;
+	while (hi - lo > 1) { /* the last record starting at or before OFF */
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->recs[mid].logical <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < k->n_recs && k->recs[i].logical <= off; i++) {
+		uint64_t end = k->recs[i].logical + k->recs[i].size;
+		if (end <= off)
+			return false;
+		if (end - off >= len)
+			return true;
+		len -= end - off;
+		off = end;
+	}
+	return false;
+}
+
 int kd_pread(struct kd_file *k, void *buf, size_t len, uint64_t off)
 {
 	unsigned char *p = buf;
@@ -425,7 +455,7 @@ static int read_bitmaps(struct kd_file *k, const struct kd_ctx *x, char *msg, si
 		       "(%llu MiB of bitmap)", k->max_mapnr, KD_MAX_BITMAP_BYTES >> 20);
 		return -E2BIG;
 	}
-	if (k->bitmap_offset + 2 * k->bitmap_len > k->logical_size) {
+	if (!kd_holds(k, k->bitmap_offset, 2 * k->bitmap_len)) {
 		kd_msg(msg, msgsz, "the bitmaps (0x%" PRIx64 " bytes each at 0x%" PRIx64 ") reach past the end of "
 		       "the file: it is truncated", k->bitmap_len, k->bitmap_offset);
 		return -EINVAL;
