@@ -103,4 +103,38 @@ expect_in "$(cat "$T/int.err")" "interrupted" "the interrupt is reported"
 [ "$(cat "$T/state")" = "$(printf 'pause\npush\nresume')" ] && ok "resumed, no registers asked for" ||
 	not_ok "state: $(cat "$T/state")"
 no_temp "$T" "SIGINT while pushing"
+# --- the kdump header carries the kernel's utsname, read from guest memory
+# at init_uts_ns as VMCOREINFO places it (SYMBOL, OFFSET, phys_base), from a
+# range read through its file and from one pushed (read back from the
+# output); a utsname that is not one (another release, a control byte) is
+# not taken.
+vmci='VMCOREINFO:0:OSRELEASE=6.1.0-t\nSYMBOL(init_uts_ns)=ffffffff80100000\nOFFSET(uts_namespace.name)=4\nNUMBER(phys_base)=0x100000'
+uts_image() { # FILE RELEASE VERSION
+	python3 - "$@" <<'PY'
+import sys
+f, release, version = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+b = bytearray(0x400000)
+for i, v in enumerate([b"Linux", b"guestnode", release, version, b"x86_64", b"(none)"]):
+    b[0x200004 + i * 65:0x200004 + i * 65 + len(v)] = v
+open(f, "wb").write(b)
+PY
+}
+uts_image "$T/uts.img" 6.1.0-t "#1 SMP test"
+for how in "" ",push=ooo"; do
+	run $G dump -s "test:ranges=2,size=0x200000,file=$T/uts.img,note=$vmci$how" --format kdump -o "$T/uts.kdump" -f
+	expect_rc 0 "kdump of a guest with a utsname${how:+ (pushed)}"
+	run $G inspect "$T/uts.kdump"
+	expect_in "$out" 'utsname: sysname "Linux" nodename "guestnode" release "6.1.0-t" version "#1 SMP test" machine "x86_64"' \
+		"the kernel's utsname in the header, read at init_uts_ns${how:+ from the pushed range}"
+	expect_in "$out" "phys_base 0x100000" "phys_base from VMCOREINFO"
+done
+uts_image "$T/uts.img" 6.1.0-other "#1 SMP test"
+run $G dump -s "test:ranges=2,size=0x200000,file=$T/uts.img,note=$vmci" --format kdump -o "$T/uts.kdump" -f
+run $G inspect "$T/uts.kdump"
+expect_in "$out" 'nodename "" release "6.1.0-t" version ""' "another kernel's utsname is not taken: VMCOREINFO's release alone"
+uts_image "$T/uts.img" 6.1.0-t "$(printf '#1 \033]0;x')"
+run $G dump -s "test:ranges=2,size=0x200000,file=$T/uts.img,note=$vmci" --format kdump -o "$T/uts.kdump" -f
+run $G inspect "$T/uts.kdump"
+expect_in "$out" 'version ""' "a utsname with a control byte is not taken"
+
 finish

@@ -13,7 +13,8 @@
  * address (a sparse file makes a guest of holes).  With change=N, the ranges
  * listed after the N-th get_range call are half as long (a source whose map
  * changes during the dump).  Each note= (up to 4) is a note the guest
- * carries itself (get_note, ABI 1.2): TEXT is its descriptor; notes=N:SIZE
+ * carries itself (get_note, ABI 1.2): TEXT is its descriptor (\n in it a
+ * newline); notes=N:SIZE
  * adds N notes "TESTNOTE" of SIZE bytes each after them (limits tests).
  *
  * push=ooo makes it a source that pushes its memory (push_memory, ABI
@@ -129,6 +130,10 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 				ts_close(s); /* and what an earlier option opened */
 				return -EINVAL;
 			}
+			for (char *c = s->note_text[k]; (c = strstr(c, "\\n"));) { /* \n: a newline */
+				*c = '\n';
+				memmove(c + 1, c + 2, strlen(c + 2) + 1);
+			}
 			s->notes[k] = (struct guestcore_source_note){ .size = sizeof(s->notes[k]), .type = type,
 								       .name = s->note_name[k], .desc = s->note_text[k],
 								       .desc_size = strlen(s->note_text[k]) };
@@ -211,7 +216,8 @@ static int ts_range(struct guestcore_source *s, uint64_t i, struct guestcore_ran
 	return 0;
 }
 
-static int ts_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
+/* The guest's bytes at ADDR, as read() or the push give them. */
+static int guest_bytes(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
 {
 	unsigned char *p = buf;
 
@@ -230,6 +236,17 @@ static int ts_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t 
 	for (size_t i = 0; i < len; i++)
 		p[i] = tp_pattern(addr + i);
 	return 0;
+}
+
+static int ts_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
+{
+	if (s->push && (s->fd < 0 || (addr / (s->size + s->gap)) % 2)) {
+		/* ABI 1.3: the host never reads what a source pushes */
+		s->host->set_error(s->host->handle, "the test source was asked to read 0x%llx, in a range it pushes",
+				   (unsigned long long)addr);
+		return -ENOTSUP;
+	}
+	return guest_bytes(s, addr, buf, len);
 }
 
 static int ts_reg(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
@@ -265,7 +282,7 @@ static int ts_note(struct guestcore_source *s, uint64_t i, struct guestcore_sour
 /* The page at ADDR as the guest holds it (LEN bytes, less at a range's end). */
 static int page_bytes(struct guestcore_source *s, uint64_t addr, unsigned char *buf, size_t len)
 {
-	return ts_read(s, addr, buf, len);
+	return guest_bytes(s, addr, buf, len);
 }
 
 static int ts_push(struct guestcore_source *s, struct guestcore_memory_sink *sink)

@@ -7,12 +7,16 @@
 # VMCOREINFO note to QEMU's vmcoreinfo device) and says
 # "guestcore-guest-ready" on the serial console with the address of
 # entry_SYSCALL_64 (what LSTAR holds; Debian's System.map is a stub, so
-# the guest's own /proc/kallsyms tells).  DIR then holds vmlinuz, initrd.gz
-# and kernel-release.  Done once: a DIR that has them is left as it is.
+# the guest's own /proc/kallsyms tells), after a line with its 'uname -v'
+# and the address of linux_banner.  DIR then holds vmlinuz, initrd.gz,
+# kernel-release and init-version (of this script's init: a DIR made by an
+# older one is made again).  Done once: a DIR that has them is left as it is.
 #   tests/qemu/linux-guest.sh DIR
 set -eu
 dir=$1
-[ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.gz" ] && [ -s "$dir/kernel-release" ] && exit 0
+init_version=2
+[ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.gz" ] && [ -s "$dir/kernel-release" ] &&
+	[ "$(cat "$dir/init-version" 2>/dev/null)" = "$init_version" ] && exit 0
 mkdir -p "$dir"
 work=$(mktemp -d "$dir/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -33,6 +37,7 @@ cat >"$work/ir/init" <<'INIT'
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev
 /bin/busybox insmod /qemu_fw_cfg.ko
+echo "guestcore-guest-uname $(/bin/busybox uname -v) banner $(/bin/busybox grep ' linux_banner$' /proc/kallsyms)" >/dev/ttyS0
 echo "guestcore-guest-ready $(/bin/busybox grep ' entry_SYSCALL_64$' /proc/kallsyms)" >/dev/ttyS0
 while :; do /bin/busybox sleep 1; done
 INIT
@@ -40,4 +45,5 @@ chmod +x "$work/ir/init"
 (cd "$work/ir" && find . | "$work/bb/bin/busybox" cpio -o -H newc 2>/dev/null) | gzip -1 >"$work/initrd.gz"
 cp "$work/k/boot/vmlinuz-$release" "$work/vmlinuz"
 echo "$release" >"$work/kernel-release"
-for f in vmlinuz initrd.gz kernel-release; do mv "$work/$f" "$dir/$f"; done
+echo "$init_version" >"$work/init-version"
+for f in vmlinuz initrd.gz kernel-release init-version; do mv "$work/$f" "$dir/$f"; done

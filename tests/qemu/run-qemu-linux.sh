@@ -15,7 +15,9 @@
 #   validated and have the memory of QEMU's ELF dump (and its CPU notes and
 #   VMCOREINFO); makedumpfile (when installed) reads the kernel log out of
 #   guestcore's through VMCOREINFO and phys_base in the sub header, and
-#   guestcore reads what makedumpfile -d 31 writes.
+#   guestcore reads what makedumpfile -d 31 writes; the kdump header's
+#   utsname is the kernel's (its uname -v) in every mode, and libkdumpfile
+#   and drgn (when installed) read linux_banner by its virtual address.
 # Skipped (77) when qemu-system-x86_64 is not installed or the kernel cannot
 # be fetched (no apt, no network).
 set -eu
@@ -134,6 +136,65 @@ same_memory "$T/raw.kdump" && ok "raw.kdump: every range of QEMU's ELF dump is i
 vmci_at=$($G inspect "$T/gc.kdump" | sed -n 's/.*VMCOREINFO 0x\([0-9a-f]*\) bytes at 0x\([0-9a-f]*\).*/\2/p')
 [ -n "$vmci_at" ] && [ "$vmci_at" != 0 ] && ok "the sub header points to VMCOREINFO (0x$vmci_at)" ||
 	not_ok "no VMCOREINFO in the sub header"
+# The kernel's utsname in the kdump header (read at init_uts_ns through
+# VMCOREINFO), in every mode: the snapshot and the stream push their pages,
+# the monitor's are read; libkdumpfile (python3-libkdumpfile) then knows the
+# architecture and reads linux_banner by its kernel virtual address, the
+# bytes the ELF core holds at its physical one.
+uname_v=$(sed -n 's/.*guestcore-guest-uname \(.*\) banner \([0-9a-f]*\) [A-Za-z] linux_banner.*/\1/p' "$T/console.log" | tr -d '\r')
+banner=$(sed -n 's/.*guestcore-guest-uname .* banner \([0-9a-f]*\) [A-Za-z] linux_banner.*/\1/p' "$T/console.log")
+[ -n "$uname_v" ] && [ -n "$banner" ] && ok "the guest says its uname -v ($uname_v) and where linux_banner is" ||
+	not_ok "no uname line on the console"
+for c in snap gc monitor; do
+	run $G inspect "$T/$c.kdump"
+	expect_in "$out" "release \"$release\" version \"$uname_v\" machine \"x86_64\"" \
+		"$c.kdump: the header's utsname is the kernel's own"
+done
+kpy=
+for py in /usr/bin/python3 python3; do
+	"$py" -c 'import kdumpfile' 2>/dev/null && { kpy=$py; break; }
+done
+if [ -n "$kpy" ]; then
+	phys_base=$(vmcoreinfo "$T/stream.core" | sed -n 's/^ *NUMBER(phys_base)=//p')
+	# (past INT64_MAX: the shell's arithmetic would saturate)
+	banner_pa=$(python3 -c 'import sys; print(hex((int(sys.argv[1], 16) - 0xffffffff80000000 + int(sys.argv[2], 0)) % 2**64))' \
+		"$banner" "${phys_base:-0}")
+	$G read "$T/stream.core" --phys "$banner_pa" --length 64 | tr '\0' '\n' | head -1 >"$T/banner.elf"
+	for c in gc monitor; do
+		run "$kpy" - "$T/$c.kdump" "$banner" <<'PY'
+import sys, kdumpfile
+k = kdumpfile.kdumpfile(sys.argv[1])
+k.attr["addrxlat.ostype"] = "linux"
+print(k.attr["arch.name"])
+print(k.attr["linux.uts.release"])
+print(k.read(kdumpfile.KDUMP_KVADDR, int(sys.argv[2], 16), 64).split(b"\0")[0].decode())
+PY
+		expect_rc 0 "libkdumpfile opens $c.kdump"
+		[ "$(printf '%s\n' "$out" | sed -n 1p)" = x86_64 ] && ok "$c.kdump: libkdumpfile's arch.name is x86_64" ||
+			{ not_ok "$c.kdump: arch.name"; printf '%s\n%s\n' "$out" "$err" | head -5; }
+		[ "$(printf '%s\n' "$out" | sed -n 2p)" = "$release" ] && ok "$c.kdump: linux.uts.release is the guest's" ||
+			not_ok "$c.kdump: linux.uts.release"
+		[ "$(printf '%s\n' "$out" | sed -n 3p)" = "$(cat "$T/banner.elf")" ] && grep -q "^Linux version $release" "$T/banner.elf" &&
+			ok "$c.kdump: linux_banner by its kernel virtual address is the ELF core's ($(cut -c1-40 "$T/banner.elf")...)" ||
+			{ not_ok "$c.kdump: linux_banner"; printf '%s\n' "$out" | sed -n 3p; cat "$T/banner.elf"; }
+	done
+	if "$kpy" -c 'import drgn' 2>/dev/null; then
+		run "$kpy" - "$T/gc.kdump" "$banner" <<'PY'
+import sys, drgn
+p = drgn.Program()
+p.set_core_dump(sys.argv[1])
+print(p.read(int(sys.argv[2], 16), 64).split(b"\0")[0].decode())
+PY
+		[ "$rc" -eq 0 ] && [ "$out" = "$(cat "$T/banner.elf")" ] && ok "drgn reads linux_banner from gc.kdump" ||
+			{ not_ok "drgn on gc.kdump: exit $rc"; printf '%s\n' "$out" "$err" | tail -3; }
+	else
+		echo "# python3-drgn is not installed: its check is skipped"
+	fi
+	run "$kpy" -c 'import sys, kdumpfile; k = kdumpfile.kdumpfile(sys.argv[1]); k.attr["addrxlat.ostype"] = "linux"; print(k.attr["arch.name"])' "$T/qemu.kdump"
+	echo "# libkdumpfile on QEMU's own kdump-zlib file of the guest: exit $rc, $(printf '%s' "$out$err" | tail -1)"
+else
+	echo "# python3-libkdumpfile is not installed: its checks are skipped"
+fi
 if command -v makedumpfile >/dev/null; then
 	# Debian's makedumpfile 1.7.2 reads zlib, lzo and snappy pages, not
 	# zstd.  Its --dump-dmesg finds the kernel's log through VMCOREINFO

@@ -210,6 +210,24 @@ GC_HIDDEN int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *bindi
 
 /* dump/push.c: the source's push_memory() into the container. */
 GC_HIDDEN int gc_push_memory(struct gc_dump *d);
+/* LEN bytes of guest memory at ADDR, inside one range, as the core holds
+ * them once its memory is written (a pushed range read back from the
+ * output, any other from its file or the source): 0, or a negative errno
+ * (nothing recorded as unreadable; d->msg may say why). */
+GC_HIDDEN int gc_guest_read(struct gc_dump *d, uint64_t addr, void *buf, size_t len);
+
+/* dump/vmcoreinfo.c: the guest kernel's VMCOREINFO text.  The value of the
+ * line KEY=..., as text or a number in BASE (0: C's prefixes). */
+GC_HIDDEN bool gc_vmci_value(const unsigned char *text, size_t len, const char *key, char *out, size_t outsz);
+GC_HIDDEN bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int base, uint64_t *ret);
+/* The guest-physical address of VADDR in the kernel image of MACHINE (its
+ * phys_base from VMCOREINFO): false where the machine's map is not known. */
+GC_HIDDEN bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr,
+				    uint64_t *ret);
+/* The kernel's utsname (sysname ... domainname) read at init_uts_ns, where
+ * VMCOREINFO says where it is and the bytes there are one (printable, the
+ * sysname Linux, the release VMCOREINFO's): true with UTS filled. */
+GC_HIDDEN bool gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len, char uts[6][65]);
 GC_HIDDEN bool gc_push_bit(const struct gc_dump *d, uint64_t bit);
 GC_HIDDEN void gc_push_set_bit(struct gc_dump *d, uint64_t bit, bool on);
 

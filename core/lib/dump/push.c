@@ -202,3 +202,32 @@ void gc_push_set_bit(struct gc_dump *d, uint64_t bit, bool on)
 	else
 		d->push_bits[bit / 8] &= (unsigned char)~(1u << (bit % 8));
 }
+
+int gc_guest_read(struct gc_dump *d, uint64_t addr, void *buf, size_t len)
+{
+	struct gc_range_walk w;
+	struct guestcore_range rg;
+	uint64_t off, page = 0;
+	int r;
+
+	gc_range_walk_init(&w, d->data_offset);
+	while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
+		if (rg.kind == GUESTCORE_RANGE_MMIO)
+			continue;
+		if (addr >= rg.start && addr - rg.start < rg.length) {
+			if (len > rg.length - (addr - rg.start))
+				return -ERANGE;
+			if (d->pushes && rg.fd < 0) {
+				const struct gc_pushed p = { .start = rg.start, .length = rg.length, .out_off = off,
+							     .first_page = page, .index = w.i - 1 };
+				return d->container->pull(d, &p, addr, buf, len);
+			}
+			if (rg.fd >= 0)
+				return gc_pread_full(rg.fd, buf, len, rg.file_offset + (addr - rg.start));
+			gc_plugin_clear_error(d->src_plugin);
+			return d->src->read(d->source, addr, buf, len);
+		}
+		page += (rg.start % GC_PAGE + rg.length + GC_PAGE - 1) / GC_PAGE;
+	}
+	return r < 0 ? r : -ENXIO;
+}

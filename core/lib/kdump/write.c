@@ -697,36 +697,15 @@ static int kd_push_end(struct gc_dump *d, const struct gc_pushed *ranges, size_t
 /* ---- headers -------------------------------------------------------------------- */
 
 /* The guest's VMCOREINFO note, if a source gave one: its descriptor's
- * offset and size, and phys_base from it. */
-static const struct gc_note *vmcoreinfo(const struct gc_dump *d, uint64_t *ret_off, uint64_t *ret_phys_base,
-					char *release, size_t releasesz)
+ * offset. */
+static const struct gc_note *vmcoreinfo(const struct gc_dump *d, uint64_t *ret_off)
 {
 	for (size_t i = 0; i < d->n_notes; i++) {
 		const struct gc_note *n = &d->notes[i];
-		const char *t, *end;
 
 		if (!n->layout || !n->layout->note_name || strcmp(n->layout->note_name, "VMCOREINFO") != 0 || !n->desc)
 			continue;
 		*ret_off = n->offset + n->size - align_up(n->desc_size, 4);
-		t = (const char *)n->desc;
-		end = t + n->desc_size;
-		while (t < end) {
-			const char *nl = memchr(t, '\n', (size_t)(end - t));
-			size_t len = nl ? (size_t)(nl - t) : (size_t)(end - t);
-
-			if (len > 18 && memcmp(t, "NUMBER(phys_base)=", 18) == 0) {
-				char num[32];
-				size_t k = len - 18 < sizeof(num) - 1 ? len - 18 : sizeof(num) - 1;
-				memcpy(num, t + 18, k);
-				num[k] = '\0';
-				*ret_phys_base = strtoull(num, NULL, 0);
-			} else if (len > 10 && memcmp(t, "OSRELEASE=", 10) == 0) {
-				size_t k = len - 10 < releasesz - 1 ? len - 10 : releasesz - 1;
-				memcpy(release, t + 10, k);
-				release[k] = '\0';
-			}
-			t += len + 1;
-		}
 		return n;
 	}
 	return NULL;
@@ -749,16 +728,25 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 	unsigned char h[KD_H64_SIZE] = { 0 }, s[KD_S64_SIZE] = { 0 };
 	bool be = d->big_endian;
 	uint64_t vmci_off = 0, phys_base = 0;
-	char release[KD_UTS_LEN] = "";
-	const struct gc_note *vmci = vmcoreinfo(d, &vmci_off, &phys_base, release, sizeof(release));
+	char uts[6][KD_UTS_LEN] = { "Linux" };
+	const struct gc_note *vmci = vmcoreinfo(d, &vmci_off);
 	int r;
 
+	/* The kernel's own utsname, as makedumpfile writes it (libkdumpfile
+	 * and drgn take the architecture from it); without it the sysname,
+	 * the release VMCOREINFO gives and the machine (guestcore(1)). */
+	if (vmci) {
+		gc_vmci_number(vmci->desc, vmci->desc_size, "NUMBER(phys_base)", 0, &phys_base);
+		if (!gc_kernel_utsname(d, vmci->desc, vmci->desc_size, uts))
+			gc_vmci_value(vmci->desc, vmci->desc_size, "OSRELEASE", uts[2], sizeof(uts[2]));
+		push_free(d); /* what reading a pushed page back allocated */
+	}
+	if (!uts[4][0])
+		memcpy(uts[4], uname_machine(d->info.e_machine), strlen(uname_machine(d->info.e_machine)));
 	memcpy(h + KD_H_SIGNATURE, KD_SIGNATURE, KD_SIG_LEN);
 	kd_put(h + KD_H_VERSION, 4, KD_HEADER_VERSION, be);
-	memcpy(h + KD_H_UTSNAME, "Linux", 5);
-	memcpy(h + KD_H_UTSNAME + 2 * KD_UTS_LEN, release, strlen(release));
-	memcpy(h + KD_H_UTSNAME + 4 * KD_UTS_LEN, uname_machine(d->info.e_machine),
-	       strlen(uname_machine(d->info.e_machine)));
+	for (int i = 0; i < 6; i++)
+		memcpy(h + KD_H_UTSNAME + i * KD_UTS_LEN, uts[i], strnlen(uts[i], KD_UTS_LEN - 1));
 	kd_put(h + KD_H64_TIMESTAMP, 8, (uint64_t)d->created, be);
 	kd_put(h + KD_H64_STATUS, 4, d->kd_flag, be);
 	kd_put(h + KD_H64_BLOCK_SIZE, 4, GC_PAGE, be);
