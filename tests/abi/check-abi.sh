@@ -13,7 +13,7 @@ baseline="$top_srcdir/sdk/abi/libguestcore.abi"
 lib="$top_builddir/core/.libs/libguestcore.so"
 . "$top_srcdir/tests/abi/abi-compare.sh"
 set +e
-abi_compare "$baseline" "$lib"
+abi_compare "$baseline" "$lib" "$top_srcdir/sdk/include" "$top_srcdir/core/include"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

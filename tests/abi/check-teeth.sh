@@ -52,7 +52,7 @@ teeth() {
 		if ! anchor "$T/edit" "$T/edit.so" 2>"$T/edit.err"; then
 			not_ok "$1: abi_anchor.c does not build with the edit (fix the test)"
 			cat "$T/edit.err"
-		elif abi_compare "$T/pristine.abi" "$T/edit.so" >"$T/abidiff.out"; then
+		elif abi_compare "$T/pristine.abi" "$T/edit.so" "$T/edit" >"$T/abidiff.out"; then
 			not_ok "$1: abidiff does not see it"
 		else
 			ok "$1: abidiff sees it"
