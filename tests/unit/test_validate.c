@@ -181,6 +181,25 @@ static void test_header_findings(void)
 	EXPECT(f, 0, "error phdr.bounds");
 }
 
+/* The 64 bytes read_phys gives at guest-physical ADDR of FILE are its bytes
+ * at file offset OFF. */
+static bool phys_is_file(const char *file, uint64_t addr, uint64_t off)
+{
+	struct guestcore_core *c = NULL;
+	unsigned char a[64], b[64];
+	char msg[512];
+	int fd = open(file, O_RDONLY);
+	bool same;
+
+	CU_ASSERT_FATAL(fd >= 0 && pread(fd, b, sizeof(b), (off_t)off) == (ssize_t)sizeof(b));
+	close(fd);
+	CU_ASSERT_FATAL(guestcore_core_open(file, layouts, &c, msg, sizeof(msg)) == 0);
+	same = guestcore_core_read_phys(c, addr, a, sizeof(a), false, msg, sizeof(msg)) == 0 &&
+	       memcmp(a, b, sizeof(a)) == 0;
+	guestcore_core_close(c);
+	return same;
+}
+
 static void test_load_findings(void)
 {
 	const char *f;
@@ -201,9 +220,25 @@ static void test_load_findings(void)
 	poke(f, PH(1, P_PADDR), peek(clean, PH(3, P_PADDR), 8), 8);
 	EXPECT(f, GUESTCORE_PROFILE_AUTO, "warning load.order");
 	EXPECT(f, GUESTCORE_PROFILE_VBOX, "error load.order");
-	f = crafted("overlap.core");
-	poke(f, PH(2, P_PADDR), p1 + 0x1000, 8);
-	EXPECT(f, 0, "error load.overlap");
+	/* read_phys finds a PT_LOAD by its address, whatever the table's
+	 * order, and where two overlap the first in the table wins (PT_LOADs
+	 * 1 and 2 are RAM, their bytes at the offsets compared differ) */
+	{
+		uint64_t o1 = peek(clean, PH(1, P_OFFSET), 8), o2 = peek(clean, PH(2, P_OFFSET), 8);
+		uint64_t p2 = peek(clean, PH(2, P_PADDR), 8);
+
+		CU_ASSERT_FATAL(peek(clean, o1 + 0x1000, 8) != peek(clean, o2, 8));
+		CU_ASSERT_FATAL(peek(clean, o1, 8) != peek(clean, o2, 8));
+		f = crafted("swapped.core");
+		poke(f, PH(1, P_PADDR), p2, 8);
+		poke(f, PH(2, P_PADDR), p1, 8);
+		CU_ASSERT(phys_is_file(f, p1, o2));
+		CU_ASSERT(phys_is_file(f, p2, o1));
+		f = crafted("overlap.core");
+		poke(f, PH(2, P_PADDR), p1 + 0x1000, 8);
+		EXPECT(f, 0, "error load.overlap");
+		CU_ASSERT(phys_is_file(f, p1 + 0x1000, o1 + 0x1000));
+	}
 	f = crafted("half.core");
 	poke(f, PH(1, P_FILESZ), peek(clean, PH(1, P_FILESZ), 8) / 2, 8);
 	EXPECT(f, 0, "warning compat.filesz_memsz");

@@ -49,6 +49,7 @@ GUESTCORE_API void guestcore_core_close(struct guestcore_core *c)
 	free(c->problems);
 	free(c->note_data);
 	free(c->ph);
+	free(c->loads);
 	if (c->kd) {
 		kd_close(c->kd);
 		free(c->kd);
@@ -143,6 +144,42 @@ static int read_notes(struct guestcore_core *c)
 				problem(c, "note.bounds", ph->p_offset + off, "the note at offset 0x%" PRIx64 " does not "
 					"fit in its PT_NOTE (name or descriptor runs past 0x%" PRIx64 ")",
 					ph->p_offset + off, ph->p_offset + data->d_size);
+		}
+	}
+	return 0;
+}
+
+static int load_cmp(const void *a, const void *b, void *phdrs)
+{
+	const GElf_Phdr *ph = phdrs;
+	uint64_t x = ph[*(const size_t *)a].p_paddr, y = ph[*(const size_t *)b].p_paddr;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The PT_LOADs with file bytes, by p_paddr, for read_phys to find one by
+ * bisection; where two of them overlap (a hostile core) read_phys keeps
+ * its walk of the table, whose first PT_LOAD holding an address wins. */
+static int index_loads(struct guestcore_core *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_ph; i++)
+		n += c->ph[i].p_type == PT_LOAD && c->ph[i].p_filesz;
+	if (!n)
+		return 0;
+	c->loads = calloc(n, sizeof(*c->loads));
+	if (!c->loads)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_ph; i++)
+		if (c->ph[i].p_type == PT_LOAD && c->ph[i].p_filesz)
+			c->loads[c->n_loads++] = i;
+	qsort_r(c->loads, c->n_loads, sizeof(*c->loads), load_cmp, c->ph);
+	for (size_t k = 1; k < c->n_loads; k++) {
+		const GElf_Phdr *a = &c->ph[c->loads[k - 1]], *b = &c->ph[c->loads[k]];
+		if (b->p_paddr - a->p_paddr < a->p_filesz || a->p_paddr + a->p_filesz < a->p_paddr) {
+			c->loads_overlap = true;
+			break;
 		}
 	}
 	return 0;
@@ -262,6 +299,8 @@ static int open_elf(struct guestcore_core *c, char *msg, size_t msgsz)
 		}
 		c->info.virtual_addresses = loads > 1 && all_zero && vary;
 	}
+	if (index_loads(c) < 0)
+		return -ENOMEM;
 	return read_notes(c);
 }
 
@@ -573,8 +612,24 @@ GUESTCORE_API int guestcore_core_read_phys(const struct guestcore_core *c, uint6
 		const GElf_Phdr *best = NULL;
 		uint64_t next = UINT64_MAX, n;
 
-		/* The PT_LOAD holding ADDR in its file bytes, or the next one. */
-		for (size_t i = 0; i < c->n_ph; i++) {
+		/* The PT_LOAD holding ADDR in its file bytes, or the next one:
+		 * by bisection, or where PT_LOADs overlap by the table's order. */
+		if (!c->loads_overlap && c->n_loads) {
+			size_t lo = 0, hi = c->n_loads; /* LO: the first that starts after ADDR */
+
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (c->ph[c->loads[mid]].p_paddr <= addr)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo && addr - c->ph[c->loads[lo - 1]].p_paddr < c->ph[c->loads[lo - 1]].p_filesz)
+				best = &c->ph[c->loads[lo - 1]];
+			else if (lo < c->n_loads)
+				next = c->ph[c->loads[lo]].p_paddr;
+		}
+		for (size_t i = 0; (c->loads_overlap || !c->n_loads) && i < c->n_ph; i++) {
 			const GElf_Phdr *ph = &c->ph[i];
 			if (ph->p_type != PT_LOAD || ph->p_filesz == 0)
 				continue;

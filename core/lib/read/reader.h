@@ -40,6 +40,9 @@ struct guestcore_core {
 	struct guestcore_core_info info;
 	GElf_Phdr *ph;          /* an ELF core's; a kdump file's come from gc_core_phdr() */
 	size_t n_ph;
+	size_t *loads;          /* ELF: the PT_LOADs with file bytes, by p_paddr */
+	size_t n_loads;
+	bool loads_overlap;     /* two of them overlap: read_phys walks the table */
 	Elf_Data **note_data;   /* one per PT_NOTE read, owned by libelf */
 	struct gc_rnote *notes;
 	size_t n_notes;
