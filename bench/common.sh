@@ -69,3 +69,12 @@ start_shared_guest() {
 	while [ ! -S "$1" ]; do sleep 0.05; done
 	sleep 1
 }
+
+# bench_test_source BUILDDIR DIR: the test source (built by 'make check') as
+# the only plugin of DIR/plugins: the suite's other test plugins hang on
+# purpose.
+bench_test_source() {
+	[ -f "$1/tests/plugins/.libs/tp_source.so" ] || { echo "build the test source first: make check in $1"; exit 1; }
+	mkdir -p "$2/plugins"
+	cp "$1/tests/plugins/.libs/tp_source.so" "$2/plugins/"
+}

@@ -25,12 +25,7 @@ runs=${RUNS:-3}
 bench_guestcore "$build"
 out=$(absdir "${2:-_build/bench}")
 img=$(absdir "${3:-/dev/shm/guestcore-bench-scale}")
-tp="$build/tests/plugins/.libs/tp_source.so"
-[ -f "$tp" ] || { echo "build the test source first: make check in $build"; exit 1; }
-# Only the test source in its plugin directory: the suite's other test
-# plugins hang on purpose.
-mkdir -p "$img/plugins"
-cp "$tp" "$img/plugins/"
+bench_test_source "$build" "$img"
 trap 'rm -rf "$img" "$out/scale.core" "$out/base.out"' EXIT
 
 # sparse_image FILE SIZE STRIDE: a sparse FILE of SIZE holding the 64 MiB of

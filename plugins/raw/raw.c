@@ -29,7 +29,33 @@
 #include "rawfiles.h"
 #include "source_util.h"
 
-#define RAW_MAX_RANGES (1u << 22)
+#define RAW_MAX_RANGES (1u << 22) /* of a map read whole (one not in ascending order) */
+#define RAW_MAP_STEP 4096u        /* a streamed map: every so many ranges, where its line is */
+#define RAW_MAP_BUF 65536u
+
+/* A streamed map (one in ascending order): read again for each range the
+ * host asks for, never held; every RAW_MAP_STEP-th range's line is kept. */
+struct map_mark {
+	uint64_t off;      /* of its line in the map */
+	uint64_t start;    /* its guest-physical start */
+	unsigned lineno;
+};
+
+struct map_stream {
+	int fd;
+	char *name;
+	uint64_t n;                    /* ranges */
+	struct map_mark *marks;        /* n / RAW_MAP_STEP + 1 */
+	/* the range found last, and where the map goes on after it */
+	uint64_t cur_i;                /* UINT64_MAX: none */
+	struct guestcore_range cur;
+	uint64_t cur_next;
+	unsigned cur_lineno;
+	/* the map read ahead */
+	char buf[RAW_MAP_BUF];
+	uint64_t buf_off;
+	size_t buf_len;
+};
 
 
 struct guestcore_source {
@@ -38,8 +64,9 @@ struct guestcore_source {
 	int fd;
 	uint64_t file_size;
 	uint16_t e_machine;
-	struct guestcore_range *ranges;
+	struct guestcore_range *ranges; /* a map read whole, or the one range of a map-less image */
 	size_t n_ranges;
+	struct map_stream *ms;          /* or a streamed map */
 	struct su_regs *cpus;
 	uint32_t n_cpus;
 	char description[512];
@@ -61,6 +88,12 @@ static void raw_close(struct guestcore_source *s)
 		su_regs_free(&s->cpus[i]);
 	free(s->cpus);
 	free(s->ranges);
+	if (s->ms) {
+		close(s->ms->fd);
+		free(s->ms->marks);
+		free(s->ms->name);
+		free(s->ms);
+	}
 	free(s->path);
 	free(s);
 }
@@ -99,7 +132,83 @@ static int map_add(struct rf_map_sink *sink, uint64_t start, uint64_t len, uint3
 	return add_range(((struct map_sink *)sink)->s, start, len, kind, off);
 }
 
-static int parse_map(struct guestcore_source *s, const char *map)
+/* The line of the map at *OFF (without its newline) into LINE: 1 with *OFF
+ * past it, 0 at the end of the map, or a negative errno (ERR says). */
+static int map_line(struct map_stream *m, uint64_t *off, unsigned lineno, char *line, size_t *len, char *err,
+		    size_t errsz)
+{
+	size_t n = 0;
+
+	for (;;) {
+		const char *p, *nl;
+		size_t avail, take;
+
+		if (*off < m->buf_off || *off >= m->buf_off + m->buf_len) {
+			ssize_t got;
+
+			m->buf_off = *off;
+			m->buf_len = 0;
+			do
+				got = pread(m->fd, m->buf, sizeof(m->buf), (off_t)*off);
+			while (got < 0 && errno == EINTR);
+			if (got < 0) {
+				int e = errno;
+				snprintf(err, errsz, "map %s: %s", m->name, strerror(e));
+				return -e;
+			}
+			if (got == 0) {
+				line[n] = '\0';
+				*len = n;
+				return n > 0;
+			}
+			m->buf_len = (size_t)got;
+		}
+		p = m->buf + (*off - m->buf_off);
+		avail = m->buf_len - (size_t)(*off - m->buf_off);
+		nl = memchr(p, '\n', avail);
+		take = nl ? (size_t)(nl - p) : avail;
+		if (n + take > RF_MAX_LINE) {
+			snprintf(err, errsz, "map %s:%u: line longer than %u bytes", m->name, lineno, RF_MAX_LINE);
+			return -EINVAL;
+		}
+		memcpy(line + n, p, take);
+		n += take;
+		*off += take + (nl != NULL);
+		if (nl) {
+			line[n] = '\0';
+			*len = n;
+			return 1;
+		}
+	}
+}
+
+/* The next range of the map from *OFF (line *LINENO on): 1 with it, 0 at
+ * the end, or a negative errno (ERR says). */
+static int map_next(struct guestcore_source *s, uint64_t *off, unsigned *lineno, struct rf_range *rg, char *err,
+		    size_t errsz)
+{
+	char line[RF_MAX_LINE + 1];
+	size_t len = 0;
+	int r;
+
+	while ((r = map_line(s->ms, off, *lineno + 1, line, &len, err, errsz)) > 0) {
+		++*lineno;
+		r = rf_parse_map_line(s->ms->name, *lineno, line, len, s->file_size, s->path, rg, err, errsz);
+		if (r != 0)
+			return r;
+	}
+	return r;
+}
+
+static struct guestcore_range range_of(const struct guestcore_source *s, const struct rf_range *r)
+{
+	return (struct guestcore_range){ .size = sizeof(struct guestcore_range), .kind = r->kind, .start = r->start,
+					 .length = r->length, .fd = r->kind == GUESTCORE_RANGE_MMIO ? -1 : s->fd,
+					 .file_offset = r->file_offset };
+}
+
+/* Read the map whole (one not in ascending order is sorted). */
+static int load_map(struct guestcore_source *s, const char *map)
 {
 	struct map_sink sink = { .base.add = map_add, .s = s };
 	char err[600], *text = NULL;
@@ -120,6 +229,115 @@ static int parse_map(struct guestcore_source *s, const char *map)
 			     s->ranges[i].start);
 			return -EINVAL;
 		}
+	return 0;
+}
+
+/* The map, checked line by line in one pass: in ascending order it is
+ * streamed (its memory that of one range, whatever its length), else read
+ * whole as before. */
+static int parse_map(struct guestcore_source *s, const char *map)
+{
+	struct map_stream *m = calloc(1, sizeof(*m));
+	struct stat st;
+	uint64_t off = 0, end = 0, line_at;
+	unsigned lineno = 0;
+	char err[600];
+	struct rf_range rg;
+	int r;
+
+	if (!m || !(m->name = strdup(map))) {
+		free(m);
+		return -ENOMEM;
+	}
+	s->ms = m;
+	m->cur_i = UINT64_MAX;
+	/* O_NONBLOCK: a FIFO with no writer must not hang the open. */
+	m->fd = open(map, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (m->fd < 0 || fstat(m->fd, &st) < 0) {
+		FAIL(s, "map %s: %s", map, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		FAIL(s, "map %s is not a regular file: give the file itself", map);
+		return -EINVAL;
+	}
+	for (;;) {
+		line_at = off;
+		r = map_next(s, &off, &lineno, &rg, err, sizeof(err));
+		if (r < 0) {
+			FAIL(s, "%s", err);
+			return r;
+		}
+		if (r == 0)
+			break;
+		if (m->n && rg.start < end) {
+			/* not ascending: read whole and sorted, as a map always was */
+			close(m->fd);
+			free(m->marks);
+			free(m->name);
+			free(m);
+			s->ms = NULL;
+			return load_map(s, map);
+		}
+		if (m->n % RAW_MAP_STEP == 0) {
+			struct map_mark *v = reallocarray(m->marks, m->n / RAW_MAP_STEP + 1, sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			m->marks = v;
+			m->marks[m->n / RAW_MAP_STEP] = (struct map_mark){ .off = line_at, .start = rg.start,
+									   .lineno = lineno - 1 };
+		}
+		end = rg.start + rg.length;
+		m->n++;
+	}
+	if (m->n == 0) {
+		FAIL(s, "map %s lists no range", map);
+		return -EINVAL;
+	}
+	s->n_ranges = m->n;
+	return 0;
+}
+
+/* Range I of a streamed map: after range I-1 from where it ended, else
+ * from the mark before it. */
+static int stream_range(struct guestcore_source *s, uint64_t i, struct guestcore_range *ret)
+{
+	struct map_stream *m = s->ms;
+	char err[600];
+	struct rf_range rg;
+	uint64_t j, off;
+	unsigned lineno;
+
+	if (i >= m->n)
+		return -ENOENT;
+	if (m->cur_i != UINT64_MAX && i == m->cur_i) {
+		*ret = m->cur;
+		return 0;
+	}
+	if (m->cur_i != UINT64_MAX && i == m->cur_i + 1) {
+		j = i;
+		off = m->cur_next;
+		lineno = m->cur_lineno;
+	} else {
+		j = i / RAW_MAP_STEP * RAW_MAP_STEP;
+		off = m->marks[i / RAW_MAP_STEP].off;
+		lineno = m->marks[i / RAW_MAP_STEP].lineno;
+	}
+	for (;; j++) {
+		int r = map_next(s, &off, &lineno, &rg, err, sizeof(err));
+
+		if (r <= 0) {
+			FAIL(s, "map %s changed while it was read: %s", m->name, r < 0 ? err : "it is shorter");
+			return -EIO;
+		}
+		if (j == i)
+			break;
+	}
+	m->cur = range_of(s, &rg);
+	m->cur_i = i;
+	m->cur_next = off;
+	m->cur_lineno = lineno;
+	*ret = m->cur;
 	return 0;
 }
 
@@ -226,7 +444,7 @@ static int raw_open(const struct guestcore_host_api *host, const char *spec, str
 		r = add_range(s, 0, s->file_size, GUESTCORE_RANGE_RAM, 0);
 	if (r < 0)
 		goto fail;
-	for (size_t i = 0; i < s->n_ranges; i++)
+	for (size_t i = 0; s->ranges && i < s->n_ranges; i++)
 		if (s->ranges[i].fd == 0)
 			s->ranges[i].fd = s->fd;
 	if (cpus) {
@@ -255,12 +473,47 @@ static int raw_describe(struct guestcore_source *s, struct guestcore_guest_info 
 
 static int raw_get_range(struct guestcore_source *s, uint64_t i, struct guestcore_range *ret)
 {
+	if (s->ms) {
+		struct guestcore_range rg;
+		int r = stream_range(s, i, &rg);
+
+		if (r == 0)
+			su_struct_out(ret, &rg, sizeof(*ret));
+		return r;
+	}
 	return su_range_copy(s->ranges, s->n_ranges, i, ret);
 }
 
 static int raw_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t len)
 {
-	int r = su_range_read(s->ranges, s->n_ranges, addr, buf, len);
+	int r;
+
+	if (s->ms) {
+		/* the range holding ADDR: from the last mark at or before it */
+		struct map_stream *m = s->ms;
+		size_t lo = 0, hi = (m->n + RAW_MAP_STEP - 1) / RAW_MAP_STEP;
+		struct guestcore_range rg = { .size = sizeof(rg) };
+
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (m->marks[mid].start <= addr)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		r = -EINVAL;
+		for (uint64_t i = (uint64_t)lo * RAW_MAP_STEP; i < m->n && i < ((uint64_t)lo + 1) * RAW_MAP_STEP; i++) {
+			int e = stream_range(s, i, &rg);
+			if (e < 0)
+				return e;
+			if (addr >= rg.start && addr - rg.start < rg.length) {
+				r = su_range_read(&rg, 1, addr, buf, len);
+				break;
+			}
+		}
+	} else {
+		r = su_range_read(s->ranges, s->n_ranges, addr, buf, len);
+	}
 
 	if (r == -EINVAL)
 		FAIL(s, "read of 0x%zx bytes at 0x%" PRIx64 " is outside the image's ranges", len, addr);

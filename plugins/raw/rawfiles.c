@@ -74,6 +74,59 @@ static bool parse_hex(const char *t, uint64_t *ret)
 	return errno == 0 && *end == '\0';
 }
 
+int rf_parse_map_line(const char *name, unsigned lineno, char *line, size_t n, uint64_t image_size,
+		      const char *image, struct rf_range *ret, char *err, size_t errsz)
+{
+	char *tok[5] = { 0 }, *save = NULL, *hash;
+	int k = 0;
+	uint64_t start, size, off;
+	uint32_t kind;
+
+	if (memchr(line, '\0', n)) {
+		snprintf(err, errsz, "map %s:%u: a NUL byte: the map is a text file", name, lineno);
+		return -EINVAL;
+	}
+	hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	for (char *t = strtok_r(line, " \t\r\v\f", &save); t && k < 5; t = strtok_r(NULL, " \t\r\v\f", &save))
+		tok[k++] = t;
+	if (k == 0)
+		return 0;
+	if (k < 3 || k > 4) {
+		snprintf(err, errsz, "map %s:%u: expected START SIZE KIND [FILE_OFFSET]", name, lineno);
+		return -EINVAL;
+	}
+	if (!parse_hex(tok[0], &start) || !parse_hex(tok[1], &size) || size == 0 || start + size < start) {
+		snprintf(err, errsz, "map %s:%u: START and SIZE must be hexadecimal numbers of 64 bits, SIZE not "
+			 "zero, START+SIZE not past 2^64", name, lineno);
+		return -EINVAL;
+	}
+	if (strcmp(tok[2], "ram") == 0)
+		kind = GUESTCORE_RANGE_RAM;
+	else if (strcmp(tok[2], "rom") == 0)
+		kind = GUESTCORE_RANGE_ROM;
+	else if (strcmp(tok[2], "mmio") == 0)
+		kind = GUESTCORE_RANGE_MMIO;
+	else {
+		snprintf(err, errsz, "map %s:%u: kind '%.40s' is not ram, rom or mmio", name, lineno, tok[2]);
+		return -EINVAL;
+	}
+	off = start;
+	if (k == 4 && !parse_hex(tok[3], &off)) {
+		snprintf(err, errsz, "map %s:%u: FILE_OFFSET must be a hexadecimal number of 64 bits", name, lineno);
+		return -EINVAL;
+	}
+	if (kind != GUESTCORE_RANGE_MMIO && (off + size < off || off + size > image_size)) {
+		snprintf(err, errsz, "map %s:%u: range 0x%" PRIx64 "+0x%" PRIx64 " needs image bytes up to 0x%" PRIx64
+			 ", but %s has 0x%" PRIx64 ": fix the map or the image", name, lineno, start, size,
+			 off + size < off ? UINT64_MAX : off + size, image, image_size);
+		return -EINVAL;
+	}
+	*ret = (struct rf_range){ .start = start, .length = size, .kind = kind, .file_offset = off };
+	return 1;
+}
+
 int rf_parse_map(const char *name, const char *text, size_t len, uint64_t image_size, const char *image,
 		 struct rf_map_sink *sink, char *err, size_t errsz)
 {
@@ -83,62 +136,24 @@ int rf_parse_map(const char *name, const char *text, size_t len, uint64_t image_
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char line[1024], *tok[5] = { 0 }, *save = NULL, *hash;
-		int k = 0, r;
-		uint64_t start, size, off;
-		uint32_t kind;
+		char line[RF_MAX_LINE + 1];
+		struct rf_range rg;
+		int r;
 
 		lineno++;
-		if (n >= sizeof(line)) {
-			snprintf(err, errsz, "map %s:%u: line longer than %zu bytes", name, lineno, sizeof(line) - 1);
+		if (n > RF_MAX_LINE) {
+			snprintf(err, errsz, "map %s:%u: line longer than %u bytes", name, lineno, RF_MAX_LINE);
 			return -EINVAL;
 		}
 		memcpy(line, p, n);
 		line[n] = '\0';
 		p += n + (nl != NULL);
-		if (memchr(line, '\0', n)) {
-			snprintf(err, errsz, "map %s:%u: a NUL byte: the map is a text file", name, lineno);
-			return -EINVAL;
-		}
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		for (char *t = strtok_r(line, " \t\r\v\f", &save); t && k < 5; t = strtok_r(NULL, " \t\r\v\f", &save))
-			tok[k++] = t;
-		if (k == 0)
+		r = rf_parse_map_line(name, lineno, line, n, image_size, image, &rg, err, errsz);
+		if (r < 0)
+			return r;
+		if (r == 0)
 			continue;
-		if (k < 3 || k > 4) {
-			snprintf(err, errsz, "map %s:%u: expected START SIZE KIND [FILE_OFFSET]", name, lineno);
-			return -EINVAL;
-		}
-		if (!parse_hex(tok[0], &start) || !parse_hex(tok[1], &size) || size == 0 || start + size < start) {
-			snprintf(err, errsz, "map %s:%u: START and SIZE must be hexadecimal numbers of 64 bits, SIZE not "
-				 "zero, START+SIZE not past 2^64", name, lineno);
-			return -EINVAL;
-		}
-		if (strcmp(tok[2], "ram") == 0)
-			kind = GUESTCORE_RANGE_RAM;
-		else if (strcmp(tok[2], "rom") == 0)
-			kind = GUESTCORE_RANGE_ROM;
-		else if (strcmp(tok[2], "mmio") == 0)
-			kind = GUESTCORE_RANGE_MMIO;
-		else {
-			snprintf(err, errsz, "map %s:%u: kind '%.40s' is not ram, rom or mmio", name, lineno, tok[2]);
-			return -EINVAL;
-		}
-		off = start;
-		if (k == 4 && !parse_hex(tok[3], &off)) {
-			snprintf(err, errsz, "map %s:%u: FILE_OFFSET must be a hexadecimal number of 64 bits", name,
-				 lineno);
-			return -EINVAL;
-		}
-		if (kind != GUESTCORE_RANGE_MMIO && (off + size < off || off + size > image_size)) {
-			snprintf(err, errsz, "map %s:%u: range 0x%" PRIx64 "+0x%" PRIx64 " needs image bytes up to 0x%"
-				 PRIx64 ", but %s has 0x%" PRIx64 ": fix the map or the image", name, lineno, start, size,
-				 off + size < off ? UINT64_MAX : off + size, image, image_size);
-			return -EINVAL;
-		}
-		r = sink->add(sink, start, size, kind, off);
+		r = sink->add(sink, rg.start, rg.length, rg.kind, rg.file_offset);
 		if (r < 0) {
 			snprintf(err, errsz, "map %s:%u: %s", name, lineno, r == -E2BIG ? "too many ranges" : strerror(-r));
 			return r;

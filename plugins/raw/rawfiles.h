@@ -16,6 +16,19 @@
  * in ERR naming WHAT ("map", "cpus"). */
 int rf_read_file(const char *what, const char *path, char **ret_text, size_t *ret_len, char *err, size_t errsz);
 
+#define RF_MAX_LINE 1023 /* bytes of a map line */
+
+struct rf_range {
+	uint64_t start, length, file_offset;
+	uint32_t kind; /* enum guestcore_range_kind */
+};
+
+/* One line of a memory map (LINE, N bytes, NUL-terminated; changed in
+ * place), line LINENO of NAME: 1 with the range in *RET, 0 for a blank or
+ * comment line, or a negative errno and "map NAME:LINE: ..." in ERR. */
+int rf_parse_map_line(const char *name, unsigned lineno, char *line, size_t n, uint64_t image_size,
+		      const char *image, struct rf_range *ret, char *err, size_t errsz);
+
 struct rf_map_sink {
 	/* Called for each range line; a negative return stops the parse. */
 	int (*add)(struct rf_map_sink *sink, uint64_t start, uint64_t len, uint32_t kind, uint64_t file_offset);

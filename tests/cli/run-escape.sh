@@ -9,9 +9,7 @@
 set -eu
 . "$top_srcdir/tests/cli/testlib.sh"
 command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
-mkdir "$T/plugins"
-ln -s "$TP/tp_source.so" "$T/plugins/"
-G="$GUESTCORE -P $T/plugins"
+test_source_only
 
 # clean FILE DESCRIPTION: FILE holds no raw control byte and is UTF-8.
 clean() {

@@ -8,10 +8,7 @@
 # nothing behind.
 set -eu
 . "$top_srcdir/tests/cli/testlib.sh"
-# The test source alone: no other test plugin to probe on each run.
-mkdir "$T/plugins"
-ln -s "$TP/tp_source.so" "$T/plugins/"
-G="$GUESTCORE -P $T/plugins"
+test_source_only
 SPEC="test:ranges=4,size=0x100000,gap=0x1000,cpus=2,mmio=3,note=VMCOREINFO:0:OSRELEASE=6.1.0"
 
 blocks() { stat -c %b "$1"; }

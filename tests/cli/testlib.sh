@@ -15,6 +15,14 @@ no_temp() {
 	if ls -A "$1" | grep -q '\.guestcore-'; then not_ok "$2: temporary file left"; ls -la "$1"; else ok "$2: no temporary file"; fi
 }
 
+# test_source_only: G runs guestcore with the test source as its only test
+# plugin (the suite's others hang on purpose and cost each run seconds).
+test_source_only() {
+	mkdir -p "$T/plugins"
+	ln -sf "$TP/tp_source.so" "$T/plugins/"
+	G="$GUESTCORE -P $T/plugins"
+}
+
 # run CMD...: sets $out, $err and $rc
 run() {
 	set +e
