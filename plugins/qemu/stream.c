@@ -372,7 +372,11 @@ static int add_blocks(struct reader *r, uint64_t total)
 		if (!b->name[0] || find_block(s, b->name))
 			return fail(s, -EPROTO, "the migration stream lists a RAM block with %s name \"%s\"",
 				    b->name[0] ? "the repeated" : "an empty", b->name);
-		if (b->length == 0 || b->length > total || b->length > QSTREAM_MAX_RAM)
+		if (b->length > QSTREAM_MAX_RAM)
+			return fail(s, -EPROTO, "the migration stream's RAM block \"%s\" has a size of 0x%" PRIx64
+				    " bytes, more than the %u TiB guestcore reads", b->name, b->length,
+				    (unsigned)(QSTREAM_MAX_RAM >> 40));
+		if (b->length == 0 || b->length > total)
 			return fail(s, -EPROTO, "the migration stream's RAM block \"%s\" has a size of 0x%" PRIx64
 				    " bytes, which the block list's total does not allow", b->name, b->length);
 		total -= b->length;

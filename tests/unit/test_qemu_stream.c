@@ -329,6 +329,9 @@ static void test_corrupt(void)
 	/* The block list says pc.bios is larger than the total it announced. */
 	corrupt("full.bin", "\x07pc.bios\0\0\0\0\0\0\x20\0", 16, "\x07pc.bios\0\0\0\0\0\x01\x20\0", -EPROTO,
 		"block list's total");
+	/* A block larger than guestcore reads: that is the reason given. */
+	corrupt("full.bin", "\x07pc.bios\0\0\0\0\0\0\x20\0", 16, "\x07pc.bios\0\0\x80\0\0\0\x20\0", -EPROTO,
+		"more than the 64 TiB guestcore reads");
 	/* Compressed (XBZRLE) pages: the capabilities guestcore turns off. */
 	corrupt("full.bin", "\0\0\0\0\0\0\0\x08\x06pc.ram", 15, "\0\0\0\0\0\0\0\x48\x06pc.ram", -EPROTO,
 		"turn the xbzrle");
