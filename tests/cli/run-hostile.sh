@@ -69,7 +69,7 @@ done
 for f in "$T"/in/*; do
 	run $G validate "$f"
 	case $(basename "$f") in
-	desc-one-page | present-only | alternating-present) expect_rc 0 "validate $(basename "$f"): a file as makedumpfile may write it" ;;
+	desc-one-page | present-only | alternating-present | runs-16k) expect_rc 0 "validate $(basename "$f"): a file as makedumpfile may write it" ;;
 	claims-*) expect_rc 2 "validate $(basename "$f"): cannot be read" ;;
 	*) expect_rc 1 "validate $(basename "$f"): refused" ;;
 	esac
@@ -79,4 +79,9 @@ expect_in "$out" "which holds 16 of them: it is truncated, and the page frames f
 	"descriptors the file does not hold: the frames they would describe are cut at open"
 run $G inspect --json "$T/in/alternating-present"
 expect_in "$out" '"segments_not_listed": 8384512' "8 M runs: 4096 listed, the rest counted"
+run $G inspect "$T/in/runs-16k"
+[ "$(printf '%s\n' "$out" | grep -c ' LOAD ')" = 4096 ] && ok "16 384 runs: inspect lists 4096" || not_ok "inspect lists $(printf '%s\n' "$out" | grep -c ' LOAD ')"
+expect_in "$out" "and 12288 more runs of page frames, not listed (--all-runs lists them)" "and counts the rest"
+run $G inspect --all-runs "$T/in/runs-16k"
+[ "$(printf '%s\n' "$out" | grep -c ' LOAD ')" = 16384 ] && ok "--all-runs lists every one" || not_ok "--all-runs lists $(printf '%s\n' "$out" | grep -c ' LOAD ')"
 finish

@@ -18,6 +18,8 @@ classes (file names):
                      frames of RAM (128 GiB), none of them dumped
   alternating-present  2 MiB first bitmap 0x55, the second all zeros: 8 M
                      runs, none dumped, no descriptor needed
+  runs-16k           a 4 KiB first bitmap 0x55, none dumped: 16 384 runs, more
+                     than inspect lists unless --all-runs
   one-per-block      one frame present in every 4096 (a run each, 32 K runs
                      spread over 128 GiB), descriptors not in the file
   desc-past-end      512 K frames dumped, every descriptor pointing past the
@@ -91,6 +93,8 @@ def main():
     write(os.path.join(d, "alternating"), len(alt) * 8, alt, alt, descs=desc(0) * 16)
     write(os.path.join(d, "present-only"), len(ones) * 8, ones, bytes(len(ones)))
     write(os.path.join(d, "alternating-present"), len(alt) * 8, alt, bytes(len(alt)))
+    alt4 = b"\x55" * BS
+    write(os.path.join(d, "runs-16k"), len(alt4) * 8, alt4, bytes(len(alt4)))
     opb = bytearray(4 * mib)
     for i in range(0, len(opb), 512):
         opb[i] = 1
