@@ -254,8 +254,9 @@ static int parse_map(struct guestcore_source *s, const char *map)
 	/* O_NONBLOCK: a FIFO with no writer must not hang the open. */
 	m->fd = open(map, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (m->fd < 0 || fstat(m->fd, &st) < 0) {
-		FAIL(s, "map %s: %s", map, strerror(errno));
-		return -errno;
+		int e = errno;
+		FAIL(s, "map %s: %s", map, strerror(e));
+		return -e;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		FAIL(s, "map %s is not a regular file: give the file itself", map);
