@@ -328,22 +328,24 @@ static uint64_t bm_word(const unsigned char *bm, uint64_t q)
 	return le64toh(w);
 }
 
-/* The page frame of the dumped page whose descriptor is INDEX (below
- * n_dumpable): through the rank index, then within one block. */
-static uint64_t dumped_frame(const struct kd_file *k, uint64_t index)
+/* Bit INDEX (from 0) among the bits WORD gives of K's words, the count
+ * of them before each 4096-bit block in RANK: the block by bisection, the
+ * bit within it.  INDEX is below the bits there are. */
+static uint64_t select_bit(const struct kd_file *k, const uint64_t *rank, uint64_t index,
+			   uint64_t (*word)(const struct kd_file *k, uint64_t q))
 {
 	uint64_t lo = 0, hi = (k->max_mapnr + 4095) / 4096, left;
 
 	while (hi - lo > 1) { /* the last block with rank <= INDEX */
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (k->rank[mid] <= index)
+		if (rank[mid] <= index)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	left = index - k->rank[lo];
+	left = index - rank[lo];
 	for (uint64_t q = lo * 64;; q++) {
-		uint64_t w = bm_word(k->bm2, q), n = (uint64_t)__builtin_popcountll(w);
+		uint64_t w = word(k, q), n = (uint64_t)__builtin_popcountll(w);
 
 		if (left < n) {
 			while (left--)
@@ -352,6 +354,12 @@ static uint64_t dumped_frame(const struct kd_file *k, uint64_t index)
 		}
 		left -= n;
 	}
+}
+
+/* The dumped frames: the second bitmap's bits. */
+static uint64_t dumped_bits(const struct kd_file *k, uint64_t q)
+{
+	return bm_word(k->bm2, q);
 }
 
 /* Bits at and past frame END are no frames: cleared in both bitmaps. */
@@ -398,31 +406,10 @@ int kd_run(struct kd_file *k, uint64_t j, uint64_t *start, uint64_t *end)
 	if (j >= k->n_runs)
 		return -ERANGE;
 	if (j != k->run_j) {
-		if (k->run_j != UINT64_MAX && j == k->run_j + 1) {
+		if (k->run_j != UINT64_MAX && j == k->run_j + 1)
 			p = k->run_end;
-		} else {
-			uint64_t lo = 0, hi = (k->max_mapnr + 4095) / 4096, left;
-
-			while (hi - lo > 1) { /* the last block with run_rank <= J */
-				uint64_t mid = lo + (hi - lo) / 2;
-				if (k->run_rank[mid] <= j)
-					lo = mid;
-				else
-					hi = mid;
-			}
-			left = j - k->run_rank[lo];
-			for (uint64_t q = lo * 64;; q++) {
-				uint64_t w = run_starts(k, q), n = (uint64_t)__builtin_popcountll(w);
-
-				if (left < n) {
-					while (left--)
-						w &= w - 1;
-					p = q * 64 + (uint64_t)__builtin_ctzll(w);
-					break;
-				}
-				left -= n;
-			}
-		}
+		else
+			p = select_bit(k, k->run_rank, j, run_starts);
 		if (!kd_next_run(k, &p, &k->run_end))
 			return -ERANGE; /* not reached: the index counted it */
 		k->run_start = p;
@@ -484,7 +471,7 @@ static int read_bitmaps(struct kd_file *k, const struct kd_ctx *x, char *msg, si
 	 * so that no reader works for what the file only claims. */
 	held = k->desc_offset < k->logical_size ? (k->logical_size - k->desc_offset) / KD_DESC_SIZE : 0;
 	if (k->n_dumpable > held) {
-		uint64_t end = dumped_frame(k, held);
+		uint64_t end = select_bit(k, k->rank, held, dumped_bits);
 
 		problem(x, "kdump.desc.bounds", k->desc_offset, "the %" PRIu64 " page descriptors at 0x%" PRIx64 " reach "
 			"past the end of the file, which holds %" PRIu64 " of them: it is truncated, and the page frames "
@@ -714,7 +701,7 @@ static int load_page(struct kd_file *k, const struct kd_desc *d)
 	return 0;
 }
 
-int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t msgsz)
+int kd_read_page(struct kd_file *k, uint64_t pfn, const unsigned char **ret, char *msg, size_t msgsz)
 {
 	struct kd_desc d;
 	int r = kd_page_desc(k, pfn, &d, NULL);
@@ -741,7 +728,7 @@ int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t m
 		kd_msg(msg, msgsz, "page frame 0x%" PRIx64 ": %s", pfn, k->last_why);
 		return k->last_r;
 	}
-	memcpy(out, k->last, k->block_size);
+	*ret = k->last;
 	return 0;
 }
 

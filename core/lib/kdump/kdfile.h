@@ -102,9 +102,10 @@ static inline bool kd_bit(const unsigned char *bm, uint64_t pfn)
 /* The page descriptor of the dumped page PFN (its bit in bm2 is set). */
 int kd_page_desc(struct kd_file *k, uint64_t pfn, struct kd_desc *ret, uint64_t *ret_index);
 int kd_desc_at(struct kd_file *k, uint64_t index, struct kd_desc *ret);
-/* The block_size bytes of page frame PFN into OUT: 0, -ENXIO when the page
- * is not in the dump, -EIO (MSG says why) when its data cannot be had. */
-int kd_read_page(struct kd_file *k, uint64_t pfn, void *out, char *msg, size_t msgsz);
+/* The block_size bytes of page frame PFN: 0 with *RET pointing at them
+ * (valid until the next call), -ENXIO when the page is not in the dump,
+ * -EIO (MSG says why) when its data cannot be had. */
+int kd_read_page(struct kd_file *k, uint64_t pfn, const unsigned char **ret, char *msg, size_t msgsz);
 /* The next run of page frames the first bitmap marks, at or after *PFN:
  * true with it in [*PFN, *END), false when none is left.  Walk with
  * *PFN = *END. */

@@ -55,7 +55,6 @@ GUESTCORE_API void guestcore_core_close(struct guestcore_core *c)
 		free(c->kd);
 	}
 	free(c->kd_notes);
-	free(c->kd_page);
 	if (c->elf)
 		elf_end(c->elf);
 	if (c->map)
@@ -388,9 +387,6 @@ static int open_kdump(struct guestcore_core *c, char *msg, size_t msgsz)
 	c->info.e_type = ET_CORE;
 	c->info.e_version = EV_CURRENT;
 	c->info.e_machine = kd_machine(k);
-	c->kd_page = malloc(k->block_size);
-	if (!c->kd_page)
-		return -ENOMEM;
 	/* the runs of page frames the first bitmap marks, found when asked */
 	if (k->n_runs + 1 > GC_MAX_PHDRS) {
 		gc_msg(msg, msgsz, "the first bitmap holds %" PRIu64 " runs of page frames, more than the %u segments "
@@ -462,7 +458,8 @@ static int kd_read_phys(const struct guestcore_core *c, uint64_t addr, unsigned 
 
 	while (len) {
 		uint64_t pfn = addr / bs, in = addr % bs, n = bs - in < len ? bs - in : len;
-		int r = kd_read_page(k, pfn, c->kd_page, msg, msgsz);
+		const unsigned char *page;
+		int r = kd_read_page(k, pfn, &page, msg, msgsz);
 
 		if (r == -ENXIO) {
 			if (!allow_holes) {
@@ -474,7 +471,7 @@ static int kd_read_phys(const struct guestcore_core *c, uint64_t addr, unsigned 
 		} else if (r < 0) {
 			return r;
 		} else {
-			memcpy(out, c->kd_page + in, n);
+			memcpy(out, page + in, n);
 		}
 		out += n;
 		addr += n;

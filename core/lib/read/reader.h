@@ -53,7 +53,6 @@ struct guestcore_core {
 	/* a kdump-compressed file: no libelf, its notes blob read whole */
 	struct kd_file *kd;
 	unsigned char *kd_notes;
-	unsigned char *kd_page;  /* one block, for read_phys */
 };
 
 /* Program header I (below n_ph) of C: an ELF core's own, or for a kdump
