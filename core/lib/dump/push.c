@@ -92,6 +92,13 @@ static int sink_read(struct guestcore_memory_sink *sink, uint64_t addr, void *bu
 }
 
 /* The ranges without a file, in order, with where each lies in the core. */
+/* The pages range RG covers: its page descriptors in a kdump file, its
+ * bits in push_bits. */
+static uint64_t range_pages(const struct guestcore_range *rg)
+{
+	return (rg->start % GC_PAGE + rg->length + GC_PAGE - 1) / GC_PAGE;
+}
+
 static int list_pushed(struct gc_dump *d, struct gc_push *p)
 {
 	struct gc_range_walk w;
@@ -101,7 +108,7 @@ static int list_pushed(struct gc_dump *d, struct gc_push *p)
 
 	gc_range_walk_init(&w, d->data_offset);
 	while ((r = gc_range_walk_next(d, &w, &rg, &off)) > 0) {
-		uint64_t pages = (rg.start % GC_PAGE + rg.length + GC_PAGE - 1) / GC_PAGE;
+		uint64_t pages = range_pages(&rg);
 
 		if (rg.kind == GUESTCORE_RANGE_MMIO)
 			continue;
@@ -227,7 +234,7 @@ int gc_guest_read(struct gc_dump *d, uint64_t addr, void *buf, size_t len)
 			gc_plugin_clear_error(d->src_plugin);
 			return d->src->read(d->source, addr, buf, len);
 		}
-		page += (rg.start % GC_PAGE + rg.length + GC_PAGE - 1) / GC_PAGE;
+		page += range_pages(&rg);
 	}
 	return r < 0 ? r : -ENXIO;
 }
