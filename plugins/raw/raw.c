@@ -98,7 +98,16 @@ static void raw_close(struct guestcore_source *s)
 	free(s);
 }
 
-static int add_range(struct guestcore_source *s, uint64_t start, uint64_t len, uint32_t kind, uint64_t off)
+/* The range of a map line: file-backed (the image's fd, open before the
+ * map is read) unless MMIO. */
+static struct guestcore_range range_of(const struct guestcore_source *s, const struct rf_range *r)
+{
+	return (struct guestcore_range){ .size = sizeof(struct guestcore_range), .kind = r->kind, .start = r->start,
+					 .length = r->length, .fd = r->kind == GUESTCORE_RANGE_MMIO ? -1 : s->fd,
+					 .file_offset = r->file_offset };
+}
+
+static int add_range(struct guestcore_source *s, const struct rf_range *r)
 {
 	struct guestcore_range *v;
 
@@ -108,10 +117,7 @@ static int add_range(struct guestcore_source *s, uint64_t start, uint64_t len, u
 	if (!v)
 		return -ENOMEM;
 	s->ranges = v;
-	s->ranges[s->n_ranges++] = (struct guestcore_range){
-		.size = sizeof(*v), .kind = kind, .start = start, .length = len,
-		.fd = kind == GUESTCORE_RANGE_MMIO ? -1 : 0, .file_offset = off,
-	};
+	s->ranges[s->n_ranges++] = range_of(s, r);
 	return 0;
 }
 
@@ -129,7 +135,9 @@ struct map_sink {
 
 static int map_add(struct rf_map_sink *sink, uint64_t start, uint64_t len, uint32_t kind, uint64_t off)
 {
-	return add_range(((struct map_sink *)sink)->s, start, len, kind, off);
+	const struct rf_range r = { .start = start, .length = len, .kind = kind, .file_offset = off };
+
+	return add_range(((struct map_sink *)sink)->s, &r);
 }
 
 /* The line of the map at *OFF (without its newline) into LINE: 1 with *OFF
@@ -198,13 +206,6 @@ static int map_next(struct guestcore_source *s, uint64_t *off, unsigned *lineno,
 			return r;
 	}
 	return r;
-}
-
-static struct guestcore_range range_of(const struct guestcore_source *s, const struct rf_range *r)
-{
-	return (struct guestcore_range){ .size = sizeof(struct guestcore_range), .kind = r->kind, .start = r->start,
-					 .length = r->length, .fd = r->kind == GUESTCORE_RANGE_MMIO ? -1 : s->fd,
-					 .file_offset = r->file_offset };
 }
 
 /* Read the map whole (one not in ascending order is sorted). */
@@ -442,12 +443,9 @@ static int raw_open(const struct guestcore_host_api *host, const char *spec, str
 		FAIL(s, "image %s is empty", s->path);
 		r = -EINVAL;
 	} else
-		r = add_range(s, 0, s->file_size, GUESTCORE_RANGE_RAM, 0);
+		r = add_range(s, &(const struct rf_range){ .length = s->file_size, .kind = GUESTCORE_RANGE_RAM });
 	if (r < 0)
 		goto fail;
-	for (size_t i = 0; s->ranges && i < s->n_ranges; i++)
-		if (s->ranges[i].fd == 0)
-			s->ranges[i].fd = s->fd;
 	if (cpus) {
 		r = parse_cpus(s, cpus);
 		if (r < 0)
