@@ -14,6 +14,14 @@ bench_guestcore() {
 	fi
 }
 
+# bench_init [BUILDDIR] RUNS: build (BUILDDIR, default _build/normal), runs
+# ($RUNS, default RUNS) and G, as every script starts.
+bench_init() {
+	build=${1:-_build/normal}
+	runs=${RUNS:-$2}
+	bench_guestcore "$build"
+}
+
 now() { date +%s.%N; }
 
 # The median of the numbers on standard input, one a line.

@@ -14,10 +14,8 @@
 # RUNS=N runs of each side (default 5), alternating; medians are compared.
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-_build/normal}
-runs=${RUNS:-5}
 . bench/common.sh
-bench_guestcore "$build"
+bench_init "${1:-}" 5
 out=$(absdir "${2:-_build/bench}")
 img=$(absdir "${3:-/dev/shm/guestcore-bench-img}")
 command -v python3 >/dev/null || { echo "needs python3"; exit 1; }

@@ -14,10 +14,8 @@
 # RUNS=N runs of each (default 3); medians are compared.
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-_build/normal}
-runs=${RUNS:-3}
 . bench/common.sh
-bench_guestcore "$build"
+bench_init "${1:-}" 3
 for c in python3 zstd bc; do
 	command -v $c >/dev/null || { echo "needs $c (sh scripts/deps.sh --bench)"; exit 1; }
 done

@@ -14,10 +14,8 @@
 # RUNS=N runs of each case (default 3), alternating; medians are compared.
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-_build/normal}
-runs=${RUNS:-3}
 . bench/common.sh
-bench_guestcore "$build"
+bench_init "${1:-}" 3
 shm=/dev/shm/guestcore-bench-kdump
 [ "$(df -k --output=avail /dev/shm | tail -1)" -gt 3145728 ] || { echo "needs 3 GiB free in /dev/shm"; exit 1; }
 shm=$(absdir "$shm")

@@ -18,10 +18,8 @@
 # Single runs swing widely on a VM that hands freed memory back to its host.
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-_build/normal}
-runs=${RUNS:-3}
 . bench/common.sh
-bench_guestcore "$build"
+bench_init "${1:-}" 3
 disk=$(absdir "${2:-_build/bench-qemu}")
 shm=/dev/shm/guestcore-bench-qemu
 [ "$(df -k --output=avail /dev/shm | tail -1)" -gt 4194304 ] || { echo "needs 4 GiB free in /dev/shm"; exit 1; }

@@ -31,10 +31,8 @@
 # RUNS=N alternating runs of each side (default 3); medians are compared.
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-_build/normal}
-runs=${RUNS:-3}
 . bench/common.sh
-bench_guestcore "$build"
+bench_init "${1:-}" 3
 disk=$(absdir "${2:-_build/bench-qemu}")
 [ "$(df -k --output=avail /dev/shm | tail -1)" -gt 4194304 ] || { echo "needs 4 GiB free in /dev/shm"; exit 1; }
 shm=$(absdir /dev/shm/guestcore-bench-snapshot)

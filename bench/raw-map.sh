@@ -11,10 +11,8 @@
 # RUNS=N runs of each (default 3); medians are compared.
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-_build/normal}
-runs=${RUNS:-3}
 . bench/common.sh
-bench_guestcore "$build"
+bench_init "${1:-}" 3
 out=$(absdir "${2:-_build/bench}")
 img=$(absdir "${3:-/dev/shm/guestcore-bench-map}")
 command -v python3 >/dev/null || { echo "needs python3 (to write the maps)"; exit 1; }

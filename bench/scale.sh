@@ -19,10 +19,8 @@
 # RUNS=N runs of each (default 3), alternating; medians are compared.
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-_build/normal}
-runs=${RUNS:-3}
 . bench/common.sh
-bench_guestcore "$build"
+bench_init "${1:-}" 3
 out=$(absdir "${2:-_build/bench}")
 img=$(absdir "${3:-/dev/shm/guestcore-bench-scale}")
 bench_test_source "$build" "$img"
