@@ -193,6 +193,11 @@ static void dump_usage(FILE *out)
 		"                           that no note set writes (the guest's VMCOREINFO, an\n"
 		"                           input core's notes no layout describes) after the\n"
 		"                           note sets' notes; drop: leave them out\n"
+		"      --vmcoreinfo=WHERE   the guest kernel's VMCOREINFO note (crash, drgn and\n"
+		"                           makedumpfile need it): auto (default): the source's,\n"
+		"                           else the kernel's own text found in guest memory as\n"
+		"                           it is copied; source; memory; none; or a FILE of\n"
+		"                           its KEY=VALUE lines\n"
 		"      --progress[=MODE]    bar (default on a terminal), json (one line a second\n"
 		"                           on stderr) or none\n"
 		"  -h, --help               display this help and exit\n"
@@ -223,6 +228,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		{ "copy", required_argument, NULL, 'C' },
 		{ "source-notes", required_argument, NULL, 'N' },
 		{ "progress", optional_argument, NULL, 'p' },
+		{ "vmcoreinfo", required_argument, NULL, 'V' },
 		{ "plugin-path", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -315,6 +321,25 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 				return GC_EXIT_USAGE;
 			}
 			break;
+		case 'V': {
+			static const char *const where[] = {
+				[GUESTCORE_VMCOREINFO_AUTO] = "auto", [GUESTCORE_VMCOREINFO_SOURCE] = "source",
+				[GUESTCORE_VMCOREINFO_MEMORY] = "memory", [GUESTCORE_VMCOREINFO_NONE] = "none",
+			};
+			o.vmcoreinfo = GUESTCORE_VMCOREINFO_FILE;
+			o.vmcoreinfo_file = optarg;
+			for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+				if (where[i] && strcmp(optarg, where[i]) == 0) {
+					o.vmcoreinfo = (int)i;
+					o.vmcoreinfo_file = NULL;
+				}
+			if (!*optarg) {
+				cli_error("dump: --vmcoreinfo takes auto, source, memory, none or a file");
+				free(sets);
+				return GC_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'p':
 			if (!optarg || strcmp(optarg, "bar") == 0)
 				prog.mode = PROGRESS_BAR;

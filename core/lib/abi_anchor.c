@@ -22,6 +22,7 @@ GUESTCORE_API int guestcore_abi_anchor(enum guestcore_plugin_capability capabili
 				       enum guestcore_value_kind value_kind, enum guestcore_copy_mode copy_mode,
 				       enum guestcore_severity severity, enum guestcore_profile profile,
 				       enum guestcore_format format, enum guestcore_compression compression,
+				       enum guestcore_vmcoreinfo vmcoreinfo,
 				       const struct guestcore_host_opts *host_opts,
 				       const struct guestcore_dump_opts *dump_opts,
 				       const struct guestcore_dump_result *dump_result,
@@ -39,6 +40,7 @@ GUESTCORE_API int guestcore_abi_anchor(enum guestcore_plugin_capability capabili
 	(void)profile;
 	(void)format;
 	(void)compression;
+	(void)vmcoreinfo;
 	(void)host_opts;
 	(void)dump_opts;
 	(void)dump_result;

@@ -83,6 +83,9 @@ GC_HIDDEN int gc_nb_get_u64(struct guestcore_note_builder *nb, const char *bindi
 
 /* host/host.c: the layouts the host's services use. */
 GC_HIDDEN const struct guestcore_layouts *gc_host_layouts(const struct guestcore_host *host);
+/* A message of the library's own (no plugin) to the host's log. */
+GC_HIDDEN void gc_host_log(struct guestcore_host *host, enum guestcore_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The flag host services report as cancelled() (NULL: never cancelled). */
 GC_HIDDEN void gc_host_set_cancel(struct guestcore_host *host, volatile int *cancel);
 

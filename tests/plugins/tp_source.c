@@ -24,7 +24,10 @@
  * even ranges are the file's (read by the host) and the odd ones pushed
  * from it.  push=cut pushes half of the first range and fails as a stream
  * cut in the middle would.  state= records "push" and the first
- * "registers" call, so a test sees that registers come after memory. */
+ * "registers" call, so a test sees that registers come after memory.
+ * push=ooo,stale-vmcoreinfo begins each 0xa5 page of the first pass with a
+ * VMCOREINFO text ("OSRELEASE=stale"): pages that look like the kernel's
+ * VMCOREINFO until the second pass overwrites them. */
 #include "config.h"
 
 #include <elf.h>
@@ -55,6 +58,7 @@ struct guestcore_source {
 	char note_name[4][32];
 	size_t n_notes;
 	int push;          /* 1: push=ooo, 2: push=cut */
+	bool stale_vmci;   /* stale-vmcoreinfo */
 	uint64_t gen_notes, gen_size; /* notes=N:SIZE */
 	unsigned char *gen_desc;
 	int said_registers;
@@ -158,6 +162,8 @@ static int ts_open(const struct guestcore_host_api *host, const char *spec, stru
 			s->push = 1;
 		else if (strcmp(t, "push=cut") == 0)
 			s->push = 2;
+		else if (strcmp(t, "stale-vmcoreinfo") == 0)
+			s->stale_vmci = true;
 		else {
 			host->set_error(host->handle, "test source: unknown option '%s'", t);
 			free(copy);
@@ -310,6 +316,8 @@ static int ts_push(struct guestcore_source *s, struct guestcore_memory_sink *sin
 			break;
 		}
 		memset(page, 0xa5, sizeof(page));
+		if (s->stale_vmci)
+			memcpy(page, "OSRELEASE=stale\nPAGESIZE=4096\n", 31);
 		for (uint64_t p = pages; p-- > 0 && r == 0;) {
 			uint64_t at = rg.start + p * 4096;
 			r = sink->write(sink, at, page, rg.start + rg.length - at < 4096 ? rg.start + rg.length - at : 4096);

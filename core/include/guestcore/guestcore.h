@@ -355,6 +355,23 @@ enum guestcore_copy_mode {
 	GUESTCORE_COPY_DENSE = 2,
 };
 
+/* Where a core's VMCOREINFO (the guest kernel's description of itself,
+ * which crash, drgn, makedumpfile and libkdumpfile need) comes from.
+ * Whichever it is, a GUESTCORE note (guestcore.vmcoreinfo) records it. */
+enum guestcore_vmcoreinfo {
+	/* The source's VMCOREINFO note; without one, the kernel's own text
+	 * found in guest memory during the copy. */
+	GUESTCORE_VMCOREINFO_AUTO = 0,
+	/* The source's only (none when it has none). */
+	GUESTCORE_VMCOREINFO_SOURCE = 1,
+	/* Guest memory's only: the source's note is left out. */
+	GUESTCORE_VMCOREINFO_MEMORY = 2,
+	/* None: the source's note is left out and memory is not searched. */
+	GUESTCORE_VMCOREINFO_NONE = 3,
+	/* The text of the file vmcoreinfo_file: the source's is left out. */
+	GUESTCORE_VMCOREINFO_FILE = 4,
+};
+
 struct guestcore_dump_opts {
 	size_t sz;                     /* sizeof(struct guestcore_dump_opts) */
 	const char *source;            /* "NAME:SPEC", e.g. "raw:guest.img,map=guest.map" */
@@ -386,6 +403,12 @@ struct guestcore_dump_opts {
 	int format;
 	int compression;
 	int compression_level;
+	/* Where the VMCOREINFO note comes from (enum guestcore_vmcoreinfo),
+	 * and for GUESTCORE_VMCOREINFO_FILE the file of KEY=VALUE lines.
+	 * Appended: a caller built with the older struct passes a smaller sz
+	 * and gets GUESTCORE_VMCOREINFO_AUTO. */
+	int vmcoreinfo;
+	const char *vmcoreinfo_file;
 };
 
 struct guestcore_dump_result {
@@ -587,6 +610,7 @@ GUESTCORE_API int guestcore_abi_anchor(enum guestcore_plugin_capability capabili
 				       enum guestcore_value_kind value_kind, enum guestcore_copy_mode copy_mode,
 				       enum guestcore_severity severity, enum guestcore_profile profile,
 				       enum guestcore_format format, enum guestcore_compression compression,
+				       enum guestcore_vmcoreinfo vmcoreinfo,
 				       const struct guestcore_host_opts *host_opts,
 				       const struct guestcore_dump_opts *dump_opts,
 				       const struct guestcore_dump_result *dump_result,

@@ -76,6 +76,7 @@ struct extent_job {
 	struct gc_dump *d;
 	int in, out;
 	uint64_t in_off, out_off, len;
+	uint64_t addr;               /* the guest-physical address of its first byte */
 	atomic_uint_fast64_t next;   /* offset in the extent of the next unclaimed chunk */
 	atomic_uint_fast64_t copied; /* bytes the helpers finished, not yet counted in d->done */
 	atomic_bool stop;
@@ -91,9 +92,11 @@ struct extent_helper {
 };
 
 static void extent_job_init(struct extent_job *j, struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
-			    uint64_t out_off)
+			    uint64_t out_off, uint64_t addr)
 {
-	*j = (struct extent_job){ .d = d, .in = in, .out = d->fd, .in_off = in_off, .out_off = out_off, .len = len };
+	*j = (struct extent_job){
+		.d = d, .in = in, .out = d->fd, .in_off = in_off, .out_off = out_off, .len = len, .addr = addr,
+	};
 	atomic_init(&j->next, 0);
 	atomic_init(&j->copied, 0);
 	atomic_init(&j->stop, false);
@@ -218,13 +221,16 @@ bool gc_page_is_zero(const unsigned char *p, size_t n)
 	return true;
 }
 
-/* Write the N bytes of BUF that belong at OFF in FD: page by page, each page
- * fed to HASH (when there is one) and tested for zeros while it is in the
- * cache, the runs of non-zero pages written, the zero pages left as holes
- * (every page written when DENSE).  Returns 0 or a negative errno and reports
- * nothing, for the copy threads. */
-static int emit_pages(int fd, XXH3_state_t *hash, bool dense, const unsigned char *buf, size_t n, uint64_t off)
+/* Write the N bytes of BUF, guest memory at ADDR, that belong at OFF in the
+ * core: page by page, each page fed to HASH (when there is one), tested for
+ * zeros and looked at by the VMCOREINFO search while it is in the cache, the
+ * runs of non-zero pages written, the zero pages left as holes (every page
+ * written when DENSE).  Returns 0 or a negative errno and reports nothing,
+ * for the copy threads. */
+static int emit_pages(struct gc_dump *d, XXH3_state_t *hash, bool dense, const unsigned char *buf, size_t n,
+		      uint64_t off, uint64_t addr)
 {
+	int fd = d->fd;
 	size_t run = 0; /* bytes of non-zero pages before I not yet written */
 	size_t i;
 
@@ -242,14 +248,15 @@ static int emit_pages(int fd, XXH3_state_t *hash, bool dense, const unsigned cha
 			}
 			continue;
 		}
+		gc_vmci_page(d, addr + i, buf + i, m);
 		run += m;
 	}
 	return run ? gc_pwrite_full(fd, buf + n - run, run, off + n - run) : 0;
 }
 
-static int emit(struct gc_dump *d, const unsigned char *buf, size_t n, uint64_t off)
+static int emit(struct gc_dump *d, const unsigned char *buf, size_t n, uint64_t off, uint64_t addr)
 {
-	int r = emit_pages(d->fd, d->hash, d->o.copy_mode == GUESTCORE_COPY_DENSE, buf, n, off);
+	int r = emit_pages(d, d->hash, d->o.copy_mode == GUESTCORE_COPY_DENSE, buf, n, off, addr);
 
 	return r < 0 ? gc_io_error(d, -r, "guest memory") : 0;
 }
@@ -413,7 +420,7 @@ static int copy_buffered(struct gc_dump *d, uint64_t addr, uint64_t len, uint64_
 		r = gc_read_chunk(d, addr, d->buf, n);
 		if (r < 0)
 			return r;
-		r = emit(d, d->buf, n, off);
+		r = emit(d, d->buf, n, off, addr);
 		if (r < 0)
 			return r;
 		addr += n;
@@ -541,7 +548,7 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 			return gc_io_error(d, errno, "the file's end");
 		d->presized = true;
 	}
-	extent_job_init(&p, d, in, in_off, len, out_off);
+	extent_job_init(&p, d, in, in_off, len, out_off, addr);
 	for (int i = 0; i < want; i++) {
 		h[started] = (struct extent_helper){ .job = &p };
 		if (gc_start_thread(&h[started].thread, par_helper_run, &h[started]) == 0)
@@ -613,7 +620,7 @@ static int zc_chunk(struct extent_job *z, XXH3_state_t *hash, unsigned char *buf
 		}
 		if (got < want)
 			got = got / GC_PAGE * GC_PAGE; /* whole pages only: the rest is read again */
-		r = emit_pages(z->out, hash, dense, buf, got, z->out_off + at + *done);
+		r = emit_pages(z->d, hash, dense, buf, got, z->out_off + at + *done, z->addr + at + *done);
 		if (r < 0)
 			return r;
 		*done += got;
@@ -680,7 +687,7 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 	/* No helpers when a digest needs the bytes in order. */
 	int want = d->hash ? 0 : helper_count(len), started = 0, r = 0;
 
-	extent_job_init(&z, d, in, in_off, len, out_off);
+	extent_job_init(&z, d, in, in_off, len, out_off, addr);
 	for (int i = 0; i < want; i++) {
 		h[started] = (struct extent_helper){ .job = &z, .buf = malloc(GC_ZC_BLOCK) };
 		if (!h[started].buf)
@@ -763,13 +770,14 @@ int gc_copy_range(struct gc_dump *d, const struct guestcore_range *rg, uint64_t 
 	return r;
 }
 
-/* One data extent of the source's file: in the dense mode without a digest,
- * copied by the kernel (copy_file_range); otherwise read and tested. */
+/* One data extent of the source's file: in the dense mode without a digest
+ * or a VMCOREINFO search, copied by the kernel (copy_file_range); otherwise
+ * read and tested. */
 static int copy_data(struct gc_dump *d, const struct guestcore_range *rg, uint64_t pos, uint64_t len, uint64_t off)
 {
 	if (d->o.copy_mode == GUESTCORE_COPY_READ)
 		return copy_buffered(d, rg->start + pos, len, off);
-	if (d->o.copy_mode == GUESTCORE_COPY_DENSE && !d->hash)
+	if (d->o.copy_mode == GUESTCORE_COPY_DENSE && !d->hash && !d->vmci_scan)
 		return copy_fd(d, rg->fd, rg->file_offset + pos, len, off, rg->start + pos);
 	return copy_extent(d, rg->fd, rg->file_offset + pos, len, off, rg->start + pos);
 }

@@ -10,10 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <string.h>
 
 #include "../layout/layout.h"
 #include "../outfile.h"
 #include "../core_limits.h"
+#include "../vmci.h"
 
 #define GC_PAGE 4096u
 #define GC_CHUNK (1u << 20)           /* bytes per read or copy step */
@@ -162,6 +164,17 @@ struct gc_dump {
 	uint64_t kd_max_mapnr, kd_pages; /* page frames the bitmaps cover, and pages dumped */
 	uint64_t kd_sub_blocks, kd_bitmap_offset, kd_bitmap_len, kd_desc_offset;
 
+	/* VMCOREINFO (dump/vmcoreinfo.c): the search of guest memory while it
+	 * is copied (NULL: none), and the text the core gets from memory or a
+	 * file (a source's is one of its notes). */
+	struct gc_vmci_scan *vmci_scan;
+	unsigned char *vmci_text;
+	size_t vmci_len;
+	int vmci_origin;              /* GC_VMCI_FROM_*, 0 while there is none */
+	uint64_t vmci_addr;           /* of the text found in memory */
+	uint32_t vmci_found;          /* distinct texts memory holds that passed the checks */
+	const struct guestcore_note_layout *gc_vmci; /* guestcore.vmcoreinfo */
+
 	/* --digest: XXH3-128 per range with file data */
 	void *hash;                   /* XXH3_state_t */
 	unsigned char (*digests)[16];
@@ -216,18 +229,49 @@ GC_HIDDEN int gc_push_memory(struct gc_dump *d);
  * (nothing recorded as unreadable; d->msg may say why). */
 GC_HIDDEN int gc_guest_read(struct gc_dump *d, uint64_t addr, void *buf, size_t len);
 
-/* dump/vmcoreinfo.c: the guest kernel's VMCOREINFO text.  The value of the
- * line KEY=..., as text or a number in BASE (0: C's prefixes). */
-GC_HIDDEN bool gc_vmci_value(const unsigned char *text, size_t len, const char *key, char *out, size_t outsz);
-GC_HIDDEN bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int base, uint64_t *ret);
+/* dump/vmcoreinfo.c: the guest kernel's VMCOREINFO.  Where it came from,
+ * as the guestcore.vmcoreinfo note's origin says. */
+#define GC_VMCI_FROM_SOURCE 1
+#define GC_VMCI_FROM_MEMORY 2
+#define GC_VMCI_FROM_FILE 3
+/* The options: the search set up, or the file read (one sentence on
+ * failure); before the source is opened. */
+GC_HIDDEN int gc_vmci_begin(struct gc_dump *d);
+/* The file's text is a VMCOREINFO of the source's machine (known once the
+ * source is open): 0, or the dump fails with the sentence. */
+GC_HIDDEN int gc_vmci_file_check(struct gc_dump *d);
+/* The source gave a VMCOREINFO note that the core keeps. */
+GC_HIDDEN void gc_vmci_source_gave(struct gc_dump *d);
+/* After memory (and a pushing source's notes): without a VMCOREINFO from
+ * the source or a file, the pages the search recorded read back, checked,
+ * one chosen and added as the VMCOREINFO note (warnings for the rest). */
+GC_HIDDEN int gc_vmci_take(struct gc_dump *d);
+GC_HIDDEN void gc_vmci_free(struct gc_dump *d);
+/* The room a found text's note may take, reserved while the search runs. */
+GC_HIDDEN uint64_t gc_vmci_note_room(void);
+GC_HIDDEN void gc_vmci_seen(struct gc_dump *d, uint64_t addr);
+/* Called for each page of guest memory the copy holds (ADDR its
+ * guest-physical address, N its bytes, from any thread): a page that
+ * begins as the kernel's vmcoreinfo_data ("OSRELEASE=") or vmcoreinfo_note
+ * (a note named VMCOREINFO) is recorded.  Two byte tests per page. */
+static inline void gc_vmci_page(struct gc_dump *d, uint64_t addr, const unsigned char *p, size_t n)
+{
+	if (d->vmci_scan && n >= 24 && addr % GC_PAGE == 0 &&
+	    ((p[0] == 'O' && memcmp(p, "OSRELEASE=", 10) == 0) || (p[12] == 'V' && memcmp(p + 12, "VMCOREINFO", 11) == 0)))
+		gc_vmci_seen(d, addr);
+}
+/* utsname's machine for an ELF machine, NULL when guestcore knows none. */
+GC_HIDDEN const char *gc_machine_text(uint16_t machine);
 /* The guest-physical address of VADDR in the kernel image of MACHINE (its
  * phys_base from VMCOREINFO): false where the machine's map is not known. */
 GC_HIDDEN bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr,
 				    uint64_t *ret);
 /* The kernel's utsname (sysname ... domainname) read at init_uts_ns, where
- * VMCOREINFO says where it is and the bytes there are one (printable, the
- * sysname Linux, the release VMCOREINFO's): true with UTS filled. */
-GC_HIDDEN bool gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len, char uts[6][65]);
+ * VMCOREINFO says where it is: 1 with UTS filled when the bytes there are
+ * one (printable, the sysname Linux, the release VMCOREINFO's), -1 when
+ * they are not or cannot be read, 0 when VMCOREINFO or the machine's table
+ * does not say where it is. */
+GC_HIDDEN int gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len, char uts[6][65]);
 GC_HIDDEN bool gc_push_bit(const struct gc_dump *d, uint64_t bit);
 GC_HIDDEN void gc_push_set_bit(struct gc_dump *d, uint64_t bit, bool on);
 
@@ -243,6 +287,8 @@ GC_HIDDEN void gc_notes_place(struct gc_dump *d, uint64_t notes_offset);
 GC_HIDDEN int gc_notes_check(struct gc_dump *d);
 GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size);
 GC_HIDDEN void gc_notes_free(struct gc_dump *d);
+/* d->vmci_text (taken) as the VMCOREINFO note, before guestcore's own. */
+GC_HIDDEN int gc_notes_add_vmcoreinfo(struct gc_dump *d);
 
 /* dump/io.c: below every other part of the dump (with gc_dump_fail). */
 GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what);

@@ -488,6 +488,13 @@ static int add_source_notes(struct gc_dump *d)
 		if (strcmp(sn.name, "GUESTCORE") == 0 ||
 		    guestcore_layouts_match(d->layouts, sn.name, sn.type, d->info.e_machine))
 			continue;
+		if (strcmp(sn.name, "VMCOREINFO") == 0 && sn.type == 0) {
+			/* The kernel's VMCOREINFO: the source's, unless --vmcoreinfo
+			 * takes it from elsewhere. */
+			if (d->o.vmcoreinfo != GUESTCORE_VMCOREINFO_AUTO && d->o.vmcoreinfo != GUESTCORE_VMCOREINFO_SOURCE)
+				continue;
+			gc_vmci_source_gave(d);
+		}
 		if (sn.desc_size > GC_MAX_NOTE_BYTES - bytes) {
 			gc_dump_fail(d, "source %s carries more than %u MiB of notes of its own, more than a core holds: "
 				     "leave them out with --source-notes=drop", d->o.source, GC_MAX_NOTE_BYTES >> 20);
@@ -523,16 +530,23 @@ int gc_notes_build(struct gc_dump *d)
 	r = add_source_notes(d);
 	if (r == 0)
 		r = add_unknown_note(d);
+	if (r == 0 && d->vmci_origin == GC_VMCI_FROM_FILE)
+		r = gc_notes_add_vmcoreinfo(d);
 	if (r < 0)
 		return r;
 	d->gc_info = guestcore_layouts_find(d->layouts, "guestcore.info");
 	d->gc_unreadable = guestcore_layouts_find(d->layouts, "guestcore.unreadable");
-	if (!d->gc_info || !d->gc_unreadable) {
-		gc_dump_fail(d, "the layouts guestcore.info and guestcore.unreadable are missing: reinstall guestcore");
+	d->gc_vmci = guestcore_layouts_find(d->layouts, "guestcore.vmcoreinfo");
+	if (!d->gc_info || !d->gc_unreadable || !d->gc_vmci) {
+		gc_dump_fail(d, "the layouts guestcore.info, guestcore.unreadable and guestcore.vmcoreinfo are missing: "
+				"reinstall guestcore");
 		return -ENOENT;
 	}
-	/* The host's own notes: placeholders sized now, encoded at the end. */
+	/* The host's own notes: placeholders sized now, encoded at the end;
+	 * where the VMCOREINFO came from is written only when there is one. */
 	r = add_note(d, d->gc_info, NULL, d->gc_info->size);
+	if (r == 0)
+		r = add_note(d, d->gc_vmci, NULL, d->gc_vmci->size);
 	if (r < 0)
 		return r;
 	d->unreadable_note_size = gc_note_file_size(d->gc_unreadable, d->gc_unreadable->size);
@@ -590,13 +604,15 @@ void gc_notes_place(struct gc_dump *d, uint64_t notes_offset)
 		d->notes[i].offset = d->notes_offset + d->notes_reserved;
 		d->notes_reserved += d->notes[i].size;
 	}
+	if (d->vmci_scan)
+		d->notes_reserved += gc_vmci_note_room(); /* a text the search may find */
 	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
 	d->notes_reserved += (uint64_t)d->n_digest_notes * d->digest_note_size;
 }
 
 int gc_notes_check(struct gc_dump *d)
 {
-	uint64_t count = d->n_notes + GC_UNREADABLE_NOTES + d->n_digest_notes;
+	uint64_t count = d->n_notes + GC_UNREADABLE_NOTES + d->n_digest_notes + (d->vmci_scan != NULL);
 
 	if (count <= GC_MAX_NOTES && d->notes_reserved <= GC_MAX_NOTE_BYTES)
 		return 0;
@@ -616,6 +632,9 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 	for (size_t i = 0; i < d->n_notes; i++) {
 		struct gc_note *n = &d->notes[i];
 
+		if (n->layout == d->gc_vmci && !d->vmci_origin)
+			continue; /* no VMCOREINFO: nothing to say where it came from */
+		n->offset = off;
 		if (!n->desc) {
 			struct guestcore_note_builder nb = { .d = d, .layout = n->layout, .load = -1 };
 			r = nb_encode(&nb, &n->desc, &n->desc_size);
@@ -653,6 +672,29 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 			return r;
 	}
 	*ret_notes_size = off - d->notes_offset;
+	return 0;
+}
+
+int gc_notes_add_vmcoreinfo(struct gc_dump *d)
+{
+	unsigned char *desc = malloc(d->vmci_len ? d->vmci_len : 1);
+	struct gc_note moved;
+	int r;
+
+	if (!desc)
+		return -ENOMEM;
+	memcpy(desc, d->vmci_text, d->vmci_len);
+	r = add_own_note(d, "VMCOREINFO", 0, "vmcoreinfo", desc, d->vmci_len);
+	if (r < 0)
+		return r;
+	/* Before guestcore's own notes, where a source's would be. */
+	moved = d->notes[d->n_notes - 1];
+	for (size_t i = 0; i < d->n_notes - 1; i++)
+		if (d->gc_info && d->notes[i].layout == d->gc_info) {
+			memmove(&d->notes[i + 1], &d->notes[i], (d->n_notes - 1 - i) * sizeof(*d->notes));
+			d->notes[i] = moved;
+			break;
+		}
 	return 0;
 }
 

@@ -69,6 +69,15 @@ static int sink_write(struct guestcore_memory_sink *sink, uint64_t addr, const v
 		return 0;
 	if (!(r = find(p, addr, len, "pushed")))
 		return p->err = -EINVAL;
+	if (data && d->vmci_scan) {
+		/* The pages that begin in this piece, for the VMCOREINFO search
+		 * (which reads them back, as the core holds them, at the end). */
+		const unsigned char *b = data;
+		uint64_t at = (addr + GC_PAGE - 1) / GC_PAGE * GC_PAGE;
+
+		for (; at - addr < len; at += GC_PAGE)
+			gc_vmci_page(d, at, b + (at - addr), len - (at - addr) < GC_PAGE ? (size_t)(len - (at - addr)) : GC_PAGE);
+	}
 	e = d->container->push(d, r, addr, data, len);
 	if (e < 0)
 		return p->err = e;

@@ -267,16 +267,6 @@ void gc_source_close(struct gc_dump *d)
 	d->source = NULL;
 }
 
-static const char *machine_text(uint16_t em)
-{
-	switch (em) {
-	case EM_X86_64: return "x86_64";
-	case EM_386: return "i386";
-	case EM_AARCH64: return "aarch64";
-	}
-	return "unknown";
-}
-
 static int reg(struct gc_dump *d, uint32_t cpu, const char *name, uint64_t *ret)
 {
 	if (!d->src->get_register || cpu >= d->info.cpu_count)
@@ -334,7 +324,8 @@ int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guest
 		return 0;
 	}
 	if (strcmp(b, "vm.machine") == 0) {
-		snprintf(strbuf, strbufsz, "%s", machine_text(d->info.e_machine));
+		snprintf(strbuf, strbufsz, "%s", gc_machine_text(d->info.e_machine) ? gc_machine_text(d->info.e_machine)
+			 : "unknown");
 		goto string;
 	}
 	if (strcmp(b, "host.tool_version") == 0) {
@@ -358,6 +349,21 @@ int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guest
 	if (strcmp(b, "source.description") == 0) {
 		snprintf(strbuf, strbufsz, "%s", d->description);
 		goto string;
+	}
+	if (strncmp(b, "vmcoreinfo.", 11) == 0) {
+		if (strcmp(b + 11, "origin") == 0)
+			ret->u = (uint64_t)d->vmci_origin;
+		else if (strcmp(b + 11, "address") == 0)
+			ret->u = d->vmci_origin == GC_VMCI_FROM_MEMORY ? d->vmci_addr : 0;
+		else if (strcmp(b + 11, "candidates") == 0)
+			ret->u = d->vmci_found;
+		else if (strcmp(b + 11, "file") == 0) {
+			snprintf(strbuf, strbufsz, "%s", d->vmci_origin == GC_VMCI_FROM_FILE ? d->o.vmcoreinfo_file
+				 : d->vmci_origin == GC_VMCI_FROM_SOURCE ? d->o.source : "");
+			goto string;
+		} else
+			return -ENOENT;
+		return 0;
 	}
 	if (strcmp(b, "dump.load_count") == 0) {
 		ret->u = d->n_ranges;

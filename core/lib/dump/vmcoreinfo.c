@@ -1,71 +1,79 @@
-/* What the guest kernel says of itself in its VMCOREINFO text, read in one
- * place: its KEY=VALUE lines, where its kernel image lies (per machine, a
- * table), and its utsname read from guest memory at init_uts_ns, as
- * makedumpfile writes it into a kdump header. */
+/* The guest kernel's VMCOREINFO in a dump: where its kernel image lies (per
+ * machine, a table), its utsname read from guest memory at init_uts_ns (as
+ * makedumpfile writes it into a kdump header), and, when the source gives
+ * none, the kernel's own text found in guest memory during the one pass
+ * that copies it.
+ *
+ * A Linux kernel with CONFIG_CRASH_CORE writes its VMCOREINFO at boot into
+ * a zeroed page of its own (vmcoreinfo_data: the text from the page's first
+ * byte, "OSRELEASE=" first) and copies it into an ELF note in pages of
+ * their own (vmcoreinfo_note: Elf_Nhdr, "VMCOREINFO", the text), where both
+ * stay.  So the copy tests the first bytes of each page it holds anyway
+ * (gc_vmci_page, inline in dump.h): a page that begins as either is only
+ * recorded (gc_vmci_seen); when memory is written, each recorded page is
+ * read back as the core holds it (a page pushed twice has its last bytes),
+ * its text checked and the kernel it describes looked for (its utsname at
+ * init_uts_ns), and one text chosen (gc_vmci_take). */
 #include "config.h"
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dump.h"
 
-bool gc_vmci_value(const unsigned char *text, size_t len, const char *key, char *out, size_t outsz)
-{
-	const char *t = (const char *)text, *end = t + len;
-	size_t kl = strlen(key);
-
-	while (t < end) {
-		const char *nl = memchr(t, '\n', (size_t)(end - t));
-		size_t l = nl ? (size_t)(nl - t) : (size_t)(end - t);
-
-		if (l > kl && memcmp(t, key, kl) == 0 && t[kl] == '=') {
-			size_t n = l - kl - 1 < outsz - 1 ? l - kl - 1 : outsz - 1;
-			memcpy(out, t + kl + 1, n);
-			out[n] = '\0';
-			return true;
-		}
-		t += l + 1;
-	}
-	return false;
-}
-
-bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int base, uint64_t *ret)
-{
-	char v[32], *e;
-
-	if (!gc_vmci_value(text, len, key, v, sizeof(v)) || !v[0])
-		return false;
-	errno = 0;
-	*ret = strtoull(v, &e, base);
-	return errno == 0 && *e == '\0';
-}
-
-/* Where each machine's kernel image is mapped: a kernel virtual address
- * VA of the image is at guest-physical VA - map + phys_base. */
+/* Where each machine's kernel image is mapped (a kernel virtual address VA
+ * of the image is at guest-physical VA - map + phys_base; map 0: not
+ * known), and the page sizes its kernels are built with. */
 static const struct {
 	uint16_t machine;
-	uint64_t map; /* __START_KERNEL_map */
-} kernel_maps[] = {
-	{ EM_X86_64, 0xffffffff80000000ull },
+	const char *name; /* utsname's machine */
+	uint64_t map;     /* __START_KERNEL_map */
+	uint32_t page_sizes[3];
+} machines[] = {
+	{ EM_X86_64, "x86_64", 0xffffffff80000000ull, { 4096 } },
+	{ EM_386, "i386", 0, { 4096 } },
+	{ EM_AARCH64, "aarch64", 0, { 4096, 16384, 65536 } },
+	{ EM_PPC64, "ppc64", 0, { 4096, 65536 } },
+	{ EM_S390, "s390x", 0, { 4096 } },
+	{ EM_RISCV, "riscv64", 0, { 4096 } },
 };
+
+static int machine_index(uint16_t machine)
+{
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (machines[i].machine == machine)
+			return (int)i;
+	return -1;
+}
+
+const char *gc_machine_text(uint16_t machine)
+{
+	int m = machine_index(machine);
+
+	return m < 0 ? NULL : machines[m].name;
+}
 
 bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr, uint64_t *ret)
 {
+	int m = machine_index(machine);
 	uint64_t phys_base = 0;
 
-	for (size_t i = 0; i < sizeof(kernel_maps) / sizeof(kernel_maps[0]); i++) {
-		if (kernel_maps[i].machine != machine || vaddr < kernel_maps[i].map)
-			continue;
-		gc_vmci_number(vmci, len, "NUMBER(phys_base)", 0, &phys_base);
-		*ret = vaddr - kernel_maps[i].map + phys_base;
-		return true;
-	}
-	return false;
+	if (m < 0 || !machines[m].map || vaddr < machines[m].map)
+		return false;
+	gc_vmci_number(vmci, len, "NUMBER(phys_base)", 0, &phys_base);
+	*ret = vaddr - machines[m].map + phys_base;
+	return true;
 }
 
-bool gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len, char uts[6][65])
+int gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len, char uts[6][65])
 {
 	uint64_t sym, off, pa;
 	unsigned char b[6 * 65];
@@ -75,11 +83,11 @@ bool gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len,
 	if (!gc_vmci_number(vmci, len, "SYMBOL(init_uts_ns)", 16, &sym) ||
 	    !gc_vmci_number(vmci, len, "OFFSET(uts_namespace.name)", 10, &off) || off > 4096 ||
 	    !gc_kernel_image_phys(d->info.e_machine, vmci, len, sym + off, &pa))
-		return false;
+		return 0;
 	if (gc_guest_read(d, pa, b, sizeof(b)) < 0) {
 		if (!had_msg)
 			d->msg[0] = '\0'; /* not a failure of the dump */
-		return false;
+		return -1;
 	}
 	/* new_utsname: six NUL-terminated strings of 65 bytes, printable */
 	for (int i = 0; i < 6; i++) {
@@ -87,16 +95,386 @@ bool gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len,
 		size_t n = strnlen((const char *)s, 65);
 
 		if (n == 65 || (i != 1 && i != 5 && n == 0))
-			return false;
+			return -1;
 		for (size_t k = 0; k < n; k++)
 			if (s[k] < 0x20 || s[k] > 0x7e)
-				return false;
+				return -1;
 	}
 	if (memcmp(b, "Linux", 6) != 0)
-		return false;
+		return -1;
 	if (gc_vmci_value(vmci, len, "OSRELEASE", release, sizeof(release)) && strcmp(release, (char *)b + 2 * 65))
-		return false; /* not the kernel whose VMCOREINFO this is */
+		return -1; /* not the kernel whose VMCOREINFO this is */
 	for (int i = 0; i < 6; i++)
 		memcpy(uts[i], b + i * 65, 65);
-	return true;
+	return 1;
+}
+
+/* ---- the text checked ------------------------------------------------------------ */
+
+/* 0 when the LEN bytes at T are a VMCOREINFO text of a kernel of MACHINE:
+ * KEY=VALUE lines, printable, with OSRELEASE and a PAGESIZE its kernels
+ * have; else -EINVAL with the reason in WHY. */
+static int check_text(uint16_t machine, const unsigned char *t, size_t len, char *why, size_t whysz)
+{
+	struct gc_vmci_lines ls;
+	uint64_t ps = 0;
+	int m = machine_index(machine);
+
+	gc_vmci_lines(t, len, &ls);
+	if (ls.bad == GC_VMCI_EMPTY)
+		snprintf(why, whysz, "it is empty");
+	else if (ls.bad == GC_VMCI_NOT_KV)
+		snprintf(why, whysz, "line %" PRIu64 " is not KEY=VALUE", ls.line);
+	else if (ls.bad == GC_VMCI_UNPRINTABLE || ls.bad == GC_VMCI_NUL)
+		snprintf(why, whysz, "line %" PRIu64 " holds the byte 0x%02x, which is not printable", ls.line, t[ls.at]);
+	else if (!ls.osrelease)
+		snprintf(why, whysz, "it has no OSRELEASE line");
+	else if (!ls.pagesize || !gc_vmci_number(t, ls.len, "PAGESIZE", 10, &ps))
+		snprintf(why, whysz, "it has no PAGESIZE line of a number");
+	else if (m >= 0) {
+		for (size_t i = 0; i < 3 && machines[m].page_sizes[i]; i++)
+			if (ps == machines[m].page_sizes[i])
+				return 0;
+		snprintf(why, whysz, "PAGESIZE=%" PRIu64 " is not a page size of %s kernels", ps, machines[m].name);
+	} else
+		return ps >= 4096 && ps <= (1u << 20) && (ps & (ps - 1)) == 0 ? 0
+		       : (snprintf(why, whysz, "PAGESIZE=%" PRIu64 " is not a page size", ps), -EINVAL);
+	return -EINVAL;
+}
+
+/* ---- the search ------------------------------------------------------------------ */
+
+#define GC_VMCI_PAGES 1024u /* pages recorded; more are counted */
+#define GC_VMCI_BYTES 4096u /* the kernel's VMCOREINFO_BYTES: a text is at most a page */
+
+struct gc_vmci_scan {
+	pthread_mutex_t lock;
+	uint64_t addr[GC_VMCI_PAGES];
+	size_t n;
+	uint64_t more;
+};
+
+/* The bytes a VMCOREINFO note with a GC_VMCI_BYTES text takes in the core. */
+uint64_t gc_vmci_note_room(void)
+{
+	return 12 + 12 + GC_VMCI_BYTES;
+}
+
+void gc_vmci_seen(struct gc_dump *d, uint64_t addr)
+{
+	struct gc_vmci_scan *s = d->vmci_scan;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->n < GC_VMCI_PAGES)
+		s->addr[s->n++] = addr;
+	else
+		s->more++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void scan_free(struct gc_dump *d)
+{
+	if (!d->vmci_scan)
+		return;
+	pthread_mutex_destroy(&d->vmci_scan->lock);
+	free(d->vmci_scan);
+	d->vmci_scan = NULL;
+}
+
+/* The FILE's text into d->vmci_text: one sentence on failure. */
+static int load_file(struct gc_dump *d)
+{
+	const char *path = d->o.vmcoreinfo_file;
+	struct stat st;
+	ssize_t got;
+	int fd, r;
+
+	if (!path || !*path) {
+		gc_dump_fail(d, "--vmcoreinfo names no file: give the path of a VMCOREINFO text");
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		gc_dump_fail(d, "cannot read the VMCOREINFO file %s: %s (--vmcoreinfo=FILE takes the kernel's "
+			     "VMCOREINFO text; auto finds it in guest memory)", path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > GC_VMCI_MAX_TEXT) {
+		gc_dump_fail(d, "the VMCOREINFO file %s is not a regular file of at most %u KiB: give the kernel's "
+			     "VMCOREINFO text (KEY=VALUE lines)", path, GC_VMCI_MAX_TEXT >> 10);
+		close(fd);
+		return -EINVAL;
+	}
+	d->vmci_text = malloc((size_t)st.st_size + 1);
+	if (!d->vmci_text) {
+		close(fd);
+		return -ENOMEM;
+	}
+	got = pread(fd, d->vmci_text, (size_t)st.st_size, 0);
+	r = got < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0 || got != st.st_size) {
+		gc_dump_fail(d, "cannot read the VMCOREINFO file %s: %s", path, r ? strerror(-r) : "it changed size");
+		return r ? r : -EIO;
+	}
+	d->vmci_len = (size_t)got;
+	return 0;
+}
+
+int gc_vmci_begin(struct gc_dump *d)
+{
+	switch (d->o.vmcoreinfo) {
+	case GUESTCORE_VMCOREINFO_AUTO:
+	case GUESTCORE_VMCOREINFO_MEMORY:
+		d->vmci_scan = calloc(1, sizeof(*d->vmci_scan));
+		if (!d->vmci_scan)
+			return -ENOMEM;
+		pthread_mutex_init(&d->vmci_scan->lock, NULL);
+		return 0;
+	case GUESTCORE_VMCOREINFO_SOURCE:
+	case GUESTCORE_VMCOREINFO_NONE:
+		return 0;
+	case GUESTCORE_VMCOREINFO_FILE:
+		return load_file(d);
+	default:
+		gc_dump_fail(d, "vmcoreinfo %d is not one guestcore knows (auto, source, memory, none, a file)",
+			     d->o.vmcoreinfo);
+		return -EINVAL;
+	}
+}
+
+int gc_vmci_file_check(struct gc_dump *d)
+{
+	char why[160];
+	struct gc_vmci_lines ls;
+
+	if (d->o.vmcoreinfo != GUESTCORE_VMCOREINFO_FILE)
+		return 0;
+	if (check_text(d->info.e_machine, d->vmci_text, d->vmci_len, why, sizeof(why)) < 0) {
+		gc_dump_fail(d, "the VMCOREINFO file %s is not the VMCOREINFO text of a kernel of this %s guest (%s): "
+			     "give the guest kernel's, or --vmcoreinfo=auto", d->o.vmcoreinfo_file,
+			     gc_machine_text(d->info.e_machine) ? gc_machine_text(d->info.e_machine) : "", why);
+		return -EINVAL;
+	}
+	gc_vmci_lines(d->vmci_text, d->vmci_len, &ls);
+	d->vmci_len = ls.len; /* without the NULs at its end */
+	d->vmci_origin = GC_VMCI_FROM_FILE;
+	return 0;
+}
+
+void gc_vmci_source_gave(struct gc_dump *d)
+{
+	d->vmci_origin = GC_VMCI_FROM_SOURCE;
+	if (!d->pushes)
+		scan_free(d); /* known before memory: no search */
+}
+
+/* One text found in guest memory. */
+struct found {
+	uint64_t addr;
+	unsigned char *text;
+	size_t len;
+	int verified;     /* 1: its kernel's utsname is where it says; 0: cannot tell */
+	bool crashtime;   /* a CRASHTIME line: a kernel that crashed into another */
+	unsigned copies;  /* pages with the same text */
+};
+
+/* The text of the page at ADDR, read as the core holds it, when the page
+ * begins as vmcoreinfo_data or vmcoreinfo_note does: 1 with *TEXT (malloc)
+ * and *LEN, 0 when it does not (any more), -1 when it cannot be read. */
+static int read_candidate(struct gc_dump *d, uint64_t addr, unsigned char **text, size_t *len)
+{
+	unsigned char *p = malloc(GC_VMCI_BYTES + 24);
+	size_t n = GC_VMCI_BYTES;
+	bool had_msg = d->msg[0] != '\0';
+	int r;
+
+	if (!p)
+		return -1;
+	r = gc_guest_read(d, addr, p, GC_PAGE);
+	if (r < 0) {
+		/* The last page of a range shorter than a page: its bytes. */
+		uint64_t lo = 0, hi = GC_PAGE;
+		while (hi - lo > 1) {
+			uint64_t mid = (lo + hi) / 2;
+			if (gc_guest_read(d, addr, p, (size_t)mid) == 0)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		n = (size_t)lo;
+		r = n >= 24 ? 0 : -1;
+	}
+	if (!had_msg)
+		d->msg[0] = '\0'; /* a read back that fails is not the dump's failure */
+	if (r < 0) {
+		free(p);
+		return -1;
+	}
+	if (n >= 10 && memcmp(p, "OSRELEASE=", 10) == 0) {
+		*len = strnlen((char *)p, n);
+		*text = p;
+		return 1;
+	}
+	if (n >= 24 && memcmp(p + 12, "VMCOREINFO\0", 12) == 0) {
+		uint32_t namesz = (uint32_t)gc_get(p, 4, d->big_endian), descsz = (uint32_t)gc_get(p + 4, 4, d->big_endian);
+		uint32_t type = (uint32_t)gc_get(p + 8, 4, d->big_endian);
+
+		if (namesz == 11 && type == 0 && descsz > 0 && descsz <= GC_VMCI_BYTES &&
+		    gc_guest_read(d, addr, p, 24 + (size_t)descsz) == 0) {
+			memmove(p, p + 24, descsz);
+			*len = descsz;
+			*text = p;
+			if (!had_msg)
+				d->msg[0] = '\0';
+			return 1;
+		}
+		if (!had_msg)
+			d->msg[0] = '\0';
+	}
+	free(p);
+	return 0;
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The better of two texts: the one whose kernel was found, then one of a
+ * kernel that did not crash into another, then the lower address. */
+static int found_cmp(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	if (x->verified != y->verified)
+		return x->verified > y->verified ? -1 : 1;
+	if (x->crashtime != y->crashtime)
+		return x->crashtime ? 1 : -1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void release_of(const struct found *f, char *out, size_t outsz)
+{
+	if (!gc_vmci_value(f->text, f->len, "OSRELEASE", out, outsz))
+		snprintf(out, outsz, "?");
+}
+
+int gc_vmci_take(struct gc_dump *d)
+{
+	struct gc_vmci_scan *s = d->vmci_scan;
+	struct found *f = NULL;
+	size_t n = 0, refused = 0;
+	int r = 0;
+
+	if (!s)
+		return 0;
+	if (d->vmci_origin) { /* the source gave one (a source that pushes says so after memory) */
+		scan_free(d);
+		return 0;
+	}
+	if (s->n > 1)
+		qsort(s->addr, s->n, sizeof(s->addr[0]), addr_cmp);
+	f = calloc(s->n ? s->n : 1, sizeof(*f));
+	if (!f) {
+		scan_free(d);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		unsigned char *t;
+		size_t len;
+		char why[160];
+		bool dup = false;
+		int c;
+
+		if (i && s->addr[i] == s->addr[i - 1])
+			continue; /* pushed twice */
+		c = read_candidate(d, s->addr[i], &t, &len);
+		if (c <= 0)
+			continue;
+		for (size_t k = 0; k < n && !dup; k++)
+			if (f[k].len == len && memcmp(f[k].text, t, len) == 0) {
+				f[k].copies++;
+				dup = true;
+			}
+		if (dup) {
+			free(t);
+			continue;
+		}
+		if (check_text(d->info.e_machine, t, len, why, sizeof(why)) < 0) {
+			if (refused++ < 4)
+				gc_host_log(d->host, GUESTCORE_LOG_WARNING, "guest memory at 0x%" PRIx64 " begins as a "
+					    "VMCOREINFO text but is not one (%s): left out", s->addr[i], why);
+			free(t);
+			continue;
+		}
+		f[n] = (struct found){ .addr = s->addr[i], .text = t, .len = len, .copies = 1 };
+		{
+			char uts[6][65];
+			f[n].verified = gc_kernel_utsname(d, t, len, uts);
+		}
+		if (f[n].verified < 0) {
+			char rel[65];
+			release_of(&f[n], rel, sizeof(rel));
+			if (refused++ < 4)
+				gc_host_log(d->host, GUESTCORE_LOG_WARNING, "guest memory at 0x%" PRIx64 " holds a VMCOREINFO "
+					    "text of Linux %s, but the utsname it places at init_uts_ns is not there: left "
+					    "out", s->addr[i], rel);
+			free(t);
+			continue;
+		}
+		f[n].crashtime = gc_vmci_value(t, len, "CRASHTIME", why, sizeof(why));
+		n++;
+	}
+	if (refused > 4)
+		gc_host_log(d->host, GUESTCORE_LOG_WARNING, "%zu more pages of guest memory begin as a VMCOREINFO text "
+			    "but are not one: left out", refused - 4);
+	if (s->more)
+		gc_host_log(d->host, GUESTCORE_LOG_WARNING, "%" PRIu64 " pages of guest memory past the first %u that "
+			    "begin as a VMCOREINFO text were not looked at", s->more, GC_VMCI_PAGES);
+	if (n > 1)
+		qsort(f, n, sizeof(*f), found_cmp);
+	if (n == 0) {
+		gc_host_log(d->host, d->o.vmcoreinfo == GUESTCORE_VMCOREINFO_MEMORY ? GUESTCORE_LOG_WARNING
+			    : GUESTCORE_LOG_INFO, "no VMCOREINFO text in guest memory: the core has none "
+			    "(--vmcoreinfo=FILE gives one)");
+	} else {
+		char rel[65], other[65];
+
+		release_of(&f[0], rel, sizeof(rel));
+		if (n > 1) {
+			release_of(&f[1], other, sizeof(other));
+			gc_host_log(d->host, GUESTCORE_LOG_WARNING, "guest memory holds %zu VMCOREINFO texts: took Linux %s "
+				    "at 0x%" PRIx64 "%s, not Linux %s at 0x%" PRIx64 "%s (guestcore(1): how one is "
+				    "chosen; --vmcoreinfo=FILE gives another)", n, rel, f[0].addr,
+				    f[0].verified ? ", whose utsname is where it says" : "", other, f[1].addr,
+				    f[1].crashtime ? ", which crashed" : "");
+		}
+		gc_host_log(d->host, GUESTCORE_LOG_INFO, "VMCOREINFO of Linux %s found in guest memory at 0x%" PRIx64
+			    " (%u %s)", rel, f[0].addr, f[0].copies, f[0].copies == 1 ? "copy" : "copies");
+		d->vmci_text = f[0].text;
+		d->vmci_len = f[0].len;
+		f[0].text = NULL;
+		d->vmci_addr = f[0].addr;
+		d->vmci_found = (uint32_t)n;
+		d->vmci_origin = GC_VMCI_FROM_MEMORY;
+		r = gc_notes_add_vmcoreinfo(d);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(f[i].text);
+	free(f);
+	scan_free(d);
+	return r;
+}
+
+void gc_vmci_free(struct gc_dump *d)
+{
+	scan_free(d);
+	free(d->vmci_text);
+	d->vmci_text = NULL;
 }

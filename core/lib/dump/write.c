@@ -80,17 +80,19 @@ static int run_container(struct gc_dump *d)
 				"%s left unchanged", d->unread_bytes, d->unread_count, d->o.output);
 		return -EIO;
 	}
-	if (d->pushes) {
-		/* The registers and the source's notes come after its memory,
-		 * and the notes lie behind it. */
+	/* The registers and the source's notes of a source that pushes come
+	 * after its memory, and the notes lie behind it. */
+	r = 0;
+	if (d->pushes)
 		r = gc_notes_build(d);
-		if (r < 0)
-			return r;
+	if (r == 0)
+		r = gc_vmci_take(d); /* the kernel's VMCOREINFO, when the source gave none */
+	if (r == 0 && d->pushes) {
 		gc_notes_place(d, (d->file_size + 7) / 8 * 8);
 		r = gc_notes_check(d);
-		if (r < 0)
-			return r;
 	}
+	if (r < 0)
+		return r;
 	r = gc_notes_write_late(d, &notes_size);
 	if (r < 0)
 		return r;
@@ -183,7 +185,11 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 		goto out;
 	}
 
-	r = gc_source_open(&d);
+	r = gc_vmci_begin(&d);
+	if (r >= 0)
+		r = gc_source_open(&d);
+	if (r >= 0)
+		r = gc_vmci_file_check(&d);
 	if (r >= 0 && d.o.digest && !(d.digests = calloc(d.n_ranges ? d.n_ranges : 1, sizeof(*d.digests))))
 		r = -ENOMEM;
 	if (r >= 0 && !d.pushes)
@@ -220,7 +226,7 @@ out:
 			.unreadable_ranges = d.unread_count,
 			.unreadable_bytes = d.unread_bytes,
 			.file_size = d.file_size,
-			.notes = d.n_notes + d.n_unread + d.n_digest_notes,
+			.notes = d.n_notes + d.n_unread + d.n_digest_notes - (d.gc_vmci && !d.vmci_origin),
 			.not_resumed = d.not_resumed,
 			.format = d.o.format,
 			.page_data_bytes = d.page_data_bytes,
@@ -230,6 +236,7 @@ out:
 	guestcore_host_set_layouts(host, saved_layouts);
 	gc_host_set_cancel(host, NULL);
 	gc_notes_free(&d);
+	gc_vmci_free(&d);
 	free(d.inputs);
 	free(d.description);
 	free(d.unread);

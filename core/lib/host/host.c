@@ -82,6 +82,19 @@ static void host_log(struct guestcore_host *host, const struct guestcore_plugin 
 		       plugin && plugin->name ? plugin->name : NULL, buf);
 }
 
+void gc_host_log(struct guestcore_host *host, enum guestcore_log_level level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (!host || !host->opts.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	host->opts.log(host->opts.log_userdata, level, NULL, buf);
+}
+
 /* ---- services offered to plugins ---------------------------------------- */
 
 static void svc_log(struct guestcore_host_handle *h, enum guestcore_log_level level,

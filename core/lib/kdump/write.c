@@ -193,6 +193,7 @@ static int write_bitmaps(struct gc_dump *d)
 /* ---- pages --------------------------------------------------------------------- */
 
 struct kd_job {
+	uint64_t addr;                 /* the guest-physical address of its first page */
 	unsigned npages;
 	bool done;
 	bool hole;                     /* in a hole of the source's file: all zero, not read */
@@ -203,6 +204,7 @@ struct kd_job {
 };
 
 struct kd_pipe {
+	struct gc_dump *d;
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
 	struct kd_job *jobs;
@@ -230,7 +232,9 @@ static uint32_t store_page(struct kd_compressor *c, const unsigned char *p, unsi
 	return GC_PAGE;
 }
 
-static void compress_job(struct kd_compressor *c, struct kd_job *j)
+/* Each page of J stored as the file will hold it (a zero page as none),
+ * and looked at by the VMCOREINFO search. */
+static void compress_job(struct gc_dump *d, struct kd_compressor *c, struct kd_job *j)
 {
 	size_t used = 0;
 
@@ -242,6 +246,7 @@ static void compress_job(struct kd_compressor *c, struct kd_job *j)
 			j->flags[i] = 0;
 			continue;
 		}
+		gc_vmci_page(d, j->addr + (uint64_t)i * GC_PAGE, p, GC_PAGE);
 		j->size[i] = store_page(c, p, j->out + used, &j->flags[i]);
 		used += j->size[i];
 	}
@@ -266,7 +271,7 @@ static void *worker_run(void *arg)
 		j = &p->jobs[p->taken++ % p->n_jobs];
 		pthread_mutex_unlock(&p->lock);
 		if (r == 0)
-			compress_job(&c, j);
+			compress_job(p->d, &c, j);
 		pthread_mutex_lock(&p->lock);
 		j->done = true;
 		pthread_cond_broadcast(&p->done);
@@ -386,7 +391,7 @@ static bool in_hole(struct gc_dump *d, const struct guestcore_range *rg, uint64_
 
 static int write_pages(struct gc_dump *d)
 {
-	struct kd_pipe p = { .flag = d->kd_flag, .level = d->o.compression_level };
+	struct kd_pipe p = { .d = d, .flag = d->kd_flag, .level = d->o.compression_level };
 	struct kd_out o = { 0 };
 	pthread_t threads[KD_MAX_WORKERS];
 	int n_threads = 0, workers = worker_count(), r = 0;
@@ -450,6 +455,7 @@ static int write_pages(struct gc_dump *d)
 			}
 			pthread_mutex_unlock(&p.lock);
 			j = &p.jobs[p.filled % p.n_jobs];
+			j->addr = rg.start + at;
 			j->hole = in_hole(d, &rg, at, have);
 			if (gc_cancelled(d))
 				r = -ECANCELED;
@@ -711,18 +717,6 @@ static const struct gc_note *vmcoreinfo(const struct gc_dump *d, uint64_t *ret_o
 	return NULL;
 }
 
-static const char *uname_machine(uint16_t m)
-{
-	switch (m) {
-	case EM_X86_64: return "x86_64";
-	case EM_AARCH64: return "aarch64";
-	case EM_PPC64: return "ppc64";
-	case EM_S390: return "s390x";
-	case EM_RISCV: return "riscv64";
-	default: return "";
-	}
-}
-
 static int write_headers(struct gc_dump *d, uint64_t notes_size)
 {
 	unsigned char h[KD_H64_SIZE] = { 0 }, s[KD_S64_SIZE] = { 0 };
@@ -737,12 +731,12 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 	 * the release VMCOREINFO gives and the machine (guestcore(1)). */
 	if (vmci) {
 		gc_vmci_number(vmci->desc, vmci->desc_size, "NUMBER(phys_base)", 0, &phys_base);
-		if (!gc_kernel_utsname(d, vmci->desc, vmci->desc_size, uts))
+		if (gc_kernel_utsname(d, vmci->desc, vmci->desc_size, uts) <= 0)
 			gc_vmci_value(vmci->desc, vmci->desc_size, "OSRELEASE", uts[2], sizeof(uts[2]));
 		push_free(d); /* what reading a pushed page back allocated */
 	}
-	if (!uts[4][0])
-		memcpy(uts[4], uname_machine(d->info.e_machine), strlen(uname_machine(d->info.e_machine)));
+	if (!uts[4][0] && gc_machine_text(d->info.e_machine))
+		snprintf(uts[4], sizeof(uts[4]), "%s", gc_machine_text(d->info.e_machine));
 	memcpy(h + KD_H_SIGNATURE, KD_SIGNATURE, KD_SIG_LEN);
 	kd_put(h + KD_H_VERSION, 4, KD_HEADER_VERSION, be);
 	for (int i = 0; i < 6; i++)

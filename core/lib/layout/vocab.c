@@ -34,6 +34,7 @@ static const char *const fixed_names[] = {
 	"dump.load_count", "dump.unreadable_count", "dump.unreadable_bytes",
 	"load.index", "load.paddr", "load.memsz", "load.digest", "load.digest_algorithm",
 	"unreadable.start", "unreadable.size",
+	"vmcoreinfo.origin", "vmcoreinfo.address", "vmcoreinfo.candidates", "vmcoreinfo.file",
 	/* aarch64: reserved for sources of ARM guests; no layout binds them yet */
 	"reg.sp", "reg.pc", "reg.pstate",
 };

@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "reader.h"
+#include "../vmci.h"
 
 struct vctx {
 	const struct guestcore_core *c;
@@ -421,7 +422,6 @@ static void check_kd_vmcoreinfo(struct vctx *v)
 	struct kd_file *k = c->kd;
 	const struct gc_rnote *note = NULL;
 	unsigned char *t;
-	uint64_t line = 0;
 
 	if (!k->offset_vmcoreinfo && !k->size_vmcoreinfo) {
 		finding(v, INFO, "kdump.vmcoreinfo", k->sub_offset, "no VMCOREINFO: crash needs the kernel's debug "
@@ -443,41 +443,23 @@ static void check_kd_vmcoreinfo(struct vctx *v)
 	else if (note->descsz != k->size_vmcoreinfo)
 		finding(v, ERR, "kdump.vmcoreinfo", k->sub_offset, "the sub header says VMCOREINFO holds 0x%" PRIx64
 			" bytes, its note 0x%x", k->size_vmcoreinfo, note->descsz);
-	t = malloc(k->size_vmcoreinfo + 1);
+	t = malloc(k->size_vmcoreinfo ? k->size_vmcoreinfo : 1);
 	if (!t)
 		return;
 	if (kd_pread(k, t, k->size_vmcoreinfo, k->offset_vmcoreinfo) == 0) {
-		size_t n = (size_t)k->size_vmcoreinfo;
-		bool os = false;
+		struct gc_vmci_lines ls;
+		uint64_t at;
 
-		while (n && t[n - 1] == '\0')
-			n--; /* a NUL at the end is allowed */
-		t[n] = '\0';
-		for (char *l = (char *)t; *l; line++) {
-			char *nl = strchr(l, '\n'), *eq;
-			size_t len = nl ? (size_t)(nl - l) : strlen(l);
-
-			eq = memchr(l, '=', len);
-			if (len && (!eq || eq == l)) {
-				finding(v, ERR, "kdump.vmcoreinfo", k->offset_vmcoreinfo + (uint64_t)(l - (char *)t),
-					"VMCOREINFO line %" PRIu64 " is not KEY=VALUE", line + 1);
-				break;
-			}
-			for (size_t j = 0; j < len; j++)
-				if (!(l[j] >= 0x20 && l[j] < 0x7f)) {
-					finding(v, ERR, "kdump.vmcoreinfo", k->offset_vmcoreinfo + (uint64_t)(l - (char *)t) + j,
-						"VMCOREINFO line %" PRIu64 " holds a byte that is not printable", line + 1);
-					free(t);
-					return;
-				}
-			os = os || (len > 10 && strncmp(l, "OSRELEASE=", 10) == 0);
-			if (!nl)
-				break;
-			l = nl + 1;
-		}
-		if (memchr(t, '\0', n))
+		gc_vmci_lines(t, (size_t)k->size_vmcoreinfo, &ls);
+		at = k->offset_vmcoreinfo + ls.at;
+		if (ls.bad == GC_VMCI_NOT_KV)
+			finding(v, ERR, "kdump.vmcoreinfo", at, "VMCOREINFO line %" PRIu64 " is not KEY=VALUE", ls.line);
+		else if (ls.bad == GC_VMCI_UNPRINTABLE)
+			finding(v, ERR, "kdump.vmcoreinfo", at, "VMCOREINFO line %" PRIu64 " holds a byte that is not "
+				"printable", ls.line);
+		else if (ls.bad == GC_VMCI_NUL)
 			finding(v, ERR, "kdump.vmcoreinfo", k->offset_vmcoreinfo, "VMCOREINFO holds a NUL byte before its end");
-		else if (!os)
+		else if (!ls.osrelease)
 			finding(v, WARN, "kdump.vmcoreinfo", k->offset_vmcoreinfo, "VMCOREINFO has no OSRELEASE line");
 	}
 	free(t);

@@ -1,0 +1,40 @@
+/* A Linux kernel's VMCOREINFO text, parsed in one place for the dump (the
+ * note it writes, a text found in guest memory or given in a file) and the
+ * validator (the note a kdump file's sub header points to): lines of
+ * KEY=VALUE, each ended by '\n', printable. */
+#ifndef GUESTCORE_VMCI_H
+#define GUESTCORE_VMCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define GC_VMCI_MAX_TEXT (1u << 20) /* what a file or a source may give */
+
+enum gc_vmci_bad {
+	GC_VMCI_GOOD = 0,
+	GC_VMCI_NOT_KV,       /* a line without '=', or with an empty key */
+	GC_VMCI_UNPRINTABLE,  /* a byte outside 0x20-0x7e in a line */
+	GC_VMCI_NUL,          /* a NUL before the end (NULs at the end are allowed) */
+	GC_VMCI_EMPTY,        /* no line at all */
+};
+
+struct gc_vmci_lines {
+	enum gc_vmci_bad bad; /* the first problem */
+	uint64_t line;        /* its line, from 1 */
+	size_t at;            /* its byte offset */
+	size_t len;           /* the text's bytes without the NULs at its end */
+	bool osrelease;       /* a non-empty OSRELEASE= line */
+	bool pagesize;        /* a PAGESIZE= line */
+};
+
+/* Every line of the LEN bytes at TEXT checked, into *RET. */
+GC_HIDDEN void gc_vmci_lines(const unsigned char *text, size_t len, struct gc_vmci_lines *ret);
+/* The value of the line KEY=..., as text (OUTSZ bytes at most, NUL
+ * included) or a number in BASE (0: C's prefixes). */
+GC_HIDDEN bool gc_vmci_value(const unsigned char *text, size_t len, const char *key, char *out, size_t outsz);
+GC_HIDDEN bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int base, uint64_t *ret);
+
+#endif
