@@ -29,6 +29,22 @@ guest="${GUESTCORE_LINUX_GUEST:-$top_builddir/tests/linux-guest}"
 sh "$top_srcdir/tests/qemu/linux-guest.sh" "$guest" || { echo "no Linux guest to boot: skipped"; exit 77; }
 release=$(cat "$guest/kernel-release")
 
+# The same kernel without -device vmcoreinfo, booted beside it ("bare"):
+# its cores get the kernel's own VMCOREINFO found in guest memory.
+bsock="$T/bare.sock"
+bsock2="$T/bare2.sock"
+qemu-system-x86_64 -display none -nodefaults -qmp unix:"$bsock",server=on,wait=off -qmp unix:"$bsock2",server=on,wait=off \
+	-machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
+	-append "console=ttyS0 panic=-1 quiet" -serial file:"$T/bare.log" &
+bpid=$!
+stop_bare() {
+	if [ -n "$bpid" ]; then
+		"$Q" "$bsock2" '{"execute":"quit"}' >/dev/null 2>&1 || kill "$bpid" 2>/dev/null || true
+		wait "$bpid" 2>/dev/null || true
+	fi
+	bpid=
+}
+trap 'stop_bare; stop_guest; rm -rf "$T"' EXIT
 start_qemu 0 -machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" -device vmcoreinfo -serial file:"$T/console.log"
 i=0
@@ -105,6 +121,18 @@ for c in monitor stream; do
 		ok "$c: NT_PRSTATUS, QEMU CPU state and VMCOREINFO equal QEMU's, field by field" ||
 		{ not_ok "$c: the notes differ"; head -30 "$T/$c.diff"; }
 done
+# The kernel's own text in guest memory is the one QEMU's device recorded.
+run $G -v dump -s "qemu:qmp=$sock,mode=pause" --notes qemu --vmcoreinfo=memory -o "$T/mem.core"
+expect_rc 0 "--vmcoreinfo=memory on the guest with -device vmcoreinfo"
+expect_in "$err" "VMCOREINFO of Linux $release found in guest memory" "the kernel's text is found in its memory"
+expect_not_in "$err" "VMCOREINFO text" "no page of a real guest is taken for a fake"
+vmcoreinfo "$T/qemu.core" | grep -v '^ *CRASHTIME=' >"$T/qemu.vmci"
+vmcoreinfo "$T/mem.core" | grep -v '^ *CRASHTIME=' >"$T/mem.vmci"
+[ -s "$T/mem.vmci" ] && diff -u "$T/qemu.vmci" "$T/mem.vmci" >"$T/vmci.diff" &&
+	ok "the text found in memory is QEMU's VMCOREINFO, line for line ($(wc -l <"$T/mem.vmci") lines)" ||
+	{ not_ok "the texts differ"; head -10 "$T/vmci.diff"; }
+[ "$($G inspect "$T/mem.core" | grep -c 'VMCOREINFO type')" -eq 1 ] && ok "one VMCOREINFO note (the device's left out)" ||
+	not_ok "$($G inspect "$T/mem.core" | grep -c 'VMCOREINFO type') VMCOREINFO notes"
 # kdump-compressed files of the same paused guest
 "$Q" "$sock2" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"format\":\"kdump-zlib\",\"protocol\":\"file:$T/qemu.kdump\"}}" >/dev/null
 run $G inspect "$T/qemu.kdump"
@@ -229,4 +257,92 @@ diff -u "$T/snap.msrs" "$T/stream.msrs" >"$T/msrs.diff" && ok "the stream's MSRs
 "$Q" "$sock2" '{"execute":"cont"}' >/dev/null
 [ "$(status)" = running ] && ok "cont resumes the guest" || not_ok "guest is $(status)"
 stop_guest
+
+# --- The same kernel without -device vmcoreinfo, KASLR on: QEMU's dump
+# has no VMCOREINFO and makedumpfile cannot read it; guestcore's cores in
+# every mode carry the kernel's own, found in guest memory, the same text
+# in each; makedumpfile reads the kernel log from the ELF and kdump ones,
+# libkdumpfile and drgn read init_uts_ns through it.
+i=0
+while ! grep -q guestcore-guest-ready "$T/bare.log" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q guestcore-guest-ready "$T/bare.log" && ok "the guest without -device vmcoreinfo booted" ||
+	{ not_ok "the guest without -device vmcoreinfo did not boot"; tail -5 "$T/bare.log"; finish; exit 1; }
+bstatus() { "$Q" "$bsock2" '{"execute":"query-status"}' | sed 's/.*"status":"\([a-z-]*\)".*/\1/'; }
+run $G -v dump -s "qemu:qmp=$bsock" --notes qemu -o "$T/bare-snap.core"
+expect_rc 0 "bare: a snapshot of the running guest"
+expect_in "$err" "VMCOREINFO of Linux $release found in guest memory" "bare: the kernel's VMCOREINFO is found in its memory"
+expect_not_in "$err" "VMCOREINFO text" "bare: no page is taken for a fake"
+vmcoreinfo "$T/bare-snap.core" | grep -v '^ *CRASHTIME=' >"$T/bare.vmci"
+grep -Eq "^ *OSRELEASE=$release$" "$T/bare.vmci" && ok "bare: OSRELEASE=$release" || not_ok "bare: no OSRELEASE=$release"
+koff=$(sed -n 's/^ *KERNELOFFSET=//p' "$T/bare.vmci")
+[ -n "$koff" ] && [ "$koff" != 0 ] && ok "bare: KASLR is on (KERNELOFFSET=$koff)" || not_ok "bare: KERNELOFFSET=$koff"
+expect_in "$($G inspect "$T/bare-snap.core")" "origin                   0x2 (guest-memory)" "bare: guestcore.vmcoreinfo says guest memory"
+run $G dump -s "qemu:qmp=$bsock" --notes qemu --format kdump -o "$T/bare-snap.kdump"
+expect_rc 0 "bare: a kdump-compressed snapshot"
+[ "$(bstatus)" = running ] && ok "bare: the guest runs on" || not_ok "bare: guest is $(bstatus)"
+"$Q" "$bsock2" '{"execute":"stop"}' >/dev/null
+"$Q" "$bsock2" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$T/bare-qemu.core\"}}" >/dev/null
+expect_not_in "$($G inspect "$T/bare-qemu.core")" "VMCOREINFO type" "bare: QEMU's own dump has no VMCOREINFO"
+run $G dump -s "qemu:qmp=$bsock,mode=pause" --notes qemu -o "$T/bare-stream.core"
+expect_rc 0 "bare: the paused guest through the stream"
+run $G dump -s "qemu:qmp=$bsock,mode=pause" --notes qemu --format kdump --compress zlib -o "$T/bare-stream.kdump"
+expect_rc 0 "bare: a kdump file (zlib) through the stream"
+run $G dump -s "qemu:qmp=$bsock" --notes qemu -o "$T/bare-monitor.core"
+expect_rc 0 "bare: the paused guest through the monitor"
+run $G convert "$T/bare-qemu.core" -o "$T/bare-conv.core"
+expect_rc 0 "bare: QEMU's dump converted"
+run $G convert "$T/bare-qemu.core" --format kdump --compress zlib -o "$T/bare-conv.kdump"
+expect_rc 0 "bare: QEMU's dump converted to a kdump file (zlib)"
+$G extract "$T/bare-stream.core" -o "$T/bare.raw" >/dev/null
+run $G dump -s "raw:$T/bare.raw,map=$T/bare.raw.map" -o "$T/bare-raw.core"
+expect_rc 0 "bare: the extracted raw image"
+rm -f "$T/bare.raw"
+for c in bare-snap.kdump bare-stream.core bare-stream.kdump bare-monitor.core bare-conv.core bare-conv.kdump bare-raw.core; do
+	vmcoreinfo "$T/$c" | grep -v '^ *CRASHTIME=' >"$T/c.vmci"
+	[ -s "$T/c.vmci" ] && cmp -s "$T/bare.vmci" "$T/c.vmci" && ok "bare: $c carries the same VMCOREINFO" ||
+		{ not_ok "bare: $c: VMCOREINFO differs"; diff "$T/bare.vmci" "$T/c.vmci" | head -5; }
+done
+if command -v makedumpfile >/dev/null; then
+	run makedumpfile --dump-dmesg "$T/bare-qemu.core" "$T/bare-qemu.dmesg"
+	[ "$rc" -ne 0 ] && ok "bare: makedumpfile cannot read QEMU's own dump (exit $rc: $(printf '%s\n' "$out$err" | grep -v '^$' | tail -1))" ||
+		not_ok "bare: makedumpfile read QEMU's dump without VMCOREINFO"
+	for c in bare-stream.core bare-stream.kdump bare-conv.core bare-conv.kdump; do
+		rm -f "$T/bare.dmesg"
+		run makedumpfile --dump-dmesg "$T/$c" "$T/bare.dmesg"
+		[ "$rc" -eq 0 ] && grep -q "Linux version $release" "$T/bare.dmesg" &&
+			ok "bare: makedumpfile --dump-dmesg reads the kernel log from $c" ||
+			{ not_ok "bare: makedumpfile on $c: exit $rc"; printf '%s\n' "$out$err" | tail -3; }
+	done
+else
+	echo "# makedumpfile is not installed: its checks are skipped"
+fi
+if [ -n "$kpy" ]; then
+	# init_uts_ns by its kernel virtual address, as VMCOREINFO gives it
+	uts=$(python3 -c 'import sys; t = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l); print(hex(int(t["SYMBOL(init_uts_ns)"], 16) + int(t["OFFSET(uts_namespace.name)"]) + 2 * 65))' "$T/bare.vmci")
+	for c in bare-snap.kdump bare-stream.kdump; do
+		run "$kpy" - "$T/$c" "$uts" <<'PY'
+import sys, kdumpfile
+k = kdumpfile.kdumpfile(sys.argv[1])
+k.attr["addrxlat.ostype"] = "linux"
+print(k.read(kdumpfile.KDUMP_KVADDR, int(sys.argv[2], 16), 65).split(b"\0")[0].decode())
+PY
+		[ "$rc" -eq 0 ] && [ "$out" = "$release" ] && ok "bare: libkdumpfile reads init_uts_ns's release from $c" ||
+			{ not_ok "bare: libkdumpfile on $c: exit $rc, '$out'"; printf '%s\n' "$err" | tail -3; }
+	done
+	if "$kpy" -c 'import drgn' 2>/dev/null; then
+		run "$kpy" - "$T/bare-stream.kdump" "$uts" <<'PY'
+import sys, drgn
+p = drgn.Program()
+p.set_core_dump(sys.argv[1])
+print(p.read(int(sys.argv[2], 16), 65).split(b"\0")[0].decode())
+PY
+		[ "$rc" -eq 0 ] && [ "$out" = "$release" ] && ok "bare: drgn reads init_uts_ns's release from the kdump file" ||
+			{ not_ok "bare: drgn: exit $rc, '$out'"; printf '%s\n' "$err" | tail -3; }
+		run "$kpy" -c 'import sys, drgn; p = drgn.Program(); p.set_core_dump(sys.argv[1])' "$T/bare-qemu.core"
+		echo "# drgn on QEMU's own dump of the bare guest: exit $rc, $(printf '%s' "$err" | tail -1)"
+	fi
+fi
+"$Q" "$bsock2" '{"execute":"cont"}' >/dev/null
+[ "$(bstatus)" = running ] && ok "bare: cont resumes the guest" || not_ok "bare: guest is $(bstatus)"
+stop_bare
 finish
