@@ -198,6 +198,10 @@ static void dump_usage(FILE *out)
 		"                           else the kernel's own text found in guest memory as\n"
 		"                           it is copied; source; memory; none; or a FILE of\n"
 		"                           its KEY=VALUE lines\n"
+		"      --vaddr=WHAT         ELF p_vaddr: kernel (default): where VMCOREINFO says\n"
+		"                           where the kernel image is mapped, its RAM is a PT_LOAD\n"
+		"                           at that virtual address (drgn, gdb); paddr: every\n"
+		"                           p_vaddr is the p_paddr\n"
 		"      --progress[=MODE]    bar (default on a terminal), json (one line a second\n"
 		"                           on stderr) or none\n"
 		"  -h, --help               display this help and exit\n"
@@ -229,6 +233,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		{ "source-notes", required_argument, NULL, 'N' },
 		{ "progress", optional_argument, NULL, 'p' },
 		{ "vmcoreinfo", required_argument, NULL, 'V' },
+		{ "vaddr", required_argument, NULL, 'A' },
 		{ "plugin-path", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -340,6 +345,14 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			}
 			break;
 		}
+		case 'A':
+			if (strcmp(optarg, "kernel") != 0 && strcmp(optarg, "paddr") != 0) {
+				cli_error("dump: --vaddr takes kernel or paddr");
+				free(sets);
+				return GC_EXIT_USAGE;
+			}
+			o.no_kernel_vaddr = strcmp(optarg, "paddr") == 0;
+			break;
 		case 'p':
 			if (!optarg || strcmp(optarg, "bar") == 0)
 				prog.mode = PROGRESS_BAR;

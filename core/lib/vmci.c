@@ -1,6 +1,8 @@
-/* VMCOREINFO text: its lines checked, and the value of one key. */
+/* VMCOREINFO text: its lines checked, the value of one key, and what it
+ * says of the kernel per machine (one table). */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,4 +77,94 @@ bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int 
 	errno = 0;
 	*ret = strtoull(v, &e, base);
 	return errno == 0 && *e == '\0';
+}
+
+/* ---- what VMCOREINFO says of the kernel, per machine ------------------------------ */
+
+/* Per machine: utsname's name for it, the page sizes its kernels are built
+ * with, and where the kernel image is mapped: a kernel virtual address VA
+ * of the image is at guest-physical VA - map + phys_base (map 0: not known),
+ * and the mapping spans KERNEL_IMAGE_SIZE bytes (image_size when VMCOREINFO
+ * does not say) from map; the image itself starts at the 2 MiB page of
+ * _stext. */
+static const struct {
+	uint16_t machine;
+	const char *name;
+	uint32_t page_sizes[3];
+	uint64_t map;        /* __START_KERNEL_map */
+	uint64_t image_size; /* KERNEL_IMAGE_SIZE without KASLR */
+	uint64_t image_align;
+} machines[] = {
+	{ EM_X86_64, "x86_64", { 4096 }, 0xffffffff80000000ull, 512ull << 20, 2ull << 20 },
+	{ EM_386, "i386", { 4096 }, 0, 0, 0 },
+	{ EM_AARCH64, "aarch64", { 4096, 16384, 65536 }, 0, 0, 0 },
+	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0 },
+	{ EM_S390, "s390x", { 4096 }, 0, 0, 0 },
+	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0 },
+};
+
+static int machine_index(uint16_t machine)
+{
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (machines[i].machine == machine)
+			return (int)i;
+	return -1;
+}
+
+const char *gc_machine_text(uint16_t machine)
+{
+	int m = machine_index(machine);
+
+	return m < 0 ? NULL : machines[m].name;
+}
+
+bool gc_machine_page_size(uint16_t machine, uint64_t size)
+{
+	int m = machine_index(machine);
+
+	if (m < 0)
+		return size >= 4096 && size <= (1u << 20) && (size & (size - 1)) == 0;
+	for (size_t i = 0; i < 3 && machines[m].page_sizes[i]; i++)
+		if (size == machines[m].page_sizes[i])
+			return true;
+	return false;
+}
+
+bool gc_machine_maps_kernel(uint16_t machine)
+{
+	int m = machine_index(machine);
+
+	return m >= 0 && machines[m].map;
+}
+
+bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr, uint64_t *ret)
+{
+	int m = machine_index(machine);
+	uint64_t phys_base = 0;
+
+	if (m < 0 || !machines[m].map || vaddr < machines[m].map)
+		return false;
+	gc_vmci_number(vmci, len, "NUMBER(phys_base)", 0, &phys_base);
+	*ret = vaddr - machines[m].map + phys_base;
+	return true;
+}
+
+bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t len, struct gc_kernel_window *ret)
+{
+	int m = machine_index(machine);
+	uint64_t stext, phys_base, size, vstart, vend;
+
+	if (m < 0 || !machines[m].map || !gc_vmci_number(vmci, len, "SYMBOL(_stext)", 16, &stext) ||
+	    !gc_vmci_number(vmci, len, "NUMBER(phys_base)", 0, &phys_base))
+		return false;
+	if (!gc_vmci_number(vmci, len, "NUMBER(KERNEL_IMAGE_SIZE)", 0, &size))
+		size = machines[m].image_size;
+	vstart = stext / machines[m].image_align * machines[m].image_align;
+	if (vstart < machines[m].map || size > UINT64_MAX - machines[m].map || vstart >= machines[m].map + size)
+		return false;
+	vend = machines[m].map + size;
+	ret->vaddr = vstart;
+	ret->paddr = vstart - machines[m].map + phys_base; /* modulo 2^64, as the kernel's __pa_symbol */
+	ret->size = vend - vstart;
+	return ret->paddr <= UINT64_MAX - ret->size;
 }

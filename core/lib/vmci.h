@@ -37,4 +37,26 @@ GC_HIDDEN void gc_vmci_lines(const unsigned char *text, size_t len, struct gc_vm
 GC_HIDDEN bool gc_vmci_value(const unsigned char *text, size_t len, const char *key, char *out, size_t outsz);
 GC_HIDDEN bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int base, uint64_t *ret);
 
+/* utsname's machine for an ELF machine, NULL when guestcore knows none. */
+GC_HIDDEN const char *gc_machine_text(uint16_t machine);
+/* SIZE is a page size of MACHINE's kernels (of any, for a machine guestcore
+ * does not know: a power of two from 4 KiB to 1 MiB). */
+GC_HIDDEN bool gc_machine_page_size(uint16_t machine, uint64_t size);
+/* guestcore knows where MACHINE's kernels map their image. */
+GC_HIDDEN bool gc_machine_maps_kernel(uint16_t machine);
+/* The guest-physical address of VADDR in the kernel image of MACHINE (its
+ * phys_base from VMCOREINFO): false where the machine's map is not known. */
+GC_HIDDEN bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr,
+				    uint64_t *ret);
+/* The kernel image's mapping, as the kernel set it: SIZE bytes from the
+ * virtual address VADDR are the guest-physical ones from PADDR (from the 2
+ * MiB page of _stext to the end of KERNEL_IMAGE_SIZE).  False where
+ * VMCOREINFO does not say (no _stext or phys_base) or the machine's map is
+ * not known. */
+struct gc_kernel_window {
+	uint64_t vaddr, paddr, size;
+};
+GC_HIDDEN bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t len,
+				      struct gc_kernel_window *ret);
+
 #endif

@@ -48,7 +48,7 @@ expect_in "$err" "0x600000 holds a VMCOREINFO text of Linux 6.1.0-nouts, but the
 	"a text whose kernel is not there is refused with a warning"
 [ "$(printf '%s\n' "$err" | wc -l)" -eq 3 ] && ok "three warnings, no more" || not_ok "stderr: $err"
 same_text "$T/k.core" "$want" "ELF: the VMCOREINFO note is the kernel's text, byte for byte"
-expect_in "$(origin "$T/k.core")" "origin 0x2 candidates 0x1 address 0x200000 from \"\"" \
+expect_in "$(origin "$T/k.core")" "origin 0x2 candidates 0x1 address 0x200000 image_vaddr 0xffffffff81000000 image_paddr 0x1100000 image_size 0x1f000000 from \"\"" \
 	"ELF: guestcore.vmcoreinfo says guest memory at 0x200000"
 run $G validate "$T/k.core"
 expect_rc 0 "ELF: valid"
@@ -79,6 +79,50 @@ done
 run $G convert "$T/k.kdump" -o "$T/kk.core"
 expect_in "$(origin "$T/kk.core")" "origin 0x1" "convert of a core with VMCOREINFO: the source's"
 same_text "$T/kk.core" "$want" "convert keeps the input's text"
+
+# --- the kernel image's RAM at its virtual address (ELF), as /proc/vmcore
+# has it; every reader by physical address sees what it saw
+loads() { readelf -lW "$1" | awk '$1 == "LOAD" { print $3, $4, $5 }'; } # vaddr paddr filesz
+expect_in "$(loads "$T/k.core")" "0xffffffff81000000 0x0000000001100000 0xf00000" \
+	"ELF: a PT_LOAD at _stext's 2 MiB page, at the physical address phys_base gives, to the end of RAM"
+expect_in "$(loads "$T/k.core")" "0x0000000000000000 0x0000000000000000 0x1100000" "ELF: the RAM below it keeps p_vaddr = p_paddr"
+run $G dump -s "raw:$T/k.img" --vaddr=paddr -o "$T/k-paddr.core"
+expect_rc 0 "--vaddr=paddr"
+expect_not_in "$(loads "$T/k-paddr.core")" "0xffffffff" "--vaddr=paddr: no kernel virtual address"
+$G extract "$T/k.core" -o "$T/k.raw" >/dev/null
+$G extract "$T/k-paddr.core" -o "$T/k-paddr.raw" >/dev/null
+cmp -s "$T/k.raw" "$T/k-paddr.raw" && cmp -s "$T/k.raw" "$T/k.img" && ok "extract: the same bytes at every physical address" ||
+	not_ok "extract differs"
+rm -f "$T/k.raw" "$T/k-paddr.raw"
+run $G convert "$T/k.core" --format kdump -o "$T/kv.kdump"
+expect_rc 0 "the core with the kernel's PT_LOAD converted to kdump"
+present() { $G inspect "$1" | sed -n 's/.* \([0-9]*\) page frames present, \([0-9]*\) dumped.*/\1 \2/p'; }
+[ "$(present "$T/kv.kdump")" = "$(present "$T/k.kdump")" ] && [ -n "$(present "$T/k.kdump")" ] &&
+	ok "its kdump file holds each page once ($(present "$T/k.kdump"))" ||
+	not_ok "pages: $(present "$T/kv.kdump"), not $(present "$T/k.kdump")"
+run $G convert "$T/k.core" -o "$T/kv.core"
+[ "$(loads "$T/kv.core")" = "$(loads "$T/k.core")" ] && ok "convert writes the same PT_LOADs" ||
+	{ not_ok "convert's PT_LOADs differ"; loads "$T/kv.core"; }
+run $G dump -s "raw:$T/k.img" --format kdump --vaddr=paddr -o "$T/x.kdump"
+expect_rc 1 "--vaddr with --format kdump"
+expect_in "$err" "drop --vaddr or write --format elf" "is refused with the remedy"
+cp "$T/k.core" "$T/bad-vaddr.core"
+"$PY" - "$T/bad-vaddr.core" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "r+b")
+h = f.read(64)
+phoff, = struct.unpack_from("<Q", h, 32)
+phnum, = struct.unpack_from("<H", h, 56)
+for i in range(phnum):
+    f.seek(phoff + i * 56)
+    p = f.read(56)
+    if struct.unpack_from("<Q", p, 16)[0] == 0xffffffff81000000:
+        f.seek(phoff + i * 56 + 16)
+        f.write(struct.pack("<Q", 0xffffffff81200000))
+PY
+run $G validate "$T/bad-vaddr.core"
+expect_rc 1 "validate: a p_vaddr the core's VMCOREINFO contradicts"
+expect_in "$out$err" "load.vaddr" "is the finding load.vaddr"
 
 # --- two kernels (kexec): the one that did not crash, with a warning naming both
 gen "$T/two.img" 32 kernel:200000:6.1.0-old:0:crashed kernel:300000:6.1.0-new:0x200000
@@ -117,7 +161,7 @@ for fmt in elf kdump; do
 	run $G dump -s "$src" --vmcoreinfo="$T/given.vmci" --format $fmt -o "$T/f.$fmt"
 	expect_rc 0 "$fmt: --vmcoreinfo=FILE"
 	same_text "$T/f.$fmt" "$T/given.vmci" "$fmt: the file's text, the source's and memory's left out"
-	expect_in "$(origin "$T/f.$fmt")" "origin 0x3 candidates 0x0 address 0x0 from \"$T/given.vmci\"" \
+	expect_in "$(origin "$T/f.$fmt")" "origin 0x3 candidates 0x0 address 0x0 image_vaddr 0x0 image_paddr 0x0 image_size 0x0 from \"$T/given.vmci\"" \
 		"$fmt: guestcore.vmcoreinfo names the file"
 done
 echo keep >"$T/kept.core"

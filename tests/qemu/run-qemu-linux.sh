@@ -340,6 +340,31 @@ PY
 			{ not_ok "bare: drgn: exit $rc, '$out'"; printf '%s\n' "$err" | tail -3; }
 		run "$kpy" -c 'import sys, drgn; p = drgn.Program(); p.set_core_dump(sys.argv[1])' "$T/bare-qemu.core"
 		echo "# drgn on QEMU's own dump of the bare guest: exit $rc, $(printf '%s' "$err" | tail -1)"
+		# ELF cores: the kernel image's RAM is a PT_LOAD at its virtual
+		# address, so drgn reads the kernel by virtual address (linux_banner
+		# where the guest's /proc/kallsyms puts it); on QEMU's own dump of
+		# the guest with -device vmcoreinfo it cannot.
+		bbanner=$(sed -n 's/.*guestcore-guest-uname .* banner \([0-9a-f]*\) [A-Za-z] linux_banner.*/\1/p' "$T/bare.log")
+		cat >"$T/banner.py" <<'PY'
+import sys, drgn
+p = drgn.Program()
+p.set_core_dump(sys.argv[1])
+print(p.read(int(sys.argv[2], 16), 64).split(b"\0")[0].decode())
+PY
+		for c in bare-snap.core bare-stream.core bare-monitor.core bare-conv.core bare-raw.core; do
+			run "$kpy" "$T/banner.py" "$T/$c" "$bbanner"
+			[ "$rc" -eq 0 ] && case $out in "Linux version $release "*) true ;; *) false ;; esac &&
+				ok "drgn reads linux_banner by its virtual address from $c" ||
+				{ not_ok "drgn on $c: exit $rc, '$out'"; printf '%s\n' "$err" | tail -2; }
+		done
+		run "$kpy" "$T/banner.py" "$T/stream.core" "$banner"
+		[ "$rc" -eq 0 ] && [ "$out" = "$(cat "$T/banner.elf")" ] &&
+			ok "drgn reads linux_banner from guestcore's core of the guest with -device vmcoreinfo" ||
+			{ not_ok "drgn on stream.core: exit $rc, '$out'"; printf '%s\n' "$err" | tail -2; }
+		run "$kpy" "$T/banner.py" "$T/qemu.core" "$banner"
+		[ "$rc" -ne 0 ] && ok "drgn cannot read it from QEMU's own dump of that guest ($(printf '%s' "$err" | tail -1 | cut -c1-100))" ||
+			not_ok "drgn read QEMU's dump by virtual address: '$out'"
+		readelf -lW "$T/bare-snap.core" | awk '$1 == "LOAD" && $3 ~ /^0xffffffff/ { print "# the kernel image PT_LOAD: vaddr " $3 ", paddr " $4 ", " $5 " bytes" }'
 	fi
 fi
 "$Q" "$bsock2" '{"execute":"cont"}' >/dev/null

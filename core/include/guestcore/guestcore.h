@@ -409,6 +409,13 @@ struct guestcore_dump_opts {
 	 * and gets GUESTCORE_VMCOREINFO_AUTO. */
 	int vmcoreinfo;
 	const char *vmcoreinfo_file;
+	/* ELF: every PT_LOAD's p_vaddr is its p_paddr.  By default, where the
+	 * core's VMCOREINFO says where the guest kernel's image is mapped, the
+	 * RAM it lies in is a PT_LOAD of its own at the image's virtual
+	 * address, as Linux's /proc/vmcore has it (drgn and gdb read the
+	 * kernel by virtual address).  Appended: a caller built with the
+	 * older struct passes a smaller sz and gets the kernel's addresses. */
+	bool no_kernel_vaddr;
 };
 
 struct guestcore_dump_result {

@@ -139,7 +139,8 @@ struct gc_dump {
 	bool big_endian;
 	int fd;                       /* out.fd while the file is open */
 	struct gc_outfile out;
-	uint64_t n_phdrs;
+	uint64_t n_phdrs;             /* the PT_NOTE and a PT_LOAD per range */
+	uint64_t n_phdr_room;         /* room for them and the kernel image's pieces */
 	uint64_t notes_offset, notes_reserved, data_offset, file_size;
 	uint64_t total, done;
 	unsigned char *buf;           /* GC_CHUNK bytes */
@@ -174,6 +175,10 @@ struct gc_dump {
 	uint64_t vmci_addr;           /* of the text found in memory */
 	uint32_t vmci_found;          /* distinct texts memory holds that passed the checks */
 	const struct guestcore_note_layout *gc_vmci; /* guestcore.vmcoreinfo */
+	/* The kernel image's mapping from the core's VMCOREINFO (ELF: its RAM
+	 * a PT_LOAD of its own at that virtual address), once memory is in. */
+	struct gc_kernel_window kwin;
+	bool kwin_set;
 
 	/* --digest: XXH3-128 per range with file data */
 	void *hash;                   /* XXH3_state_t */
@@ -247,6 +252,9 @@ GC_HIDDEN void gc_vmci_source_gave(struct gc_dump *d);
  * one chosen and added as the VMCOREINFO note (warnings for the rest). */
 GC_HIDDEN int gc_vmci_take(struct gc_dump *d);
 GC_HIDDEN void gc_vmci_free(struct gc_dump *d);
+/* The kernel image's mapping from the core's VMCOREINFO note into d->kwin
+ * (kwin_set), for a container that left room for its PT_LOADs. */
+GC_HIDDEN void gc_vmci_window(struct gc_dump *d);
 /* The room a found text's note may take, reserved while the search runs. */
 GC_HIDDEN uint64_t gc_vmci_note_room(void);
 GC_HIDDEN void gc_vmci_seen(struct gc_dump *d, uint64_t addr);
@@ -260,12 +268,6 @@ static inline void gc_vmci_page(struct gc_dump *d, uint64_t addr, const unsigned
 	    ((p[0] == 'O' && memcmp(p, "OSRELEASE=", 10) == 0) || (p[12] == 'V' && memcmp(p + 12, "VMCOREINFO", 11) == 0)))
 		gc_vmci_seen(d, addr);
 }
-/* utsname's machine for an ELF machine, NULL when guestcore knows none. */
-GC_HIDDEN const char *gc_machine_text(uint16_t machine);
-/* The guest-physical address of VADDR in the kernel image of MACHINE (its
- * phys_base from VMCOREINFO): false where the machine's map is not known. */
-GC_HIDDEN bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr,
-				    uint64_t *ret);
 /* The kernel's utsname (sysname ... domainname) read at init_uts_ns, where
  * VMCOREINFO says where it is: 1 with UTS filled when the bytes there are
  * one (printable, the sysname Linux, the release VMCOREINFO's), -1 when
@@ -287,8 +289,11 @@ GC_HIDDEN void gc_notes_place(struct gc_dump *d, uint64_t notes_offset);
 GC_HIDDEN int gc_notes_check(struct gc_dump *d);
 GC_HIDDEN uint64_t gc_note_file_size(const struct guestcore_note_layout *nl, uint64_t desc_size);
 GC_HIDDEN void gc_notes_free(struct gc_dump *d);
-/* d->vmci_text (taken) as the VMCOREINFO note, before guestcore's own. */
+/* d->vmci_text (copied) as the VMCOREINFO note, before guestcore's own. */
 GC_HIDDEN int gc_notes_add_vmcoreinfo(struct gc_dump *d);
+/* The core's VMCOREINFO note, when it has one (n->offset is its place in
+ * the file once the late notes are written). */
+GC_HIDDEN const struct gc_note *gc_notes_vmcoreinfo(const struct gc_dump *d);
 
 /* dump/io.c: below every other part of the dump (with gc_dump_fail). */
 GC_HIDDEN int gc_pwrite_all(struct gc_dump *d, const void *buf, size_t len, uint64_t off, const char *what);

@@ -698,6 +698,18 @@ int gc_notes_add_vmcoreinfo(struct gc_dump *d)
 	return 0;
 }
 
+const struct gc_note *gc_notes_vmcoreinfo(const struct gc_dump *d)
+{
+	for (size_t i = 0; i < d->n_notes; i++) {
+		const struct gc_note *n = &d->notes[i];
+
+		if (n->layout && n->layout->note_name && strcmp(n->layout->note_name, "VMCOREINFO") == 0 &&
+		    n->layout->n_type == 0 && n->desc)
+			return n;
+	}
+	return NULL;
+}
+
 void gc_notes_free(struct gc_dump *d)
 {
 	for (size_t i = 0; i < d->n_unknown; i++)

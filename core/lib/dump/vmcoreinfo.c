@@ -29,50 +29,6 @@
 
 #include "dump.h"
 
-/* Where each machine's kernel image is mapped (a kernel virtual address VA
- * of the image is at guest-physical VA - map + phys_base; map 0: not
- * known), and the page sizes its kernels are built with. */
-static const struct {
-	uint16_t machine;
-	const char *name; /* utsname's machine */
-	uint64_t map;     /* __START_KERNEL_map */
-	uint32_t page_sizes[3];
-} machines[] = {
-	{ EM_X86_64, "x86_64", 0xffffffff80000000ull, { 4096 } },
-	{ EM_386, "i386", 0, { 4096 } },
-	{ EM_AARCH64, "aarch64", 0, { 4096, 16384, 65536 } },
-	{ EM_PPC64, "ppc64", 0, { 4096, 65536 } },
-	{ EM_S390, "s390x", 0, { 4096 } },
-	{ EM_RISCV, "riscv64", 0, { 4096 } },
-};
-
-static int machine_index(uint16_t machine)
-{
-	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
-		if (machines[i].machine == machine)
-			return (int)i;
-	return -1;
-}
-
-const char *gc_machine_text(uint16_t machine)
-{
-	int m = machine_index(machine);
-
-	return m < 0 ? NULL : machines[m].name;
-}
-
-bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr, uint64_t *ret)
-{
-	int m = machine_index(machine);
-	uint64_t phys_base = 0;
-
-	if (m < 0 || !machines[m].map || vaddr < machines[m].map)
-		return false;
-	gc_vmci_number(vmci, len, "NUMBER(phys_base)", 0, &phys_base);
-	*ret = vaddr - machines[m].map + phys_base;
-	return true;
-}
-
 int gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len, char uts[6][65])
 {
 	uint64_t sym, off, pa;
@@ -118,7 +74,6 @@ static int check_text(uint16_t machine, const unsigned char *t, size_t len, char
 {
 	struct gc_vmci_lines ls;
 	uint64_t ps = 0;
-	int m = machine_index(machine);
 
 	gc_vmci_lines(t, len, &ls);
 	if (ls.bad == GC_VMCI_EMPTY)
@@ -131,14 +86,11 @@ static int check_text(uint16_t machine, const unsigned char *t, size_t len, char
 		snprintf(why, whysz, "it has no OSRELEASE line");
 	else if (!ls.pagesize || !gc_vmci_number(t, ls.len, "PAGESIZE", 10, &ps))
 		snprintf(why, whysz, "it has no PAGESIZE line of a number");
-	else if (m >= 0) {
-		for (size_t i = 0; i < 3 && machines[m].page_sizes[i]; i++)
-			if (ps == machines[m].page_sizes[i])
-				return 0;
-		snprintf(why, whysz, "PAGESIZE=%" PRIu64 " is not a page size of %s kernels", ps, machines[m].name);
-	} else
-		return ps >= 4096 && ps <= (1u << 20) && (ps & (ps - 1)) == 0 ? 0
-		       : (snprintf(why, whysz, "PAGESIZE=%" PRIu64 " is not a page size", ps), -EINVAL);
+	else if (!gc_machine_page_size(machine, ps))
+		snprintf(why, whysz, "PAGESIZE=%" PRIu64 " is not a page size of %s kernels", ps,
+			 gc_machine_text(machine) ? gc_machine_text(machine) : "this machine's");
+	else
+		return 0;
 	return -EINVAL;
 }
 
@@ -470,6 +422,19 @@ int gc_vmci_take(struct gc_dump *d)
 	free(f);
 	scan_free(d);
 	return r;
+}
+
+void gc_vmci_window(struct gc_dump *d)
+{
+	const struct gc_note *n = gc_notes_vmcoreinfo(d);
+
+	/* Only a container that left room for the image's PT_LOADs. */
+	if (!n || d->n_phdr_room <= d->n_phdrs ||
+	    !gc_kernel_image_window(d->info.e_machine, n->desc, n->desc_size, &d->kwin))
+		return;
+	d->kwin_set = true;
+	gc_host_log(d->host, GUESTCORE_LOG_INFO, "the kernel image's mapping: 0x%" PRIx64 " bytes at virtual "
+		    "0x%" PRIx64 ", guest-physical 0x%" PRIx64, d->kwin.size, d->kwin.vaddr, d->kwin.paddr);
 }
 
 void gc_vmci_free(struct gc_dump *d)

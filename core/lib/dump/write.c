@@ -87,6 +87,8 @@ static int run_container(struct gc_dump *d)
 		r = gc_notes_build(d);
 	if (r == 0)
 		r = gc_vmci_take(d); /* the kernel's VMCOREINFO, when the source gave none */
+	if (r == 0)
+		gc_vmci_window(d); /* and where it says the kernel image is mapped */
 	if (r == 0 && d->pushes) {
 		gc_notes_place(d, (d->file_size + 7) / 8 * 8);
 		r = gc_notes_check(d);

@@ -49,6 +49,7 @@ static int elf_layout(struct gc_dump *d)
 	bool fits32 = d->max_end <= UINT32_MAX + 1ull;
 
 	d->n_phdrs = 1 + d->n_ranges;
+	d->n_phdr_room = d->n_phdrs;
 	if (d->o.elf_class == 32 && !fits32) {
 		gc_dump_fail(d, "an ELF32 core cannot hold guest memory above 4 GiB: drop --elf-class=32");
 		return -EINVAL;
@@ -56,10 +57,14 @@ static int elf_layout(struct gc_dump *d)
 	d->elf_class = d->o.elf_class ? d->o.elf_class : (d->info.e_machine == EM_386 && fits32 ? 32 : 64);
 
 again:
+	/* Room for the two pieces a range may gain where the kernel image's
+	 * mapping begins and ends inside it (known once memory is in). */
+	d->n_phdr_room = d->n_phdrs + (d->elf_class == 64 && !d->o.no_kernel_vaddr &&
+				       gc_machine_maps_kernel(d->info.e_machine) ? 2 : 0);
 	ehsize = d->elf_class == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
 	phent = d->elf_class == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-	off = ehsize + d->n_phdrs * phent;
-	if (d->n_phdrs >= PN_XNUM)
+	off = ehsize + d->n_phdr_room * phent;
+	if (d->n_phdr_room >= PN_XNUM)
 		off = align_up(off, 8) + (d->elf_class == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr));
 	gc_notes_place(d, align_up(off, 8));
 	d->data_offset = align_up(d->notes_offset + d->notes_reserved, GC_PAGE);
@@ -80,21 +85,130 @@ again:
 
 /* ---- headers ------------------------------------------------------------------- */
 
+/* One program header. */
+struct phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz;
+};
+
+/* The PT_LOADs of range RG, whose bytes lie at OFFSET: the range, or, where
+ * the kernel image's mapping (d->kwin) begins or ends inside a RAM range,
+ * its pieces, the one inside at the image's virtual address (as Linux's
+ * /proc/vmcore has it); every other p_vaddr is the p_paddr, as before.  No
+ * byte lies in two of them.  Returns how many (1 to 3). */
+static unsigned range_phdrs(const struct gc_dump *d, const struct guestcore_range *rg, uint64_t offset,
+			    struct phdr out[3])
+{
+	uint64_t end = rg->start + rg->length, cut[4] = { rg->start, rg->start, end, end };
+	uint32_t flags = rg->kind == GUESTCORE_RANGE_ROM ? PF_R | PF_X : rg->kind == GUESTCORE_RANGE_MMIO ? PF_R | PF_W
+											 : PF_R | PF_W | PF_X;
+	uint64_t ws = d->kwin.paddr, we = d->kwin.paddr + d->kwin.size;
+	unsigned n = 0;
+
+	if (!d->kwin_set || rg->kind != GUESTCORE_RANGE_RAM || we <= rg->start || ws >= end) {
+		out[0] = (struct phdr){ PT_LOAD, flags, offset, rg->start, rg->start,
+					rg->kind == GUESTCORE_RANGE_MMIO ? 0 : rg->length, rg->length };
+		return 1;
+	}
+	cut[1] = ws > rg->start ? ws : rg->start; /* the image's part: [cut[1], cut[2]) */
+	cut[2] = we < end ? we : end;
+	for (int i = 0; i < 3; i++) {
+		uint64_t len = cut[i + 1] - cut[i];
+
+		if (!len)
+			continue;
+		out[n++] = (struct phdr){ PT_LOAD, flags, offset + (cut[i] - rg->start),
+					  i == 1 ? d->kwin.vaddr + (cut[1] - ws) : cut[i], cut[i], len, len };
+	}
+	return n;
+}
+
+static unsigned char *put_phdr(const struct gc_dump *d, unsigned char *p, const struct phdr *h)
+{
+	bool be = d->big_endian;
+
+	if (d->elf_class == 64) {
+		memset(p, 0, 56);
+		gc_put(p, 4, h->type, be);
+		gc_put(p + 4, 4, h->flags, be);
+		gc_put(p + 8, 8, h->offset, be);
+		gc_put(p + 16, 8, h->vaddr, be);
+		gc_put(p + 24, 8, h->paddr, be);
+		gc_put(p + 32, 8, h->filesz, be);
+		gc_put(p + 40, 8, h->memsz, be);
+		return p + 56;
+	}
+	memset(p, 0, 32);
+	gc_put(p, 4, h->type, be);
+	gc_put(p + 4, 4, h->offset, be);
+	gc_put(p + 8, 4, h->vaddr, be);
+	gc_put(p + 12, 4, h->paddr, be);
+	gc_put(p + 16, 4, h->filesz, be);
+	gc_put(p + 20, 4, h->memsz, be);
+	gc_put(p + 24, 4, h->flags, be);
+	return p + 32;
+}
+
 static int write_headers(struct gc_dump *d, uint64_t notes_size)
 {
-	bool be = d->big_endian, is64 = d->elf_class == 64;
+	bool be = d->big_endian, is64 = d->elf_class == 64, xnum;
 	unsigned char eh[64] = { 0 };
 	uint64_t phent = is64 ? 56 : 32, ehsize = is64 ? 64 : 52, phoff = ehsize;
-	uint64_t shoff = 0, shent = is64 ? 64 : 40;
-	bool xnum = d->n_phdrs >= PN_XNUM;
-	unsigned char *buf = d->buf;
-	size_t used = 0;
+	uint64_t shoff = 0, shent = is64 ? 64 : 40, count = 0;
+	unsigned char *buf = d->buf, *p = buf;
 	uint64_t at = phoff;
 	struct gc_range_walk w;
+	const struct phdr note = { PT_NOTE, 0, d->notes_offset, 0, 0, notes_size, notes_size };
 	int r;
 
+	/* Program headers, streamed through the buffer: PT_NOTE, then the
+	 * PT_LOADs of each range in ascending guest-physical order. */
+	p = put_phdr(d, p, &note);
+	count = 1;
+	gc_range_walk_init(&w, d->data_offset);
+	for (uint64_t i = 1; i < d->n_phdrs; i++) {
+		struct guestcore_range rg;
+		struct phdr h[3];
+		uint64_t offset;
+		unsigned n;
+
+		/* A walk that ends early or runs long fails there. */
+		r = gc_range_walk_next(d, &w, &rg, &offset);
+		if (r < 0)
+			return r;
+		n = range_phdrs(d, &rg, offset, h);
+		if (count + n > d->n_phdr_room) {
+			gc_dump_fail(d, "the kernel image's mapping splits more ranges than the room left for it");
+			return -EOVERFLOW;
+		}
+		for (unsigned k = 0; k < n; k++)
+			p = put_phdr(d, p, &h[k]);
+		count += n;
+		if ((size_t)(p - buf) + 3 * phent > GC_CHUNK || i + 1 == d->n_phdrs) {
+			r = gc_pwrite_all(d, buf, (size_t)(p - buf), at, "the program headers");
+			if (r < 0)
+				return r;
+			at += (uint64_t)(p - buf);
+			p = buf;
+		}
+	}
+	if (p != buf) { /* the PT_NOTE alone */
+		r = gc_pwrite_all(d, buf, (size_t)(p - buf), at, "the program headers");
+		if (r < 0)
+			return r;
+	}
+	{
+		/* The end of the walk, where the hash of every range is checked. */
+		struct guestcore_range rg;
+		uint64_t o;
+		r = gc_range_walk_next(d, &w, &rg, &o);
+		if (r < 0)
+			return r;
+	}
+
+	xnum = count >= PN_XNUM;
 	if (xnum)
-		shoff = align_up(phoff + d->n_phdrs * phent, 8);
+		shoff = (phoff + d->n_phdr_room * phent + 7) / 8 * 8;
 	memcpy(eh, ELFMAG, SELFMAG);
 	eh[EI_CLASS] = is64 ? ELFCLASS64 : ELFCLASS32;
 	eh[EI_DATA] = be ? ELFDATA2MSB : ELFDATA2LSB;
@@ -108,7 +222,7 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 		gc_put(eh + 40, 8, shoff, be);
 		gc_put(eh + 52, 2, ehsize, be);
 		gc_put(eh + 54, 2, phent, be);
-		gc_put(eh + 56, 2, xnum ? PN_XNUM : d->n_phdrs, be);
+		gc_put(eh + 56, 2, xnum ? PN_XNUM : count, be);
 		gc_put(eh + 58, 2, xnum ? shent : 0, be);
 		gc_put(eh + 60, 2, xnum ? 1 : 0, be);
 	} else {
@@ -116,80 +230,17 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 		gc_put(eh + 32, 4, shoff, be);
 		gc_put(eh + 40, 2, ehsize, be);
 		gc_put(eh + 42, 2, phent, be);
-		gc_put(eh + 44, 2, xnum ? PN_XNUM : d->n_phdrs, be);
+		gc_put(eh + 44, 2, xnum ? PN_XNUM : count, be);
 		gc_put(eh + 46, 2, xnum ? shent : 0, be);
 		gc_put(eh + 48, 2, xnum ? 1 : 0, be);
 	}
 	r = gc_pwrite_all(d, eh, ehsize, 0, "the ELF header");
 	if (r < 0)
 		return r;
-
-	/* Program headers, streamed through the buffer: PT_NOTE, then one
-	 * PT_LOAD per range in ascending guest-physical order. */
-	gc_range_walk_init(&w, d->data_offset);
-	for (uint64_t i = 0; i < d->n_phdrs; i++) {
-		unsigned char *p = buf + used;
-		uint32_t type = PT_LOAD, flags;
-		uint64_t offset, paddr, filesz, memsz, align = 0;
-
-		if (i == 0) {
-			type = PT_NOTE;
-			flags = 0;
-			offset = d->notes_offset;
-			paddr = 0;
-			filesz = memsz = notes_size;
-		} else {
-			struct guestcore_range rg;
-			/* A walk that ends early or runs long fails there. */
-			r = gc_range_walk_next(d, &w, &rg, &offset);
-			if (r < 0)
-				return r;
-			paddr = rg.start;
-			memsz = rg.length;
-			filesz = rg.kind == GUESTCORE_RANGE_MMIO ? 0 : rg.length;
-			flags = rg.kind == GUESTCORE_RANGE_ROM ? PF_R | PF_X : rg.kind == GUESTCORE_RANGE_MMIO ? PF_R | PF_W
-												 : PF_R | PF_W | PF_X;
-		}
-		memset(p, 0, phent);
-		gc_put(p, 4, type, be);
-		if (is64) {
-			gc_put(p + 4, 4, flags, be);
-			gc_put(p + 8, 8, offset, be);
-			gc_put(p + 16, 8, paddr, be);  /* p_vaddr = p_paddr, as QEMU */
-			gc_put(p + 24, 8, paddr, be);
-			gc_put(p + 32, 8, filesz, be);
-			gc_put(p + 40, 8, memsz, be);
-			gc_put(p + 48, 8, align, be);
-		} else {
-			gc_put(p + 4, 4, offset, be);
-			gc_put(p + 8, 4, paddr, be);
-			gc_put(p + 12, 4, paddr, be);
-			gc_put(p + 16, 4, filesz, be);
-			gc_put(p + 20, 4, memsz, be);
-			gc_put(p + 24, 4, flags, be);
-			gc_put(p + 28, 4, align, be);
-		}
-		used += phent;
-		if (used + phent > GC_CHUNK || i + 1 == d->n_phdrs) {
-			r = gc_pwrite_all(d, buf, used, at, "the program headers");
-			if (r < 0)
-				return r;
-			at += used;
-			used = 0;
-		}
-	}
-	{
-		/* The end of the walk, where the hash of every range is checked. */
-		struct guestcore_range rg;
-		uint64_t o;
-		r = gc_range_walk_next(d, &w, &rg, &o);
-		if (r < 0)
-			return r;
-	}
 	if (xnum) {
 		/* PN_XNUM: section header 0 holds the real count in sh_info. */
 		unsigned char sh[64] = { 0 };
-		gc_put(sh + (is64 ? 44 : 28), 4, d->n_phdrs, be);
+		gc_put(sh + (is64 ? 44 : 28), 4, count, be);
 		r = gc_pwrite_all(d, sh, shent, shoff, "the section header");
 		if (r < 0)
 			return r;

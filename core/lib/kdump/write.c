@@ -55,6 +55,11 @@ static int kd_check(struct gc_dump *d)
 				"compressed one by one: drop --copy or write --format elf");
 		return -EINVAL;
 	}
+	if (d->o.no_kernel_vaddr) {
+		gc_dump_fail(d, "--vaddr sets an ELF core's p_vaddr; a kdump file has none (readers take the kernel's "
+				"addresses from VMCOREINFO): drop --vaddr or write --format elf");
+		return -EINVAL;
+	}
 	if (d->o.elf_class == 32) {
 		gc_dump_fail(d, "guestcore writes kdump-compressed files of 64-bit guests only: drop --elf-class=32 "
 				"or write --format elf");
@@ -702,34 +707,20 @@ static int kd_push_end(struct gc_dump *d, const struct gc_pushed *ranges, size_t
 
 /* ---- headers -------------------------------------------------------------------- */
 
-/* The guest's VMCOREINFO note, if a source gave one: its descriptor's
- * offset. */
-static const struct gc_note *vmcoreinfo(const struct gc_dump *d, uint64_t *ret_off)
-{
-	for (size_t i = 0; i < d->n_notes; i++) {
-		const struct gc_note *n = &d->notes[i];
-
-		if (!n->layout || !n->layout->note_name || strcmp(n->layout->note_name, "VMCOREINFO") != 0 || !n->desc)
-			continue;
-		*ret_off = n->offset + n->size - align_up(n->desc_size, 4);
-		return n;
-	}
-	return NULL;
-}
-
 static int write_headers(struct gc_dump *d, uint64_t notes_size)
 {
 	unsigned char h[KD_H64_SIZE] = { 0 }, s[KD_S64_SIZE] = { 0 };
 	bool be = d->big_endian;
 	uint64_t vmci_off = 0, phys_base = 0;
 	char uts[6][KD_UTS_LEN] = { "Linux" };
-	const struct gc_note *vmci = vmcoreinfo(d, &vmci_off);
+	const struct gc_note *vmci = gc_notes_vmcoreinfo(d);
 	int r;
 
 	/* The kernel's own utsname, as makedumpfile writes it (libkdumpfile
 	 * and drgn take the architecture from it); without it the sysname,
 	 * the release VMCOREINFO gives and the machine (guestcore(1)). */
 	if (vmci) {
+		vmci_off = vmci->offset + vmci->size - align_up(vmci->desc_size, 4);
 		gc_vmci_number(vmci->desc, vmci->desc_size, "NUMBER(phys_base)", 0, &phys_base);
 		if (gc_kernel_utsname(d, vmci->desc, vmci->desc_size, uts) <= 0)
 			gc_vmci_value(vmci->desc, vmci->desc_size, "OSRELEASE", uts[2], sizeof(uts[2]));

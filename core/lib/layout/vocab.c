@@ -35,6 +35,7 @@ static const char *const fixed_names[] = {
 	"load.index", "load.paddr", "load.memsz", "load.digest", "load.digest_algorithm",
 	"unreadable.start", "unreadable.size",
 	"vmcoreinfo.origin", "vmcoreinfo.address", "vmcoreinfo.candidates", "vmcoreinfo.file",
+	"vmcoreinfo.image_vaddr", "vmcoreinfo.image_paddr", "vmcoreinfo.image_size",
 	/* aarch64: reserved for sources of ARM guests; no layout binds them yet */
 	"reg.sp", "reg.pc", "reg.pstate",
 };

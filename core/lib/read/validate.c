@@ -145,6 +145,33 @@ static void check_loads(struct vctx *v)
 	}
 }
 
+/* A PT_LOAD at a kernel virtual address holds the guest-physical bytes the
+ * core's VMCOREINFO places there (its phys_base, the machine's kernel map). */
+static void check_vaddrs(struct vctx *v)
+{
+	const struct guestcore_core *c = v->c;
+	const struct gc_rnote *vmci = NULL;
+
+	for (size_t i = 0; i < c->n_notes && !vmci; i++)
+		if (strcmp(c->notes[i].name, "VMCOREINFO") == 0 && c->notes[i].type == 0)
+			vmci = &c->notes[i];
+	if (!vmci || c->info.virtual_addresses)
+		return;
+	for (size_t k = 0; k < c->n_ph; k++) {
+		const GElf_Phdr *ph = &c->ph[k];
+		uint64_t pa;
+
+		if (ph->p_type != PT_LOAD || ph->p_vaddr == ph->p_paddr ||
+		    !gc_kernel_image_phys(c->info.e_machine, vmci->desc, vmci->descsz, ph->p_vaddr, &pa) ||
+		    pa == ph->p_paddr)
+			continue;
+		finding(v, ERR, "load.vaddr", c->info.phoff + k * (c->info.elf_class == 64 ? 56 : 32),
+			"PT_LOAD %zu is at the kernel virtual address 0x%" PRIx64 " with guest-physical 0x%" PRIx64
+			", but the core's VMCOREINFO maps that address to 0x%" PRIx64 ": drgn and gdb would read the "
+			"wrong bytes", k, ph->p_vaddr, ph->p_paddr, pa);
+	}
+}
+
 /* ---- notes ------------------------------------------------------------------- */
 
 struct const_ctx {
@@ -583,6 +610,8 @@ GUESTCORE_API int guestcore_core_validate(const struct guestcore_core *c, int pr
 		check_loads(&v);
 	}
 	check_notes(&v);
+	if (!c->kd)
+		check_vaddrs(&v);
 	free(v.hashed);
 	return v.errors;
 }
