@@ -123,30 +123,22 @@ static unsigned range_phdrs(const struct gc_dump *d, const struct guestcore_rang
 	return n;
 }
 
+/* Where each field of a program header lies: ELF64 offset and size, ELF32
+ * offset (every ELF32 field is 4 bytes), in the order of struct phdr. */
+static const struct {
+	uint8_t off64, size64, off32;
+} ph_fields[] = { { 0, 4, 0 }, { 4, 4, 24 }, { 8, 8, 4 }, { 16, 8, 8 }, { 24, 8, 12 }, { 32, 8, 16 }, { 40, 8, 20 } };
+
 static unsigned char *put_phdr(const struct gc_dump *d, unsigned char *p, const struct phdr *h)
 {
-	bool be = d->big_endian;
+	const uint64_t v[] = { h->type, h->flags, h->offset, h->vaddr, h->paddr, h->filesz, h->memsz };
+	bool is64 = d->elf_class == 64;
 
-	if (d->elf_class == 64) {
-		memset(p, 0, 56);
-		gc_put(p, 4, h->type, be);
-		gc_put(p + 4, 4, h->flags, be);
-		gc_put(p + 8, 8, h->offset, be);
-		gc_put(p + 16, 8, h->vaddr, be);
-		gc_put(p + 24, 8, h->paddr, be);
-		gc_put(p + 32, 8, h->filesz, be);
-		gc_put(p + 40, 8, h->memsz, be);
-		return p + 56;
-	}
-	memset(p, 0, 32);
-	gc_put(p, 4, h->type, be);
-	gc_put(p + 4, 4, h->offset, be);
-	gc_put(p + 8, 4, h->vaddr, be);
-	gc_put(p + 12, 4, h->paddr, be);
-	gc_put(p + 16, 4, h->filesz, be);
-	gc_put(p + 20, 4, h->memsz, be);
-	gc_put(p + 24, 4, h->flags, be);
-	return p + 32;
+	memset(p, 0, is64 ? 56 : 32);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		gc_put(p + (is64 ? ph_fields[i].off64 : ph_fields[i].off32), is64 ? ph_fields[i].size64 : 4, v[i],
+		       d->big_endian);
+	return p + (is64 ? 56 : 32);
 }
 
 static int write_headers(struct gc_dump *d, uint64_t notes_size)
