@@ -28,6 +28,11 @@ G="$GUESTCORE"
 guest="${GUESTCORE_LINUX_GUEST:-$top_builddir/tests/linux-guest}"
 sh "$top_srcdir/tests/qemu/linux-guest.sh" "$guest" || { echo "no Linux guest to boot: skipped"; exit 77; }
 release=$(cat "$guest/kernel-release")
+# The kernel's debug vmlinux, when Debian's -dbg package can be had.
+vmlinux= vmlinux_why=
+if vmlinux_why=$(sh "$top_srcdir/tests/qemu/linux-vmlinux.sh" "$guest" 2>&1); then
+	vmlinux="$guest/vmlinux"
+fi
 
 # The same kernel without -device vmcoreinfo, booted beside it ("bare"):
 # its cores get the kernel's own VMCOREINFO found in guest memory.
@@ -365,7 +370,51 @@ PY
 		[ "$rc" -ne 0 ] && ok "drgn cannot read it from QEMU's own dump of that guest ($(printf '%s' "$err" | tail -1 | cut -c1-100))" ||
 			not_ok "drgn read QEMU's dump by virtual address: '$out'"
 		readelf -lW "$T/bare-snap.core" | awk '$1 == "LOAD" && $3 ~ /^0xffffffff/ { print "# the kernel image PT_LOAD: vaddr " $3 ", paddr " $4 ", " $5 " bytes" }'
+		# With the kernel's debug vmlinux (Debian's -dbg package): drgn
+		# reads the release, the tasks and the kernel log from guestcore's
+		# ELF core of the guest without the device, not from QEMU's dump of
+		# the one with it.
+		if [ -n "$vmlinux" ]; then
+			cat >"$T/kernel.py" <<'PY'
+import sys, drgn
+from drgn.helpers.linux.pid import for_each_task
+from drgn.helpers.linux.printk import get_dmesg
+p = drgn.Program()
+p.set_core_dump(sys.argv[1])
+p.load_debug_info([sys.argv[2]])
+print(p["init_uts_ns"].name.release.string_().decode())
+print(sum(1 for _ in for_each_task(p)))
+print(get_dmesg(p).decode(errors="replace").count("Linux version"))
+PY
+			run "$kpy" "$T/kernel.py" "$T/bare-stream.core" "$vmlinux"
+			[ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | sed -n 1p)" = "$release" ] &&
+				[ "$(printf '%s\n' "$out" | sed -n 2p)" -gt 10 ] && [ "$(printf '%s\n' "$out" | sed -n 3p)" -ge 1 ] &&
+				ok "drgn with vmlinux: init_uts_ns.name.release, $(printf '%s\n' "$out" | sed -n 2p) tasks and the kernel log from guestcore's ELF core" ||
+				{ not_ok "drgn with vmlinux on bare-stream.core: exit $rc"; printf '%s\n' "$out" "$err" | tail -3; }
+			run "$kpy" "$T/kernel.py" "$T/qemu.core" "$vmlinux"
+			[ "$rc" -ne 0 ] && ok "drgn with vmlinux fails on QEMU's own dump ($(printf '%s' "$err" | tail -1 | cut -c1-90))" ||
+				not_ok "drgn with vmlinux read QEMU's dump: $out"
+		fi
 	fi
+fi
+# gdb with vmlinux (its symbols moved by KERNELOFFSET): jiffies from
+# guestcore's ELF core is the value at its physical address in the core;
+# from QEMU's own dump gdb gives what vmlinux holds (its initial value).
+if [ -n "$vmlinux" ] && command -v gdb >/dev/null; then
+	jva=$(nm "$vmlinux" 2>/dev/null | awk '$3 == "jiffies" { print $1; exit }')
+	pb=$(sed -n 's/^ *NUMBER(phys_base)=//p' "$T/bare.vmci")
+	jpa=$(python3 -c 'import sys; print(hex((int(sys.argv[1], 16) + int(sys.argv[2], 16) - 0xffffffff80000000 + int(sys.argv[3], 0)) % 2**64))' "$jva" "$koff" "${pb:-0}")
+	at=$($G read "$T/bare-stream.core" --phys "$jpa" --length 8 | od -An -tu8 | tr -d ' ')
+	run gdb -batch -nx -ex "symbol-file -o 0x$koff $vmlinux" -ex "core-file $T/bare-stream.core" -ex 'p jiffies'
+	got=$(printf '%s\n' "$out" | sed -n 's/^\$1 = //p')
+	[ -n "$at" ] && [ "$got" = "$at" ] && ok "gdb with vmlinux: jiffies from guestcore's ELF core is the guest's ($got)" ||
+		{ not_ok "gdb: jiffies '$got', the core holds '$at' at $jpa"; printf '%s\n' "$out" "$err" | tail -3; }
+	run gdb -batch -nx -ex "symbol-file -o 0x$koff $vmlinux" -ex "core-file $T/bare-qemu.core" -ex 'p jiffies'
+	echo "# gdb with vmlinux on QEMU's own dump of the guest: $(printf '%s\n' "$out" "$err" | grep -v '^$' | tail -1)"
+	run gdb -batch -nx -ex "symbol-file $vmlinux" -ex "core-file $T/bare-qemu.core" -ex 'p jiffies'
+	echo "# and with vmlinux's symbols where they were linked: $(printf '%s\n' "$out" | sed -n 's/^\$1 = /jiffies = /p') (vmlinux's own initial value, not the guest's)"
+elif [ -z "$vmlinux" ]; then
+	echo "# no debug vmlinux ($vmlinux_why): drgn's and gdb's checks with it are skipped"
 fi
 "$Q" "$bsock2" '{"execute":"cont"}' >/dev/null
 [ "$(bstatus)" = running ] && ok "bare: cont resumes the guest" || not_ok "bare: guest is $(bstatus)"
