@@ -298,6 +298,13 @@ run $G convert "$T/bare-qemu.core" -o "$T/bare-conv.core"
 expect_rc 0 "bare: QEMU's dump converted"
 run $G convert "$T/bare-qemu.core" --format kdump --compress zlib -o "$T/bare-conv.kdump"
 expect_rc 0 "bare: QEMU's dump converted to a kdump file (zlib)"
+# The ELF core with the kernel image's PT_LOAD as a kdump file: each page once.
+run $G convert "$T/bare-stream.core" --format kdump --compress zlib -o "$T/bare-split.kdump"
+expect_rc 0 "bare: the ELF core (the kernel image's RAM a PT_LOAD of its own) converted to kdump"
+frames() { $G inspect "$1" | sed -n 's/.* \([0-9]*\) page frames present, \([0-9]*\) dumped.*/\1 \2/p'; }
+[ -n "$(frames "$T/bare-split.kdump")" ] && [ "$(frames "$T/bare-split.kdump")" = "$(frames "$T/bare-stream.kdump")" ] &&
+	ok "bare: it holds each page once, as the stream's own kdump file ($(frames "$T/bare-split.kdump"))" ||
+	not_ok "bare: page frames $(frames "$T/bare-split.kdump"), the stream's kdump file $(frames "$T/bare-stream.kdump")"
 $G extract "$T/bare-stream.core" -o "$T/bare.raw" >/dev/null
 run $G dump -s "raw:$T/bare.raw,map=$T/bare.raw.map" -o "$T/bare-raw.core"
 expect_rc 0 "bare: the extracted raw image"
