@@ -825,57 +825,69 @@ int gc_next_extent(struct gc_dump *d, int fd, uint64_t at, uint64_t *data, uint6
 	return 1;
 }
 
+void gc_range_extent(struct gc_dump *d, const struct guestcore_range *rg, uint64_t at, struct gc_extent *ret)
+{
+	uint64_t data = 0, hole = 0, from = rg->file_offset + at;
+	int found;
+
+	*ret = (struct gc_extent){ GC_EXTENT_FILE, at, rg->length - at };
+	if (rg->fd < 0) {
+		ret->kind = d->pushes ? GC_EXTENT_PUSHED : GC_EXTENT_SOURCE;
+		return;
+	}
+	found = gc_next_extent(d, rg->fd, from, &data, &hole);
+	if (found < 0)
+		return; /* no SEEK_DATA on this file: all of it is read */
+	if (found == 0) {
+		/* No data past AT: a hole up to the file's end (HOLE).  Past the
+		 * end (the file shrank under us) the bytes are gone: through the
+		 * source, which records them as unreadable. */
+		uint64_t end = hole <= rg->file_offset ? 0 : hole - rg->file_offset;
+
+		if (end > at) {
+			ret->kind = GC_EXTENT_HOLE;
+			ret->len = (end < rg->length ? end : rg->length) - at;
+		} else {
+			ret->kind = GC_EXTENT_SOURCE;
+		}
+		return;
+	}
+	if (data - rg->file_offset >= rg->length) {
+		ret->kind = GC_EXTENT_HOLE; /* the rest of the range is a hole */
+	} else if (data > from) {
+		ret->kind = GC_EXTENT_HOLE;
+		ret->len = data - from;
+	} else if (hole != UINT64_MAX && hole - rg->file_offset < rg->length) {
+		ret->len = hole - rg->file_offset - at;
+	}
+}
+
 static int copy_range_data(struct gc_dump *d, const struct guestcore_range *rg, uint64_t off)
 {
 	uint64_t pos = 0;
 
-	if (rg->fd < 0)
-		return copy_buffered(d, rg->start, rg->length, off);
-	/* Walk the source file's data extents; holes stay holes. */
 	while (pos < rg->length) {
-		uint64_t data = 0, hole = 0, dstart, dend;
-		int found = gc_next_extent(d, rg->fd, rg->file_offset + pos, &data, &hole);
-		int r;
+		struct gc_extent e;
+		int r = 0;
 
-		if (found == 0) {
-			/* No data past AT: a hole up to the file's end (HOLE).  Past
-			 * the end (the file shrank under us) the bytes are gone: read
-			 * them through the source, which records them as unreadable. */
-			uint64_t hole_end = hole <= rg->file_offset ? 0 : hole - rg->file_offset;
-
-			if (hole_end > rg->length)
-				hole_end = rg->length;
-			if (hole_end > pos) {
-				r = fill_hole(d, off + pos, hole_end - pos);
-				if (r < 0)
-					return r;
-				pos = hole_end;
-			}
+		gc_range_extent(d, rg, pos, &e);
+		switch (e.kind) {
+		case GC_EXTENT_HOLE:
+			r = fill_hole(d, off + pos, e.len);
 			gc_dump_progress(d);
-			if (pos >= rg->length)
-				return 0;
-			return copy_buffered(d, rg->start + pos, rg->length - pos, off + pos);
+			break;
+		case GC_EXTENT_FILE:
+			r = copy_data(d, rg, pos, e.len, off + pos);
+			break;
+		case GC_EXTENT_SOURCE:
+			r = copy_buffered(d, rg->start + pos, e.len, off + pos);
+			break;
+		case GC_EXTENT_PUSHED:
+			break; /* the source writes it (dump/push.c) */
 		}
-		if (found < 0) {
-			/* No SEEK_DATA on this file: copy it all. */
-			dstart = pos;
-			dend = rg->length;
-		} else {
-			dstart = data - rg->file_offset;
-			dend = hole - rg->file_offset < rg->length ? hole - rg->file_offset : rg->length;
-		}
-		if (dstart >= rg->length) {
-			r = fill_hole(d, off + pos, rg->length - pos);
-			gc_dump_progress(d);
-			return r;
-		}
-		r = fill_hole(d, off + pos, dstart - pos);
 		if (r < 0)
 			return r;
-		r = copy_data(d, rg, dstart, dend - dstart, off + dstart);
-		if (r < 0)
-			return r;
-		pos = dend;
+		pos += e.len;
 	}
 	return 0;
 }

@@ -322,6 +322,22 @@ GC_HIDDEN bool gc_page_is_zero(const unsigned char *p, size_t n);
  * kept): 1 with it in [*DATA, *HOLE), 0 when none follows AT (*HOLE the
  * file's size or UINT64_MAX), -1 when the file system cannot say. */
 GC_HIDDEN int gc_next_extent(struct gc_dump *d, int fd, uint64_t at, uint64_t *data, uint64_t *hole);
+/* A range's memory as the host copies it, one extent after another: both
+ * containers walk it with gc_range_extent(). */
+enum gc_extent_kind {
+	GC_EXTENT_FILE,   /* bytes in the source's file (rg->fd at rg->file_offset + at) */
+	GC_EXTENT_HOLE,   /* a hole of the source's file: zeros, not read */
+	GC_EXTENT_SOURCE, /* through the source's read(): no file, or past the file's end */
+	GC_EXTENT_PUSHED, /* the source pushes it (zeros until it does) */
+};
+struct gc_extent {
+	enum gc_extent_kind kind;
+	uint64_t at, len; /* in the range */
+};
+/* The extent of range RG that starts at AT (< rg->length), to its end or
+ * the next change of kind. */
+GC_HIDDEN void gc_range_extent(struct gc_dump *d, const struct guestcore_range *rg, uint64_t at,
+			       struct gc_extent *ret);
 GC_HIDDEN int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
 GC_HIDDEN int gc_cpu_count(void);
 

@@ -377,23 +377,6 @@ static int write_oldest(struct gc_dump *d, struct kd_pipe *p, struct kd_out *o)
 	return r;
 }
 
-/* Whether the LEN bytes at AT of range RG lie in a hole of the source's
- * file, which reads as zeros without being read. */
-static bool in_hole(struct gc_dump *d, const struct guestcore_range *rg, uint64_t at, uint64_t len)
-{
-	uint64_t data = 0, hole = 0, from = rg->file_offset + at;
-	int r;
-
-	if (d->pushes && rg->fd < 0)
-		return true; /* the source pushes it: zero pages until it does */
-	if (rg->fd < 0 || len == 0)
-		return false;
-	r = gc_next_extent(d, rg->fd, from, &data, &hole);
-	if (r == 0)
-		return hole != UINT64_MAX && hole >= from + len; /* no data up to the file's end */
-	return r > 0 && data >= from + len;
-}
-
 static int write_pages(struct gc_dump *d)
 {
 	struct kd_pipe p = { .d = d, .flag = d->kd_flag, .level = d->o.compression_level };
@@ -444,10 +427,26 @@ static int write_pages(struct gc_dump *d)
 
 		if (rg.kind == GUESTCORE_RANGE_MMIO)
 			continue;
+		struct gc_extent e = { GC_EXTENT_FILE, 0, 0 };
+
 		while (at < len) {
 			struct kd_job *j;
 			uint64_t n = len - at < (uint64_t)KD_BATCH * GC_PAGE ? len - at : (uint64_t)KD_BATCH * GC_PAGE;
-			uint64_t have = at >= rg.length ? 0 : rg.length - at < n ? rg.length - at : n;
+			uint64_t have, e_end;
+			bool hole;
+
+			/* A batch lies in one extent: in a hole of the source's file
+			 * or pushed by the source, its pages are zero pages (until
+			 * pushed) and not read; one that ends inside a page is read. */
+			if (at < rg.length && at >= e.at + e.len)
+				gc_range_extent(d, &rg, at, &e);
+			e_end = e.at + e.len;
+			hole = (e.kind == GC_EXTENT_HOLE || e.kind == GC_EXTENT_PUSHED) && e_end >= at + GC_PAGE;
+			if (hole && e_end < at + n)
+				n = (e_end - at) / GC_PAGE * GC_PAGE;
+			else if (!hole && e_end < at + n)
+				n = align_up(e_end - at, GC_PAGE);
+			have = at >= rg.length ? 0 : rg.length - at < n ? rg.length - at : n;
 
 			if (p.err) {
 				r = p.err;
@@ -461,7 +460,7 @@ static int write_pages(struct gc_dump *d)
 			pthread_mutex_unlock(&p.lock);
 			j = &p.jobs[p.filled % p.n_jobs];
 			j->addr = rg.start + at;
-			j->hole = in_hole(d, &rg, at, have);
+			j->hole = hole || have == 0;
 			if (gc_cancelled(d))
 				r = -ECANCELED;
 			else
