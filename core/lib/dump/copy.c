@@ -85,7 +85,7 @@ struct extent_job {
 
 struct extent_helper {
 	struct extent_job *job;
-	pthread_t thread;
+	struct gc_task task;            /* on the dump's pool */
 	unsigned char *buf;             /* the zero-page copy's buffer */
 	uint64_t failed_at, failed_len; /* the part handed back; failed_len 0: none */
 	bool map_failed;                /* the dense copy: mmap refused, no helpers for this output */
@@ -495,7 +495,7 @@ static int copy_fd_serial(struct gc_dump *d, int in, uint64_t in_off, uint64_t l
  * its chunk back and stops; this thread then copies that chunk the serial way,
  * which reports a full disk, or reads unreadable pages as zeros, as usual. */
 
-static void *par_helper_run(void *arg)
+static void par_helper_run(void *arg)
 {
 	struct extent_helper *h = arg;
 	struct extent_job *p = h->job;
@@ -531,7 +531,6 @@ static void *par_helper_run(void *arg)
 		}
 		atomic_fetch_add(&p->copied, n);
 	}
-	return NULL;
 }
 
 static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uint64_t out_off, uint64_t addr)
@@ -551,7 +550,8 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 	extent_job_init(&p, d, in, in_off, len, out_off, addr);
 	for (int i = 0; i < want; i++) {
 		h[started] = (struct extent_helper){ .job = &p };
-		if (gc_start_thread(&h[started].thread, par_helper_run, &h[started]) == 0)
+		h[started].task = (struct gc_task){ .fn = par_helper_run, .arg = &h[started] };
+		if (gc_pool_submit(d, &h[started].task) == 0)
 			started++;
 	}
 
@@ -569,7 +569,7 @@ static int copy_fd(struct gc_dump *d, int in, uint64_t in_off, uint64_t len, uin
 	}
 	atomic_store(&p.stop, true);
 	for (int i = 0; i < started; i++)
-		pthread_join(h[i].thread, NULL);
+		gc_pool_wait(d, &h[i].task);
 	d->done += atomic_exchange(&p.copied, 0);
 	gc_dump_progress(d);
 	for (int i = 0; i < started && r >= 0; i++) {
@@ -630,7 +630,7 @@ static int zc_chunk(struct extent_job *z, XXH3_state_t *hash, unsigned char *buf
 	return 0;
 }
 
-static void *zc_helper_run(void *arg)
+static void zc_helper_run(void *arg)
 {
 	struct extent_helper *h = arg;
 	struct extent_job *z = h->job;
@@ -657,7 +657,6 @@ static void *zc_helper_run(void *arg)
 			break;
 		}
 	}
-	return NULL;
 }
 
 static int add_failed(struct gc_span **v, size_t *n, uint64_t start, uint64_t size)
@@ -692,7 +691,8 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 		h[started] = (struct extent_helper){ .job = &z, .buf = malloc(GC_ZC_BLOCK) };
 		if (!h[started].buf)
 			break;
-		if (gc_start_thread(&h[started].thread, zc_helper_run, &h[started]) != 0) {
+		h[started].task = (struct gc_task){ .fn = zc_helper_run, .arg = &h[started] };
+		if (gc_pool_submit(d, &h[started].task) != 0) {
 			free(h[started].buf);
 			break;
 		}
@@ -727,7 +727,7 @@ static int copy_extent(struct gc_dump *d, int in, uint64_t in_off, uint64_t len,
 	}
 	atomic_store(&z.stop, true);
 	for (int i = 0; i < started; i++)
-		pthread_join(h[i].thread, NULL);
+		gc_pool_wait(d, &h[i].task);
 	d->done += atomic_exchange(&z.copied, 0);
 	if (r >= 0 && atomic_load(&z.write_err))
 		r = gc_io_error(d, atomic_load(&z.write_err), "guest memory");

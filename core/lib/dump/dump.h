@@ -149,6 +149,7 @@ struct gc_dump {
 	bool no_parallel;             /* the output cannot be mapped: one thread copies */
 	bool presized;                /* the output already reaches file_size */
 	struct gc_writeback *wb;      /* the writeback thread, once started */
+	struct gc_pool *pool;         /* the worker threads, once started (dump/pool.c) */
 	bool no_writeback;
 	/* The last hole and data extent SEEK_DATA/SEEK_HOLE found in ext_fd:
 	 * [ext_gap, ext_data) a hole, [ext_data, ext_hole) data (ext_data is
@@ -339,6 +340,23 @@ struct gc_extent {
 GC_HIDDEN void gc_range_extent(struct gc_dump *d, const struct guestcore_range *rg, uint64_t at,
 			       struct gc_extent *ret);
 GC_HIDDEN int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
+/* dump/pool.c: the dump's one pool of worker threads (both containers).
+ * A task runs FN(ARG) on the first idle thread; submitted tasks beyond the
+ * threads wait in order. */
+enum gc_task_state { GC_TASK_IDLE, GC_TASK_QUEUED, GC_TASK_DONE };
+struct gc_task {
+	void (*fn)(void *arg);
+	void *arg;
+	enum gc_task_state state; /* the pool's, under its lock */
+	struct gc_task *next;
+};
+/* The pool's threads, started at the first call: 0 when none could be. */
+GC_HIDDEN int gc_pool_threads(struct gc_dump *d);
+/* 0, or -EAGAIN when the pool has no thread (the caller does the work). */
+GC_HIDDEN int gc_pool_submit(struct gc_dump *d, struct gc_task *t);
+/* Until T (submitted, or idle: no wait) has run. */
+GC_HIDDEN void gc_pool_wait(struct gc_dump *d, struct gc_task *t);
+GC_HIDDEN void gc_pool_stop(struct gc_dump *d);
 GC_HIDDEN int gc_cpu_count(void);
 
 static inline bool gc_cancelled(const struct gc_dump *d)

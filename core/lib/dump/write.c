@@ -201,6 +201,7 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 out:
 	/* Resume the guest first, on every path. */
 	gc_writeback_stop(&d);
+	gc_pool_stop(&d);
 	gc_source_close(&d);
 	gc_outfile_abort(&d.out);
 	d.fd = -1;

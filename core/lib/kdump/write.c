@@ -257,7 +257,7 @@ static void compress_job(struct gc_dump *d, struct kd_compressor *c, struct kd_j
 	}
 }
 
-static void *worker_run(void *arg)
+static void worker_run(void *arg)
 {
 	struct kd_pipe *p = arg;
 	struct kd_compressor c;
@@ -284,7 +284,6 @@ static void *worker_run(void *arg)
 	pthread_mutex_unlock(&p->lock);
 	if (r == 0)
 		kd_compressor_free(&c);
-	return NULL;
 }
 
 /* Where descriptors and data go while they are written in page order. */
@@ -381,7 +380,7 @@ static int write_pages(struct gc_dump *d)
 {
 	struct kd_pipe p = { .d = d, .flag = d->kd_flag, .level = d->o.compression_level };
 	struct kd_out o = { 0 };
-	pthread_t threads[KD_MAX_WORKERS];
+	struct gc_task tasks[KD_MAX_WORKERS]; /* the workers, on the dump's pool */
 	int n_threads = 0, workers = worker_count(), r = 0;
 	struct gc_range_walk w;
 	struct guestcore_range rg;
@@ -408,9 +407,11 @@ static int write_pages(struct gc_dump *d)
 			goto out;
 		}
 	}
-	for (; n_threads < workers; n_threads++)
-		if (gc_start_thread(&threads[n_threads], worker_run, &p) != 0)
+	for (; n_threads < workers; n_threads++) {
+		tasks[n_threads] = (struct gc_task){ .fn = worker_run, .arg = &p };
+		if (gc_pool_submit(d, &tasks[n_threads]) != 0)
 			break;
+	}
 	if (n_threads == 0) {
 		gc_dump_fail(d, "cannot start a compression thread");
 		r = -EAGAIN;
@@ -486,7 +487,7 @@ static int write_pages(struct gc_dump *d)
 	pthread_cond_broadcast(&p.work);
 	pthread_mutex_unlock(&p.lock);
 	for (int i = 0; i < n_threads; i++)
-		pthread_join(threads[i], NULL);
+		gc_pool_wait(d, &tasks[i]);
 	n_threads = 0;
 	if (r >= 0 && o.n_data)
 		r = flush_data(d, &o);
@@ -506,7 +507,7 @@ out:
 		pthread_cond_broadcast(&p.work);
 		pthread_mutex_unlock(&p.lock);
 		for (int i = 0; i < n_threads; i++)
-			pthread_join(threads[i], NULL);
+			gc_pool_wait(d, &tasks[i]);
 	}
 	if (p.jobs)
 		for (unsigned i = 0; i < p.n_jobs; i++) {
