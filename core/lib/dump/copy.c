@@ -27,35 +27,9 @@
 
 /* ---- threads ----------------------------------------------------------------------- */
 
-/* Start FN(ARG) on *T with every signal blocked: signals stay with the
- * caller's thread, which decides what they end.  0 or an errno. */
-int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r;
-}
-
 #define GC_PAR_CHUNK (2u << 20)        /* bytes a thread claims at a time */
 #define GC_PAR_MIN (8u << 20)          /* smaller extents are copied by this thread alone */
 #define GC_PAR_HELPERS 3
-
-/* The CPUs this process may run on (at least 1). */
-int gc_cpu_count(void)
-{
-	cpu_set_t set;
-	int n;
-
-	if (sched_getaffinity(0, sizeof(set), &set) < 0)
-		return 1;
-	n = CPU_COUNT(&set);
-	return n < 1 ? 1 : n;
-}
 
 /* How many helper threads to share an extent of LEN bytes with: one fewer
  * than the CPUs this process may run on, none for a small extent. */

@@ -189,6 +189,35 @@ struct gc_dump {
 	size_t n_digest_notes;
 };
 
+/* The VMCOREINFO search (dump/vmcoreinfo.c reads what it recorded): the
+ * pages of guest memory that begin as the kernel's text or note. */
+#define GC_VMCI_PAGES 1024u /* pages recorded; more are counted */
+struct gc_vmci_scan {
+	pthread_mutex_t lock;
+	uint64_t addr[GC_VMCI_PAGES];
+	size_t n;
+	uint64_t more;
+};
+
+/* Called for each page of guest memory the copy holds (ADDR its
+ * guest-physical address, N its bytes, from any thread): a page that
+ * begins as the kernel's vmcoreinfo_data ("OSRELEASE=") or vmcoreinfo_note
+ * (a note named VMCOREINFO) is recorded.  Two byte tests per page. */
+static inline void gc_vmci_page(struct gc_dump *d, uint64_t addr, const unsigned char *p, size_t n)
+{
+	struct gc_vmci_scan *s = d->vmci_scan;
+
+	if (!s || n < 24 || addr % GC_PAGE ||
+	    !((p[0] == 'O' && memcmp(p, "OSRELEASE=", 10) == 0) || (p[12] == 'V' && memcmp(p + 12, "VMCOREINFO", 11) == 0)))
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->n < GC_VMCI_PAGES)
+		s->addr[s->n++] = addr;
+	else
+		s->more++;
+	pthread_mutex_unlock(&s->lock);
+}
+
 GC_HIDDEN void gc_dump_fail(struct gc_dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* One walk over the source's ranges, in order. */
@@ -246,8 +275,9 @@ GC_HIDDEN int gc_vmci_begin(struct gc_dump *d);
 /* The file's text is a VMCOREINFO of the source's machine (known once the
  * source is open): 0, or the dump fails with the sentence. */
 GC_HIDDEN int gc_vmci_file_check(struct gc_dump *d);
-/* The source gave a VMCOREINFO note that the core keeps. */
-GC_HIDDEN void gc_vmci_source_gave(struct gc_dump *d);
+/* The source's notes are known (before memory, unless it pushes): the
+ * search stops when one of them is the core's VMCOREINFO. */
+GC_HIDDEN void gc_vmci_notes_known(struct gc_dump *d);
 /* After memory (and a pushing source's notes): without a VMCOREINFO from
  * the source or a file, the pages the search recorded read back, checked,
  * one chosen and added as the VMCOREINFO note (warnings for the rest). */
@@ -256,19 +286,10 @@ GC_HIDDEN void gc_vmci_free(struct gc_dump *d);
 /* The kernel image's mapping from the core's VMCOREINFO note into d->kwin
  * (kwin_set), for a container that left room for its PT_LOADs. */
 GC_HIDDEN void gc_vmci_window(struct gc_dump *d);
-/* The room a found text's note may take, reserved while the search runs. */
-GC_HIDDEN uint64_t gc_vmci_note_room(void);
-GC_HIDDEN void gc_vmci_seen(struct gc_dump *d, uint64_t addr);
-/* Called for each page of guest memory the copy holds (ADDR its
- * guest-physical address, N its bytes, from any thread): a page that
- * begins as the kernel's vmcoreinfo_data ("OSRELEASE=") or vmcoreinfo_note
- * (a note named VMCOREINFO) is recorded.  Two byte tests per page. */
-static inline void gc_vmci_page(struct gc_dump *d, uint64_t addr, const unsigned char *p, size_t n)
-{
-	if (d->vmci_scan && n >= 24 && addr % GC_PAGE == 0 &&
-	    ((p[0] == 'O' && memcmp(p, "OSRELEASE=", 10) == 0) || (p[12] == 'V' && memcmp(p + 12, "VMCOREINFO", 11) == 0)))
-		gc_vmci_seen(d, addr);
-}
+/* The kernel's VMCOREINFO_BYTES: a text in its memory is at most a page;
+ * the room its note may take, reserved while the search runs. */
+#define GC_VMCI_BYTES 4096u
+#define GC_VMCI_NOTE_ROOM (12u + 12u + GC_VMCI_BYTES)
 /* The kernel's utsname (sysname ... domainname) read at init_uts_ns, where
  * VMCOREINFO says where it is: 1 with UTS filled when the bytes there are
  * one (printable, the sysname Linux, the release VMCOREINFO's), -1 when
@@ -339,10 +360,12 @@ struct gc_extent {
  * the next change of kind. */
 GC_HIDDEN void gc_range_extent(struct gc_dump *d, const struct guestcore_range *rg, uint64_t at,
 			       struct gc_extent *ret);
-GC_HIDDEN int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
-/* dump/pool.c: the dump's one pool of worker threads (both containers).
+/* dump/pool.c: a thread with every signal blocked (0 or an errno), the
+ * CPUs the process may use, and the dump's one pool of worker threads (both containers).
  * A task runs FN(ARG) on the first idle thread; submitted tasks beyond the
  * threads wait in order. */
+GC_HIDDEN int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
+GC_HIDDEN int gc_cpu_count(void);
 enum gc_task_state { GC_TASK_IDLE, GC_TASK_QUEUED, GC_TASK_DONE };
 struct gc_task {
 	void (*fn)(void *arg);
@@ -357,7 +380,6 @@ GC_HIDDEN int gc_pool_submit(struct gc_dump *d, struct gc_task *t);
 /* Until T (submitted, or idle: no wait) has run. */
 GC_HIDDEN void gc_pool_wait(struct gc_dump *d, struct gc_task *t);
 GC_HIDDEN void gc_pool_stop(struct gc_dump *d);
-GC_HIDDEN int gc_cpu_count(void);
 
 static inline bool gc_cancelled(const struct gc_dump *d)
 {

@@ -493,7 +493,7 @@ static int add_source_notes(struct gc_dump *d)
 			 * takes it from elsewhere. */
 			if (d->o.vmcoreinfo != GUESTCORE_VMCOREINFO_AUTO && d->o.vmcoreinfo != GUESTCORE_VMCOREINFO_SOURCE)
 				continue;
-			gc_vmci_source_gave(d);
+			d->vmci_origin = GC_VMCI_FROM_SOURCE;
 		}
 		if (sn.desc_size > GC_MAX_NOTE_BYTES - bytes) {
 			gc_dump_fail(d, "source %s carries more than %u MiB of notes of its own, more than a core holds: "
@@ -605,7 +605,7 @@ void gc_notes_place(struct gc_dump *d, uint64_t notes_offset)
 		d->notes_reserved += d->notes[i].size;
 	}
 	if (d->vmci_scan)
-		d->notes_reserved += gc_vmci_note_room(); /* a text the search may find */
+		d->notes_reserved += GC_VMCI_NOTE_ROOM; /* a text the search may find */
 	d->notes_reserved += (uint64_t)GC_UNREADABLE_NOTES * d->unreadable_note_size;
 	d->notes_reserved += (uint64_t)d->n_digest_notes * d->digest_note_size;
 }

@@ -8,11 +8,39 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "dump.h"
 
 #define GC_POOL_MAX 16
+
+/* Start FN(ARG) on *T with every signal blocked: signals stay with the
+ * caller's thread, which decides what they end.  0 or an errno. */
+int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/* The CPUs this process may run on (at least 1). */
+int gc_cpu_count(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n;
+}
 
 struct gc_pool {
 	pthread_mutex_t lock;

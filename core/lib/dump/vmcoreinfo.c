@@ -10,7 +10,7 @@
  * their own (vmcoreinfo_note: Elf_Nhdr, "VMCOREINFO", the text), where both
  * stay.  So the copy tests the first bytes of each page it holds anyway
  * (gc_vmci_page, inline in dump.h): a page that begins as either is only
- * recorded (gc_vmci_seen); when memory is written, each recorded page is
+ * recorded; when memory is written, each recorded page is
  * read back as the core holds it (a page pushed twice has its last bytes),
  * its text checked and the kernel it describes looked for (its utsname at
  * init_uts_ns), and one text chosen (gc_vmci_take). */
@@ -95,34 +95,6 @@ static int check_text(uint16_t machine, const unsigned char *t, size_t len, char
 }
 
 /* ---- the search ------------------------------------------------------------------ */
-
-#define GC_VMCI_PAGES 1024u /* pages recorded; more are counted */
-#define GC_VMCI_BYTES 4096u /* the kernel's VMCOREINFO_BYTES: a text is at most a page */
-
-struct gc_vmci_scan {
-	pthread_mutex_t lock;
-	uint64_t addr[GC_VMCI_PAGES];
-	size_t n;
-	uint64_t more;
-};
-
-/* The bytes a VMCOREINFO note with a GC_VMCI_BYTES text takes in the core. */
-uint64_t gc_vmci_note_room(void)
-{
-	return 12 + 12 + GC_VMCI_BYTES;
-}
-
-void gc_vmci_seen(struct gc_dump *d, uint64_t addr)
-{
-	struct gc_vmci_scan *s = d->vmci_scan;
-
-	pthread_mutex_lock(&s->lock);
-	if (s->n < GC_VMCI_PAGES)
-		s->addr[s->n++] = addr;
-	else
-		s->more++;
-	pthread_mutex_unlock(&s->lock);
-}
 
 static void scan_free(struct gc_dump *d)
 {
@@ -217,15 +189,14 @@ int gc_vmci_file_check(struct gc_dump *d)
 	return 0;
 }
 
-void gc_vmci_source_gave(struct gc_dump *d)
+void gc_vmci_notes_known(struct gc_dump *d)
 {
-	d->vmci_origin = GC_VMCI_FROM_SOURCE;
-	if (!d->pushes)
-		scan_free(d); /* known before memory: no search */
+	if (d->vmci_origin)
+		scan_free(d); /* the source's (or the file's) is the core's: no search */
 }
 
 /* One text found in guest memory. */
-struct found {
+struct vmci_found {
 	uint64_t addr;
 	unsigned char *text;
 	size_t len;
@@ -302,7 +273,7 @@ static int addr_cmp(const void *a, const void *b)
  * kernel that did not crash into another, then the lower address. */
 static int found_cmp(const void *a, const void *b)
 {
-	const struct found *x = a, *y = b;
+	const struct vmci_found *x = a, *y = b;
 
 	if (x->verified != y->verified)
 		return x->verified > y->verified ? -1 : 1;
@@ -311,7 +282,7 @@ static int found_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void release_of(const struct found *f, char *out, size_t outsz)
+static void release_of(const struct vmci_found *f, char *out, size_t outsz)
 {
 	if (!gc_vmci_value(f->text, f->len, "OSRELEASE", out, outsz))
 		snprintf(out, outsz, "?");
@@ -320,7 +291,7 @@ static void release_of(const struct found *f, char *out, size_t outsz)
 int gc_vmci_take(struct gc_dump *d)
 {
 	struct gc_vmci_scan *s = d->vmci_scan;
-	struct found *f = NULL;
+	struct vmci_found *f = NULL;
 	size_t n = 0, refused = 0;
 	int r = 0;
 
@@ -365,7 +336,7 @@ int gc_vmci_take(struct gc_dump *d)
 			free(t);
 			continue;
 		}
-		f[n] = (struct found){ .addr = s->addr[i], .text = t, .len = len, .copies = 1 };
+		f[n] = (struct vmci_found){ .addr = s->addr[i], .text = t, .len = len, .copies = 1 };
 		{
 			char uts[6][65];
 			f[n].verified = gc_kernel_utsname(d, t, len, uts);

@@ -196,6 +196,8 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 		r = -ENOMEM;
 	if (r >= 0 && !d.pushes)
 		r = gc_notes_build(&d);
+	if (r >= 0 && !d.pushes)
+		gc_vmci_notes_known(&d);
 	if (r >= 0)
 		r = run_container(&d);
 out:
