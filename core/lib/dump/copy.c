@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,13 +34,11 @@
  * than the CPUs this process may run on, none for a small extent. */
 static int helper_count(uint64_t len)
 {
-	cpu_set_t set;
-	int n;
+	int n = gc_cpu_count() - 1;
 
-	if (len < GC_PAR_MIN || sched_getaffinity(0, sizeof(set), &set) < 0)
+	if (len < GC_PAR_MIN)
 		return 0;
-	n = CPU_COUNT(&set) - 1;
-	return n < 0 ? 0 : n > GC_PAR_HELPERS ? GC_PAR_HELPERS : n;
+	return n > GC_PAR_HELPERS ? GC_PAR_HELPERS : n;
 }
 
 /* An extent shared by this thread and helper threads: each claims

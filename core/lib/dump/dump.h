@@ -366,6 +366,7 @@ GC_HIDDEN void gc_range_extent(struct gc_dump *d, const struct guestcore_range *
  * threads wait in order. */
 GC_HIDDEN int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
 GC_HIDDEN int gc_cpu_count(void);
+#define GC_POOL_MAX 16 /* threads at most */
 enum gc_task_state { GC_TASK_IDLE, GC_TASK_QUEUED, GC_TASK_DONE };
 struct gc_task {
 	void (*fn)(void *arg);

@@ -14,8 +14,6 @@
 
 #include "dump.h"
 
-#define GC_POOL_MAX 16
-
 /* Start FN(ARG) on *T with every signal blocked: signals stay with the
  * caller's thread, which decides what they end.  0 or an errno. */
 int gc_start_thread(pthread_t *t, void *(*fn)(void *), void *arg)

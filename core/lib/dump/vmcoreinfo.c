@@ -29,22 +29,30 @@
 
 #include "dump.h"
 
+/* gc_guest_read() for the search and the utsname: a read that fails is not
+ * the dump's failure, so d->msg stays as it was. */
+static int read_quiet(struct gc_dump *d, uint64_t addr, void *buf, size_t len)
+{
+	bool had_msg = d->msg[0] != '\0';
+	int r = gc_guest_read(d, addr, buf, len);
+
+	if (r < 0 && !had_msg)
+		d->msg[0] = '\0';
+	return r;
+}
+
 int gc_kernel_utsname(struct gc_dump *d, const unsigned char *vmci, size_t len, char uts[6][65])
 {
 	uint64_t sym, off, pa;
 	unsigned char b[6 * 65];
 	char release[65] = "";
-	bool had_msg = d->msg[0] != '\0';
 
 	if (!gc_vmci_number(vmci, len, "SYMBOL(init_uts_ns)", 16, &sym) ||
 	    !gc_vmci_number(vmci, len, "OFFSET(uts_namespace.name)", 10, &off) || off > 4096 ||
 	    !gc_kernel_image_phys(d->info.e_machine, vmci, len, sym + off, &pa))
 		return 0;
-	if (gc_guest_read(d, pa, b, sizeof(b)) < 0) {
-		if (!had_msg)
-			d->msg[0] = '\0'; /* not a failure of the dump */
+	if (read_quiet(d, pa, b, sizeof(b)) < 0)
 		return -1;
-	}
 	/* new_utsname: six NUL-terminated strings of 65 bytes, printable */
 	for (int i = 0; i < 6; i++) {
 		const unsigned char *s = b + i * 65;
@@ -212,18 +220,17 @@ static int read_candidate(struct gc_dump *d, uint64_t addr, unsigned char **text
 {
 	unsigned char *p = malloc(GC_VMCI_BYTES + 24);
 	size_t n = GC_VMCI_BYTES;
-	bool had_msg = d->msg[0] != '\0';
 	int r;
 
 	if (!p)
 		return -1;
-	r = gc_guest_read(d, addr, p, GC_PAGE);
+	r = read_quiet(d, addr, p, GC_PAGE);
 	if (r < 0) {
 		/* The last page of a range shorter than a page: its bytes. */
 		uint64_t lo = 0, hi = GC_PAGE;
 		while (hi - lo > 1) {
 			uint64_t mid = (lo + hi) / 2;
-			if (gc_guest_read(d, addr, p, (size_t)mid) == 0)
+			if (read_quiet(d, addr, p, (size_t)mid) == 0)
 				lo = mid;
 			else
 				hi = mid;
@@ -231,8 +238,6 @@ static int read_candidate(struct gc_dump *d, uint64_t addr, unsigned char **text
 		n = (size_t)lo;
 		r = n >= 24 ? 0 : -1;
 	}
-	if (!had_msg)
-		d->msg[0] = '\0'; /* a read back that fails is not the dump's failure */
 	if (r < 0) {
 		free(p);
 		return -1;
@@ -247,16 +252,12 @@ static int read_candidate(struct gc_dump *d, uint64_t addr, unsigned char **text
 		uint32_t type = (uint32_t)gc_get(p + 8, 4, d->big_endian);
 
 		if (namesz == 11 && type == 0 && descsz > 0 && descsz <= GC_VMCI_BYTES &&
-		    gc_guest_read(d, addr, p, 24 + (size_t)descsz) == 0) {
+		    read_quiet(d, addr, p, 24 + (size_t)descsz) == 0) {
 			memmove(p, p + 24, descsz);
 			*len = descsz;
 			*text = p;
-			if (!had_msg)
-				d->msg[0] = '\0';
 			return 1;
 		}
-		if (!had_msg)
-			d->msg[0] = '\0';
 	}
 	free(p);
 	return 0;

@@ -25,7 +25,6 @@
 #include "format.h"
 
 #define KD_BATCH 64u          /* pages per job */
-#define KD_MAX_WORKERS 16
 #define KD_MAX_JOBS 48
 #define KD_DESC_BUF 4096u     /* descriptors written at a time */
 
@@ -353,13 +352,6 @@ static int write_job(struct gc_dump *d, struct kd_out *o, const struct kd_job *j
 	return 0;
 }
 
-static int worker_count(void)
-{
-	int n = gc_cpu_count();
-
-	return n > KD_MAX_WORKERS ? KD_MAX_WORKERS : n;
-}
-
 /* Wait for the oldest job in flight and write it.  Called with the lock. */
 static int write_oldest(struct gc_dump *d, struct kd_pipe *p, struct kd_out *o)
 {
@@ -380,8 +372,8 @@ static int write_pages(struct gc_dump *d)
 {
 	struct kd_pipe p = { .d = d, .flag = d->kd_flag, .level = d->o.compression_level };
 	struct kd_out o = { 0 };
-	struct gc_task tasks[KD_MAX_WORKERS]; /* the workers, on the dump's pool */
-	int n_threads = 0, workers = worker_count(), r = 0;
+	struct gc_task tasks[GC_POOL_MAX]; /* a worker per thread of the dump's pool */
+	int n_threads = 0, workers = gc_pool_threads(d), r = 0;
 	struct gc_range_walk w;
 	struct guestcore_range rg;
 	uint64_t off;
