@@ -7,25 +7,38 @@ sock="$T/qmp.sock"
 sock2="$T/qmp2.sock"
 qpid=
 
-# start_qemu SETTLE_SECONDS QEMU-OPTION...: QEMU with both sockets, in the
-# background ($qpid), once both sockets exist and SETTLE_SECONDS passed.
+# launch_qemu SOCK SOCK2 QEMU-OPTION...: QEMU with two QMP sockets, in the
+# background ($launched is its pid).
+launch_qemu() {
+	qsock1=$1 qsock2=$2
+	shift 2
+	rm -f "$qsock1" "$qsock2"
+	qemu-system-x86_64 -display none -nodefaults -qmp unix:"$qsock1",server=on,wait=off \
+		-qmp unix:"$qsock2",server=on,wait=off "$@" &
+	launched=$!
+}
+# quit_qemu SOCK2 PID: quit through SOCK2, else kill; wait for it.
+quit_qemu() {
+	if [ -n "$2" ]; then
+		# QEMU may close the socket before it answers quit.
+		"$Q" "$1" '{"execute":"quit"}' >/dev/null 2>&1 || kill "$2" 2>/dev/null || true
+		wait "$2" 2>/dev/null || true
+	fi
+}
+
+# start_qemu SETTLE_SECONDS QEMU-OPTION...: the guest with both sockets, in
+# the background ($qpid), once both sockets exist and SETTLE_SECONDS passed.
 start_qemu() {
 	settle=$1
 	shift
-	rm -f "$sock" "$sock2"
-	qemu-system-x86_64 -display none -nodefaults -qmp unix:"$sock",server=on,wait=off \
-		-qmp unix:"$sock2",server=on,wait=off "$@" &
-	qpid=$!
+	launch_qemu "$sock" "$sock2" "$@"
+	qpid=$launched
 	i=0
 	while { [ ! -S "$sock" ] || [ ! -S "$sock2" ]; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	sleep "$settle"
 }
 stop_guest() {
-	if [ -n "$qpid" ]; then
-		# QEMU may close the socket before it answers quit.
-		"$Q" "$sock2" '{"execute":"quit"}' >/dev/null 2>&1 || kill "$qpid" 2>/dev/null || true
-		wait "$qpid" 2>/dev/null || true
-	fi
+	quit_qemu "$sock2" "$qpid"
 	qpid=
 }
 trap 'stop_guest; rm -rf "$T"' EXIT

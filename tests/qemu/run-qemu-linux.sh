@@ -38,15 +38,11 @@ fi
 # its cores get the kernel's own VMCOREINFO found in guest memory.
 bsock="$T/bare.sock"
 bsock2="$T/bare2.sock"
-qemu-system-x86_64 -display none -nodefaults -qmp unix:"$bsock",server=on,wait=off -qmp unix:"$bsock2",server=on,wait=off \
-	-machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet" -serial file:"$T/bare.log" &
-bpid=$!
+launch_qemu "$bsock" "$bsock2" -machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
+	-append "console=ttyS0 panic=-1 quiet" -serial file:"$T/bare.log"
+bpid=$launched
 stop_bare() {
-	if [ -n "$bpid" ]; then
-		"$Q" "$bsock2" '{"execute":"quit"}' >/dev/null 2>&1 || kill "$bpid" 2>/dev/null || true
-		wait "$bpid" 2>/dev/null || true
-	fi
+	quit_qemu "$bsock2" "$bpid"
 	bpid=
 }
 trap 'stop_bare; stop_guest; rm -rf "$T"' EXIT
@@ -187,6 +183,23 @@ kpy=
 for py in /usr/bin/python3 python3; do
 	"$py" -c 'import kdumpfile' 2>/dev/null && { kpy=$py; break; }
 done
+# kread.py drgn|kdumpfile CORE VADDR LEN: the string (up to a NUL) at the
+# kernel virtual address VADDR, read by drgn or libkdumpfile.
+cat >"$T/kread.py" <<'PY'
+import sys
+what, core, addr, n = sys.argv[1], sys.argv[2], int(sys.argv[3], 16), int(sys.argv[4])
+if what == "drgn":
+    import drgn
+    p = drgn.Program()
+    p.set_core_dump(core)
+    b = p.read(addr, n)
+else:
+    import kdumpfile
+    k = kdumpfile.kdumpfile(core)
+    k.attr["addrxlat.ostype"] = "linux"
+    b = k.read(kdumpfile.KDUMP_KVADDR, addr, n)
+print(b.split(b"\0")[0].decode())
+PY
 if [ -n "$kpy" ]; then
 	phys_base=$(vmcoreinfo "$T/stream.core" | sed -n 's/^ *NUMBER(phys_base)=//p')
 	# (past INT64_MAX: the shell's arithmetic would saturate)
@@ -212,12 +225,7 @@ PY
 			{ not_ok "$c.kdump: linux_banner"; printf '%s\n' "$out" | sed -n 3p; cat "$T/banner.elf"; }
 	done
 	if "$kpy" -c 'import drgn' 2>/dev/null; then
-		run "$kpy" - "$T/gc.kdump" "$banner" <<'PY'
-import sys, drgn
-p = drgn.Program()
-p.set_core_dump(sys.argv[1])
-print(p.read(int(sys.argv[2], 16), 64).split(b"\0")[0].decode())
-PY
+		run "$kpy" "$T/kread.py" drgn "$T/gc.kdump" "$banner" 64
 		[ "$rc" -eq 0 ] && [ "$out" = "$(cat "$T/banner.elf")" ] && ok "drgn reads linux_banner from gc.kdump" ||
 			{ not_ok "drgn on gc.kdump: exit $rc"; printf '%s\n' "$out" "$err" | tail -3; }
 	else
@@ -332,22 +340,12 @@ if [ -n "$kpy" ]; then
 	# init_uts_ns by its kernel virtual address, as VMCOREINFO gives it
 	uts=$(python3 -c 'import sys; t = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l); print(hex(int(t["SYMBOL(init_uts_ns)"], 16) + int(t["OFFSET(uts_namespace.name)"]) + 2 * 65))' "$T/bare.vmci")
 	for c in bare-snap.kdump bare-stream.kdump; do
-		run "$kpy" - "$T/$c" "$uts" <<'PY'
-import sys, kdumpfile
-k = kdumpfile.kdumpfile(sys.argv[1])
-k.attr["addrxlat.ostype"] = "linux"
-print(k.read(kdumpfile.KDUMP_KVADDR, int(sys.argv[2], 16), 65).split(b"\0")[0].decode())
-PY
+		run "$kpy" "$T/kread.py" kdumpfile "$T/$c" "$uts" 65
 		[ "$rc" -eq 0 ] && [ "$out" = "$release" ] && ok "bare: libkdumpfile reads init_uts_ns's release from $c" ||
 			{ not_ok "bare: libkdumpfile on $c: exit $rc, '$out'"; printf '%s\n' "$err" | tail -3; }
 	done
 	if "$kpy" -c 'import drgn' 2>/dev/null; then
-		run "$kpy" - "$T/bare-stream.kdump" "$uts" <<'PY'
-import sys, drgn
-p = drgn.Program()
-p.set_core_dump(sys.argv[1])
-print(p.read(int(sys.argv[2], 16), 65).split(b"\0")[0].decode())
-PY
+		run "$kpy" "$T/kread.py" drgn "$T/bare-stream.kdump" "$uts" 65
 		[ "$rc" -eq 0 ] && [ "$out" = "$release" ] && ok "bare: drgn reads init_uts_ns's release from the kdump file" ||
 			{ not_ok "bare: drgn: exit $rc, '$out'"; printf '%s\n' "$err" | tail -3; }
 		run "$kpy" -c 'import sys, drgn; p = drgn.Program(); p.set_core_dump(sys.argv[1])' "$T/bare-qemu.core"
@@ -357,23 +355,17 @@ PY
 		# where the guest's /proc/kallsyms puts it); on QEMU's own dump of
 		# the guest with -device vmcoreinfo it cannot.
 		bbanner=$(sed -n 's/.*guestcore-guest-uname .* banner \([0-9a-f]*\) [A-Za-z] linux_banner.*/\1/p' "$T/bare.log")
-		cat >"$T/banner.py" <<'PY'
-import sys, drgn
-p = drgn.Program()
-p.set_core_dump(sys.argv[1])
-print(p.read(int(sys.argv[2], 16), 64).split(b"\0")[0].decode())
-PY
 		for c in bare-snap.core bare-stream.core bare-monitor.core bare-conv.core bare-raw.core; do
-			run "$kpy" "$T/banner.py" "$T/$c" "$bbanner"
+			run "$kpy" "$T/kread.py" drgn "$T/$c" "$bbanner" 64
 			[ "$rc" -eq 0 ] && case $out in "Linux version $release "*) true ;; *) false ;; esac &&
 				ok "drgn reads linux_banner by its virtual address from $c" ||
 				{ not_ok "drgn on $c: exit $rc, '$out'"; printf '%s\n' "$err" | tail -2; }
 		done
-		run "$kpy" "$T/banner.py" "$T/stream.core" "$banner"
+		run "$kpy" "$T/kread.py" drgn "$T/stream.core" "$banner" 64
 		[ "$rc" -eq 0 ] && [ "$out" = "$(cat "$T/banner.elf")" ] &&
 			ok "drgn reads linux_banner from guestcore's core of the guest with -device vmcoreinfo" ||
 			{ not_ok "drgn on stream.core: exit $rc, '$out'"; printf '%s\n' "$err" | tail -2; }
-		run "$kpy" "$T/banner.py" "$T/qemu.core" "$banner"
+		run "$kpy" "$T/kread.py" drgn "$T/qemu.core" "$banner" 64
 		[ "$rc" -ne 0 ] && ok "drgn cannot read it from QEMU's own dump of that guest ($(printf '%s' "$err" | tail -1 | cut -c1-100))" ||
 			not_ok "drgn read QEMU's dump by virtual address: '$out'"
 		readelf -lW "$T/bare-snap.core" | awk '$1 == "LOAD" && $3 ~ /^0xffffffff/ { print "# the kernel image PT_LOAD: vaddr " $3 ", paddr " $4 ", " $5 " bytes" }'
