@@ -22,7 +22,7 @@ work=$(mktemp -d "$dir/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 [ -n "$pkg" ] || { echo "linux-guest.sh: apt knows no linux-image-amd64: run 'apt-get update'" >&2; exit 1; }
-(cd "$work" && apt-get download "$pkg" busybox-static >/dev/null 2>"$work/apt.err") ||
+(cd "$work" && timeout 600 apt-get download "$pkg" busybox-static >/dev/null 2>"$work/apt.err") ||
 	{ echo "linux-guest.sh: apt-get download $pkg busybox-static failed: $(tail -1 "$work/apt.err")" >&2; exit 1; }
 dpkg-deb -x "$work"/linux-image-*.deb "$work/k"
 dpkg-deb -x "$work"/busybox-static_*.deb "$work/bb"
