@@ -59,11 +59,7 @@ struct guestcore_source {
 	char description[600];
 };
 
-#define FAIL(s, ...)                                                            \
-	do {                                                                    \
-		if (GUESTCORE_HOST_HAS((s)->host, set_error))                   \
-			(s)->host->set_error((s)->host->handle, __VA_ARGS__);   \
-	} while (0)
+#define FAIL(s, ...) SU_FAIL((s)->host, __VA_ARGS__)
 
 static void ec_close(struct guestcore_source *s)
 {

@@ -13,6 +13,14 @@
 
 #include <guestcore/plugin.h>
 
+/* Say why a call fails, through the host's set_error() when it has one
+ * (each bundled source's FAIL). */
+#define SU_FAIL(host, ...)                                              \
+	do {                                                            \
+		if (GUESTCORE_HOST_HAS((host), set_error))              \
+			(host)->set_error((host)->handle, __VA_ARGS__); \
+	} while (0)
+
 struct su_reg {
 	char name[80];
 	uint64_t value;

@@ -471,6 +471,33 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	return r;
 }
 
+/* A saved state (a libvirt save image, a QEMU migration stream, plain or
+ * compressed as a whole by gzip, bzip2, xz, lzop or zstd) rather than a
+ * core: the savefile source reads it.  Only the magic is looked at here;
+ * the file is the source's to parse (and to refuse). */
+static bool saved_state(const char *path)
+{
+	static const struct {
+		size_t len;
+		const char *magic;
+	} magics[] = {
+		{ 12, "LibvirtQemud" }, { 4, "QEVM" }, { 2, "\x1f\x8b" }, { 3, "BZh" },
+		{ 6, "\xfd" "7zXZ\0" }, { 4, "\x89LZO" }, { 4, "\x28\xb5\x2f\xfd" },
+	};
+	char head[12];
+	struct stat st;
+	/* not waiting on a FIFO: what is not a regular file is elfcore's to refuse */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, sizeof(head)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (n >= (ssize_t)magics[i].len && memcmp(head, magics[i].magic, magics[i].len) == 0)
+			return true;
+	return false;
+}
+
 int cmd_convert(struct cli *cli, int argc, char **argv)
 {
 	char **args;
@@ -486,11 +513,15 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
 			       "ranges (ascending, whatever IN's order), its register notes (VBCPU, QEMU,\n"
 			       "NT_PRSTATUS) the registers; its notes no layout describes (VMCOREINFO,\n"
 			       "any note guestcore does not know) are kept unless --source-notes=drop.\n"
-			       "IN is an ELF core or a kdump-compressed file (plain or flattened).\n"
-			       "'guestcore dump --source elfcore:IN' does the same; every dump option\n"
+			       "IN is an ELF core or a kdump-compressed file (plain or flattened), or a\n"
+			       "saved state: a libvirt save image (virsh save, managedsave, a memory\n"
+			       "snapshot; any compression) or a QEMU migration stream in a file (what\n"
+			       "virsh dump writes without --memory-only).\n"
+			       "'guestcore dump --source elfcore:IN' (savefile:IN) does the same; every dump option\n"
 			       "applies (see 'guestcore dump --help'), --format kdump included.\n"
 			       "  guestcore convert qemu.core -o vbox.core --notes vbox\n"
-			       "  guestcore convert vbox.core -o qemu.core --notes qemu\n");
+			       "  guestcore convert vbox.core -o qemu.core --notes qemu\n"
+			       "  guestcore convert /var/lib/libvirt/qemu/save/web.save -o web.core\n");
 			return GC_EXIT_OK;
 		}
 		if (argv[i][0] != '-' && !in && (i == 1 || argv[i - 1][0] != '-' ||
@@ -506,7 +537,7 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "Try 'guestcore convert --help' for more information.\n");
 		return GC_EXIT_USAGE;
 	}
-	if (asprintf(&source, "elfcore:%s", in) < 0)
+	if (asprintf(&source, "%s:%s", saved_state(in) ? "savefile" : "elfcore", in) < 0)
 		return GC_EXIT_FAILURE;
 	args = calloc((size_t)argc + 3, sizeof(*args));
 	if (!args) {

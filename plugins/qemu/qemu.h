@@ -10,6 +10,8 @@
 
 #include <guestcore/plugin.h>
 
+#include "source_util.h"
+
 #define QS_MAX_CPUS 4096
 
 struct qs_range_sink {
@@ -29,6 +31,48 @@ int qs_parse_registers(const char *text, struct qs_cpu_sink *sink);
 
 struct qstream;
 struct su_regs;
+
+#define QS_VMCOREINFO_MAX (1u << 20)
+#define QS_BAD_VMCOREINFO "the guest's VMCOREINFO note is malformed (its sizes reach past it or its name is not " \
+	"a string): left out"
+
+/* A vCPU as a stream or QEMU's notes gave it. */
+struct qs_cpu {
+	struct su_regs regs;
+	unsigned char *xsave;  /* from the stream, or NULL */
+	size_t xsave_len;
+};
+
+/* What both sources of this plugin know of the guest besides its memory:
+ * the vCPUs' registers and the VMCOREINFO note the guest published. */
+struct qs_guest {
+	struct qs_cpu *cpus;
+	uint32_t n_cpus;
+	unsigned char *vmcoreinfo; /* the note, whole */
+	size_t vmcoreinfo_len;
+};
+
+/* Make room for vCPU CPU: 0 or -ENOMEM. */
+int qs_guest_grow(struct qs_guest *g, uint32_t cpu);
+/* The registers of vCPUs 0 to g->n_cpus - 1 (as the source announced
+ * them) from the stream's sections; how many "cpu" sections it has in
+ * *RET_FOUND (a mismatch is the caller's to say). */
+int qs_guest_from_stream(struct qs_guest *g, const struct qstream *st, uint32_t *ret_found);
+/* The VMCOREINFO note the stream's "vmcoreinfo" device points to, read
+ * back as the core holds it (from RANGES with a file, else from SINK): 0,
+ * 1 when it is left out (WHY says so, for a warning), or a negative
+ * errno. */
+int qs_guest_vmcoreinfo(struct qs_guest *g, const struct qstream *st, const struct guestcore_range *ranges,
+			size_t n_ranges, struct guestcore_memory_sink *sink, char *why, size_t why_len);
+/* Keep the note only if it is well formed (false: dropped). */
+bool qs_guest_keep_vmcoreinfo(struct qs_guest *g);
+/* The source's get_register, get_register_bytes ("reg.xsave") and
+ * get_note (the VMCOREINFO note) over G. */
+int qs_guest_register(const struct qs_guest *g, uint32_t cpu, const char *name, uint64_t *ret);
+int qs_guest_register_bytes(const struct qs_guest *g, uint32_t cpu, const char *name, const void **ret_data,
+			    size_t *ret_len);
+int qs_guest_note(const struct qs_guest *g, uint64_t i, struct guestcore_source_note *ret);
+void qs_guest_free(struct qs_guest *g);
 /* vCPU CPU's registers from the stream's "cpu" and "apic" sections
  * (vmstate.c), and an XSAVE image of its FPU state (malloc'ed, may be NULL).
  * -ENOENT when the stream has no such vCPU. */

@@ -49,6 +49,7 @@
 
 #include "guard.h"
 #include "migrate.h"
+#include "place.h"
 #include "qemu.h"
 #include "qmp.h"
 #include "source_util.h"
@@ -57,16 +58,9 @@
 #define QS_MAX_RANGES 4096
 /* pmemsave writes at a few hundred MB/s: its deadline grows with the size. */
 #define PMEMSAVE_MS_PER_GIB 4000
-#define VMCOREINFO_MAX (1u << 20)
 
 enum qs_mode { QS_AUTO, QS_SNAPSHOT, QS_PAUSE };
 static const char *const mode_names[] = { "auto", "snapshot", "pause" };
-
-struct qs_cpu {
-	struct su_regs regs;
-	unsigned char *xsave;  /* from the stream, or NULL */
-	size_t xsave_len;
-};
 
 struct guestcore_source {
 	const struct guestcore_host_api *host;
@@ -83,8 +77,7 @@ struct guestcore_source {
 	struct guestcore_range ranges[QS_MAX_RANGES];
 	bool range_own_fd[QS_MAX_RANGES]; /* fetched with pmemsave: closed at close */
 	size_t n_ranges;
-	struct qs_cpu *cpus;
-	uint32_t n_cpus;
+	struct qs_guest g;     /* the vCPUs' registers, the guest's VMCOREINFO note */
 	enum qs_mode mode;
 	bool snapshot;         /* background-snapshot prepared in pause() */
 	struct qmigrate mig;
@@ -93,26 +86,12 @@ struct guestcore_source {
 	bool pushing;          /* the stream's memory is pushed (push_memory) */
 	struct guestcore_memory_sink *sink; /* during push_memory */
 	bool sink_failed;      /* the host refused a piece (a full disk, an interrupt) */
-	struct qs_place *places; /* each pushed range where the stream has its bytes, by mem_off */
-	uint64_t *places_end;  /* the highest end of places[0..i] */
-	size_t n_places;
-	unsigned char *vmcoreinfo; /* the guest's VMCOREINFO note, whole */
-	size_t vmcoreinfo_len;
+	struct qplaces places; /* each pushed range where the stream has its bytes */
 	const char *used;      /* the mode as run: "snapshot", "pause" or "pause (monitor)" */
 	char description[700];
 };
 
-/* A range the stream fills: [mem_off, mem_off + length) of the stream's
- * block layout is guest-physical gpa onwards. */
-struct qs_place {
-	uint64_t mem_off, length, gpa;
-};
-
-#define FAIL(s, ...)                                                            \
-	do {                                                                    \
-		if (GUESTCORE_HOST_HAS((s)->host, set_error))                   \
-			(s)->host->set_error((s)->host->handle, __VA_ARGS__);   \
-	} while (0)
+#define FAIL(s, ...) SU_FAIL((s)->host, __VA_ARGS__)
 
 static int host_cancelled(void *userdata)
 {
@@ -136,26 +115,12 @@ struct cpu_sink {
 	int err;
 };
 
-/* Make room for vCPU CPU. */
-static int cpu_grow(struct guestcore_source *s, uint32_t cpu)
-{
-	if (cpu >= s->n_cpus) {
-		struct qs_cpu *n = realloc(s->cpus, ((size_t)cpu + 1) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		memset(n + s->n_cpus, 0, ((size_t)cpu + 1 - s->n_cpus) * sizeof(*n));
-		s->cpus = n;
-		s->n_cpus = cpu + 1;
-	}
-	return 0;
-}
-
 static void cpu_set(struct qs_cpu_sink *sk, int cpu, const char *name, uint64_t v)
 {
 	struct cpu_sink *c = (struct cpu_sink *)sk;
 	struct guestcore_source *s = c->s;
 
-	if (cpu_grow(s, (uint32_t)cpu) < 0 || su_regs_set(&s->cpus[cpu].regs, name, v, true) < 0)
+	if (qs_guest_grow(&s->g, (uint32_t)cpu) < 0 || su_regs_set(&s->g.cpus[cpu].regs, name, v, true) < 0)
 		c->err = -ENOMEM;
 }
 
@@ -358,8 +323,8 @@ static int monitor_registers(struct guestcore_source *s)
 		FAIL(s, "'info registers -a' names a vCPU past %d, the most the qemu source takes", QS_MAX_CPUS);
 		return r;
 	}
-	for (uint32_t i = 0; r == 0 && i < s->n_cpus; i++)
-		if (su_regs_set(&s->cpus[i].regs, "reg.cr1", 0, false) < 0) /* no such register: QEMU stores 0 */
+	for (uint32_t i = 0; r == 0 && i < s->g.n_cpus; i++)
+		if (su_regs_set(&s->g.cpus[i].regs, "reg.cr1", 0, false) < 0) /* no such register: QEMU stores 0 */
 			return -ENOMEM;
 	return r < 0 ? r : cs.err;
 }
@@ -402,22 +367,6 @@ static int stream_file(struct guestcore_source *s)
 		return -e;
 	}
 	return fd;
-}
-
-/* The guest wrote its VMCOREINFO note: a malformed one is left out, said. */
-static void keep_vmcoreinfo(struct guestcore_source *s)
-{
-	const unsigned char *desc;
-	const char *name;
-	uint32_t type, descsz;
-
-	if (qs_parse_note(s->vmcoreinfo, s->vmcoreinfo_len, &name, &type, &desc, &descsz) == 0)
-		return;
-	free(s->vmcoreinfo);
-	s->vmcoreinfo = NULL;
-	s->vmcoreinfo_len = 0;
-	log_info(s, GUESTCORE_LOG_WARNING, "the guest's VMCOREINFO note is malformed (its sizes reach past it or "
-		 "its name is not a string): left out");
 }
 
 struct cpustate {
@@ -487,18 +436,18 @@ static int take_qemu_notes(struct guestcore_source *s, int fd)
 			size_t whole = next - off; /* the note, header to padded end */
 
 			if (nh.n_namesz == 5 && memcmp(name, "QEMU", 5) == 0) {
-				r = cpu_grow(s, qemu_notes);
+				r = qs_guest_grow(&s->g, qemu_notes);
 				if (r == 0)
-					r = take_cpustate(s, &s->cpus[qemu_notes].regs, desc, nh.n_descsz);
+					r = take_cpustate(s, &s->g.cpus[qemu_notes].regs, desc, nh.n_descsz);
 				qemu_notes += r == 0;
-			} else if (nh.n_namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !s->vmcoreinfo &&
-				   whole <= VMCOREINFO_MAX) {
-				s->vmcoreinfo = malloc(whole);
-				if (!s->vmcoreinfo)
+			} else if (nh.n_namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !s->g.vmcoreinfo &&
+				   whole <= QS_VMCOREINFO_MAX) {
+				s->g.vmcoreinfo = malloc(whole);
+				if (!s->g.vmcoreinfo)
 					r = -ENOMEM;
 				else
-					memcpy(s->vmcoreinfo, (const unsigned char *)data->d_buf + off, whole);
-				s->vmcoreinfo_len = s->vmcoreinfo ? whole : 0;
+					memcpy(s->g.vmcoreinfo, (const unsigned char *)data->d_buf + off, whole);
+				s->g.vmcoreinfo_len = s->g.vmcoreinfo ? whole : 0;
 			}
 			off = next;
 		}
@@ -543,8 +492,8 @@ static int qemu_notes(struct guestcore_source *s)
 	}
 	if (r == 0)
 		r = take_qemu_notes(s, fd);
-	if (r == 0 && s->vmcoreinfo)
-		keep_vmcoreinfo(s);
+	if (r == 0 && s->g.vmcoreinfo && !qs_guest_keep_vmcoreinfo(&s->g))
+		log_info(s, GUESTCORE_LOG_WARNING, QS_BAD_VMCOREINFO);
 	close(fd);
 	if (r < 0 && r != -EINTR && r != -ENOMEM) {
 		/* What they add is worth no failure: the core is whole without them. */
@@ -616,7 +565,7 @@ static int count_cpus(struct guestcore_source *s)
 		     QS_MAX_CPUS);
 		return -EPROTO;
 	}
-	return cpu_grow(s, (uint32_t)(n - 1));
+	return qs_guest_grow(&s->g, (uint32_t)(n - 1));
 }
 
 /* Ready the migration stream, whose memory push_memory() hands on: the
@@ -656,23 +605,12 @@ static int prepare_stream(struct guestcore_source *s, char **names)
 	return 0;
 }
 
-static int cmp_place(const void *a, const void *b)
-{
-	const struct qs_place *x = a, *y = b;
-
-	return x->mem_off < y->mem_off ? -1 : x->mem_off > y->mem_off;
-}
-
 /* The stream's block list is read: where each range the stream fills has
  * its bytes in the stream's layout (a block may be mapped more than once). */
 static int place_ranges(void *userdata, struct qstream *st)
 {
 	struct guestcore_source *s = userdata;
 
-	s->places = calloc(s->n_ranges ? s->n_ranges : 1, sizeof(*s->places));
-	s->places_end = calloc(s->n_ranges ? s->n_ranges : 1, sizeof(*s->places_end));
-	if (!s->places || !s->places_end)
-		return -ENOMEM;
 	for (size_t i = 0; i < s->n_ranges; i++) {
 		const struct guestcore_range *rg = &s->ranges[i];
 		const struct qstream_block *b = NULL;
@@ -688,107 +626,42 @@ static int place_ranges(void *userdata, struct qstream *st)
 				 b ? "has fewer bytes for" : "does not carry");
 			return -EPROTO;
 		}
-		s->places[s->n_places++] = (struct qs_place){ b->offset + rg->file_offset, rg->length, rg->start };
+		if (qplaces_add(&s->places, b->offset + rg->file_offset, rg->length, rg->start, NULL) < 0)
+			return -ENOMEM;
 	}
-	qsort(s->places, s->n_places, sizeof(*s->places), cmp_place);
-	for (size_t i = 0; i < s->n_places; i++) {
-		uint64_t end = s->places[i].mem_off + s->places[i].length;
-		s->places_end[i] = i && s->places_end[i - 1] > end ? s->places_end[i - 1] : end;
-	}
-	return 0;
+	return qplaces_ready(&s->places);
 }
 
-/* A run of the stream's pages: to the sink, at every guest-physical place
- * that shows it. */
 static int put_pages(void *userdata, uint64_t off, const void *data, size_t len)
 {
 	struct guestcore_source *s = userdata;
-	size_t lo = 0, hi = s->n_places;
 
-	while (lo < hi) { /* the first place whose places up to it reach past OFF */
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->places_end[mid] <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < s->n_places && s->places[i].mem_off < off + len; i++) {
-		const struct qs_place *p = &s->places[i];
-		uint64_t from = off > p->mem_off ? off : p->mem_off;
-		uint64_t to = off + len < p->mem_off + p->length ? off + len : p->mem_off + p->length;
-		int r;
-
-		if (from >= to)
-			continue;
-		r = s->sink->write(s->sink, p->gpa + (from - p->mem_off),
-				   data ? (const unsigned char *)data + (from - off) : NULL, (size_t)(to - from));
-		if (r < 0) {
-			s->sink_failed = true;
-			return r;
-		}
-	}
-	return 0;
+	return qplaces_push(&s->places, off, data, len, s->sink, &s->sink_failed);
 }
 
 /* The registers and the guest's VMCOREINFO, from the stream's device
  * sections, once it is read. */
 static int stream_registers(struct guestcore_source *s)
 {
-	uint32_t cpu, before = s->n_cpus;
-	uint64_t paddr;
-	uint32_t size;
-	int r;
+	uint32_t found, before = s->g.n_cpus;
+	char why[300];
+	int r = qs_guest_from_stream(&s->g, &s->st, &found);
 
-	for (cpu = 0; qstream_device(&s->st, "cpu", cpu); cpu++) {
-		struct qs_cpu *c;
-
-		if (cpu >= before) {
-			FAIL(s, "QEMU's migration stream has more vCPUs than the %u QEMU listed before it: was a vCPU "
-				"added during the dump? Dump again", before);
-			return -ESTALE;
-		}
-		c = &s->cpus[cpu];
-		r = qs_cpu_from_stream(&s->st, cpu, &c->regs, &c->xsave, &c->xsave_len);
-		if (r < 0)
-			return r;
-		if (c->xsave && su_regs_set(&c->regs, "reg.xsave_size", c->xsave_len, true) < 0)
-			return -ENOMEM;
-	}
-	if (cpu == 0) {
+	if (r < 0)
+		return r;
+	if (found == 0) {
 		FAIL(s, "QEMU's migration stream has no \"cpu\" sections: is this an x86 guest?");
 		return -EPROTO;
 	}
-	if (cpu != before) {
-		FAIL(s, "QEMU's migration stream has %u vCPUs, QEMU listed %u before it: was a vCPU removed during "
-			"the dump? Dump again", cpu, before);
+	if (found != before) {
+		FAIL(s, "QEMU's migration stream has %u vCPUs, QEMU listed %u before it: was a vCPU %s during the "
+			"dump? Dump again", found, before, found > before ? "added" : "removed");
 		return -ESTALE;
 	}
-	if (qs_vmcoreinfo_from_stream(&s->st, &paddr, &size) && size > 0 && size <= VMCOREINFO_MAX) {
-		const struct guestcore_range *in = NULL;
-
-		for (size_t i = 0; i < s->n_ranges && !in; i++)
-			if (s->ranges[i].kind != GUESTCORE_RANGE_MMIO && paddr >= s->ranges[i].start &&
-			    size <= s->ranges[i].length && paddr - s->ranges[i].start <= s->ranges[i].length - size)
-				in = &s->ranges[i];
-		if (!in) {
-			log_info(s, GUESTCORE_LOG_WARNING, "the guest's VMCOREINFO note lies outside its RAM: left out");
-			return 0;
-		}
-		s->vmcoreinfo = malloc(size);
-		if (!s->vmcoreinfo)
-			return -ENOMEM;
-		/* Its page went by in the stream: read back from the core. */
-		r = in->fd >= 0 ? su_range_read(s->ranges, s->n_ranges, paddr, s->vmcoreinfo, size)
-				: s->sink->read(s->sink, paddr, s->vmcoreinfo, size);
-		if (r < 0) {
-			free(s->vmcoreinfo);
-			s->vmcoreinfo = NULL;
-			return r;
-		}
-		s->vmcoreinfo_len = size;
-		keep_vmcoreinfo(s);
-	}
-	return 0;
+	r = qs_guest_vmcoreinfo(&s->g, &s->st, s->ranges, s->n_ranges, s->sink, why, sizeof(why));
+	if (r > 0)
+		log_info(s, GUESTCORE_LOG_WARNING, why);
+	return r < 0 ? r : 0;
 }
 
 /* A QEMU that would not start the migration: the paused guest through the
@@ -942,7 +815,7 @@ static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *
 		s->described = true;
 	}
 	info->e_machine = s->machine;
-	info->cpu_count = s->n_cpus;
+	info->cpu_count = s->g.n_cpus;
 	info->description = s->description;
 	if (s->pushing && GUESTCORE_STRUCT_HAS(info, struct guestcore_guest_info, flags))
 		info->flags = GUESTCORE_GUEST_PUSHES;
@@ -958,17 +831,11 @@ static void qs_close(struct guestcore_source *s)
 			close(s->ranges[i].fd);
 	if (s->mig.q)
 		restore_settings(s);
-	for (uint32_t i = 0; i < s->n_cpus; i++) {
-		su_regs_free(&s->cpus[i].regs);
-		free(s->cpus[i].xsave);
-	}
-	free(s->cpus);
-	free(s->vmcoreinfo);
+	qs_guest_free(&s->g);
 	for (size_t i = 0; s->names && i < s->n_ranges; i++)
 		free(s->names[i]);
 	free(s->names);
-	free(s->places);
-	free(s->places_end);
+	qplaces_free(&s->places);
 	qstream_free(&s->st);
 	if (s->st.mem_fd >= 0)
 		close(s->st.mem_fd);
@@ -1181,36 +1048,18 @@ static int qs_read(struct guestcore_source *s, uint64_t addr, void *buf, size_t 
 
 static int qs_get_register(struct guestcore_source *s, uint32_t cpu, const char *name, uint64_t *ret)
 {
-	return cpu < s->n_cpus ? su_regs_get(&s->cpus[cpu].regs, name, ret) : -ENOENT;
+	return qs_guest_register(&s->g, cpu, name, ret);
 }
 
-/* The guest's VMCOREINFO note, as QEMU's dump writes it: the note the guest
- * published, name and type as they are (checked when it was taken). */
 static int qs_get_note(struct guestcore_source *s, uint64_t i, struct guestcore_source_note *ret)
 {
-	const unsigned char *desc;
-	const char *name;
-	uint32_t type, descsz;
-
-	if (i > 0 || !s->vmcoreinfo || qs_parse_note(s->vmcoreinfo, s->vmcoreinfo_len, &name, &type, &desc, &descsz) < 0)
-		return -ENOENT;
-	if (!GUESTCORE_STRUCT_HAS(ret, struct guestcore_source_note, desc_size))
-		return -EINVAL;
-	ret->type = type;
-	ret->name = name;
-	ret->desc = desc;
-	ret->desc_size = descsz;
-	return 0;
+	return qs_guest_note(&s->g, i, ret);
 }
 
 static int qs_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const char *name, const void **ret_data,
 				 size_t *ret_len)
 {
-	if (cpu >= s->n_cpus || !s->cpus[cpu].xsave || strcmp(name, "reg.xsave") != 0)
-		return -ENOENT;
-	*ret_data = s->cpus[cpu].xsave;
-	*ret_len = s->cpus[cpu].xsave_len;
-	return 0;
+	return qs_guest_register_bytes(&s->g, cpu, name, ret_data, ret_len);
 }
 
 const struct guestcore_memory_source_ops qemu_source_ops = {

@@ -633,18 +633,39 @@ static int decode_struct(struct decoder *d, json_object *desc, const char *prefi
 	return 0;
 }
 
-/* Where the description begins in the tail: the last QEMU_VM_VMDESCRIPTION
- * byte whose length runs exactly to the end.  (Its JSON is text, so no
- * byte inside it can pass for that length.) */
-static size_t find_description(const struct qstream *s)
+/* Where the description begins in the LEN bytes at B, the end of a
+ * stream: the last QEMU_VM_VMDESCRIPTION byte whose length runs exactly to
+ * the end.  (Its JSON is text, so no byte inside it can pass for that
+ * length.) */
+static size_t find_description(const unsigned char *b, size_t len)
 {
-	for (size_t p = s->tail_len >= 6 ? s->tail_len - 6 : 0; s->tail_len >= 6; p--) {
-		if (s->tail[p] == VM_VMDESCRIPTION && be32(s->tail + p + 1) == s->tail_len - p - 5 && s->tail[p + 5] == '{')
+	for (size_t p = len >= 6 ? len - 6 : 0; len >= 6; p--) {
+		if (b[p] == VM_VMDESCRIPTION && be32(b + p + 1) == len - p - 5 && b[p + 5] == '{')
 			return p;
 		if (p == 0)
 			break;
 	}
 	return SIZE_MAX;
+}
+
+/* The description at AT of the LEN bytes at B, parsed; NULL when it is not
+ * a JSON object with a "devices" list (*RET_DEVICES). */
+static json_object *parse_description(const unsigned char *b, size_t len, size_t at, json_object **ret_devices)
+{
+	json_tokener *tok = json_tokener_new_ex(QSTREAM_MAX_DEPTH * 2 + 8);
+	json_object *desc;
+
+	if (!tok)
+		return NULL;
+	desc = json_tokener_parse_ex(tok, (const char *)b + at + 5, (int)(len - at - 5));
+	if (!desc || json_tokener_get_error(tok) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(tok) != len - at - 5 || !json_object_is_type(desc, json_type_object) ||
+	    !json_object_object_get_ex(desc, "devices", ret_devices) || !json_object_is_type(*ret_devices, json_type_array)) {
+		json_object_put(desc);
+		desc = NULL;
+	}
+	json_tokener_free(tok);
+	return desc;
 }
 
 static json_object *find_desc(json_object *devices, size_t *next, const char *name, uint32_t instance)
@@ -667,29 +688,19 @@ static json_object *find_desc(json_object *devices, size_t *next, const char *na
 
 static int decode_tail(struct qstream *s)
 {
-	size_t at = find_description(s), next = 0;
+	size_t at = find_description(s->tail, s->tail_len), next = 0;
 	struct decoder d = { .s = s };
-	json_tokener *tok;
-	json_object *desc = NULL, *devices;
+	json_object *desc, *devices = NULL;
 	int64_t page_size;
 	int e = 0;
 
 	if (at == SIZE_MAX)
 		return fail(s, -EPROTO, "the migration stream has no device description at its end "
 			    "(QEMU_VM_VMDESCRIPTION): start QEMU without suppress-vmdesc=on");
-	tok = json_tokener_new_ex(QSTREAM_MAX_DEPTH * 2 + 8);
-	if (!tok)
-		return fail(s, -ENOMEM, "out of memory");
-	desc = json_tokener_parse_ex(tok, (const char *)s->tail + at + 5, (int)(s->tail_len - at - 5));
-	if (!desc || json_tokener_get_error(tok) != json_tokener_success ||
-	    (size_t)json_tokener_get_parse_end(tok) != s->tail_len - at - 5 || !json_object_is_type(desc, json_type_object) ||
-	    !json_object_object_get_ex(desc, "devices", &devices) || !json_object_is_type(devices, json_type_array)) {
-		json_tokener_free(tok);
-		json_object_put(desc);
+	desc = parse_description(s->tail, s->tail_len, at, &devices);
+	if (!desc)
 		return fail(s, -EPROTO, "the migration stream's device description is not a JSON object with a "
 			    "\"devices\" list");
-	}
-	json_tokener_free(tok);
 	if (jint(desc, "page_size", 0, INT32_MAX, &page_size) && page_size != s->page_size) {
 		json_object_put(desc);
 		return fail(s, -EPROTO, "the migration stream's description says pages of %" PRId64 " bytes, its RAM "
@@ -896,7 +907,9 @@ int qstream_read(struct qstream *s, const struct qstream_input *in)
 		e = fail(s, -ENOMEM, "out of memory");
 	else
 		e = read_stream(&r);
-	if (e == 0 && !s->n_blocks)
+	if (e == QSTREAM_STOP)
+		e = 0; /* the caller wanted the block list alone */
+	else if (e == 0 && !s->n_blocks)
 		e = fail(s, -EPROTO, "the migration stream lists no RAM blocks");
 	for (size_t i = 0; r.written && i < s->n_blocks; i++) {
 		for (uint64_t k = 0; r.written[i] && k <= s->blocks[i].length / s->page_size >> MAP_SHIFT; k++)
@@ -907,6 +920,23 @@ int qstream_read(struct qstream *s, const struct qstream_input *in)
 	free(r.buf);
 	free(r.run);
 	return e;
+}
+
+int qstream_count_devices(const unsigned char *end, size_t len, const char *name, uint32_t *ret)
+{
+	size_t at = find_description(end, len);
+	json_object *desc, *devices = NULL;
+	uint32_t n = 0;
+
+	if (at == SIZE_MAX || !(desc = parse_description(end, len, at, &devices)))
+		return -ENOENT;
+	for (size_t i = 0; i < json_object_array_length(devices); i++) {
+		const char *dn = jstr(json_object_array_get_idx(devices, i), "name");
+		n += dn && strcmp(dn, name) == 0;
+	}
+	json_object_put(desc);
+	*ret = n;
+	return 0;
 }
 
 void qstream_free(struct qstream *s)

@@ -8,6 +8,7 @@
 #ifndef GUESTCORE_QEMU_STREAM_H
 #define GUESTCORE_QEMU_STREAM_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +60,7 @@ struct qstream {
 	 * again whenever the stream sends it again.  A negative errno from
 	 * either ends the read with it (S->error as the callback set it). */
 	int (*listed)(void *userdata, struct qstream *s);
+#define QSTREAM_STOP (-ECHILD) /* from LISTED: qstream_read() ends there with 0 */
 	int (*put)(void *userdata, uint64_t off, const void *data, size_t len);
 	void *userdata;
 	/* Results. */
@@ -89,6 +91,10 @@ struct qstream {
 int qstream_read(struct qstream *s, const struct qstream_input *in);
 void qstream_free(struct qstream *s);
 
+/* END holds the last LEN bytes of a whole stream (a file's): how many
+ * device sections named NAME its description lists, in *RET; -ENOENT when
+ * those bytes do not end in a description. */
+int qstream_count_devices(const unsigned char *end, size_t len, const char *name, uint32_t *ret);
 /* The device section NAME with INSTANCE, or NULL. */
 const struct qstream_device *qstream_device(const struct qstream *s, const char *name, uint32_t instance);
 /* FIELD of DEV ("env.regs[3]", "env.segs[1].base", "apicbase"): its value

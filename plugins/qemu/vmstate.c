@@ -237,3 +237,135 @@ int qs_parse_note(const unsigned char *p, size_t len, const char **ret_name, uin
 	*ret_descsz = descsz;
 	return 0;
 }
+
+/* ---- the guest as both sources give it --------------------------------------------------- */
+
+int qs_guest_grow(struct qs_guest *g, uint32_t cpu)
+{
+	if (cpu >= g->n_cpus) {
+		struct qs_cpu *n = realloc(g->cpus, ((size_t)cpu + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		memset(n + g->n_cpus, 0, ((size_t)cpu + 1 - g->n_cpus) * sizeof(*n));
+		g->cpus = n;
+		g->n_cpus = cpu + 1;
+	}
+	return 0;
+}
+
+int qs_guest_from_stream(struct qs_guest *g, const struct qstream *st, uint32_t *ret_found)
+{
+	uint32_t cpu;
+
+	for (cpu = 0; qstream_device(st, "cpu", cpu); cpu++)
+		;
+	*ret_found = cpu;
+	if (cpu != g->n_cpus)
+		return 0;
+	for (cpu = 0; cpu < g->n_cpus; cpu++) {
+		struct qs_cpu *c = &g->cpus[cpu];
+		int r = qs_cpu_from_stream(st, cpu, &c->regs, &c->xsave, &c->xsave_len);
+
+		if (r < 0)
+			return r;
+		if (c->xsave && su_regs_set(&c->regs, "reg.xsave_size", c->xsave_len, true) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+bool qs_guest_keep_vmcoreinfo(struct qs_guest *g)
+{
+	const unsigned char *desc;
+	const char *name;
+	uint32_t type, descsz;
+
+	if (qs_parse_note(g->vmcoreinfo, g->vmcoreinfo_len, &name, &type, &desc, &descsz) == 0)
+		return true;
+	free(g->vmcoreinfo);
+	g->vmcoreinfo = NULL;
+	g->vmcoreinfo_len = 0;
+	return false;
+}
+
+int qs_guest_vmcoreinfo(struct qs_guest *g, const struct qstream *st, const struct guestcore_range *ranges,
+			size_t n_ranges, struct guestcore_memory_sink *sink, char *why, size_t why_len)
+{
+	const struct guestcore_range *in = NULL;
+	uint64_t paddr;
+	uint32_t size;
+	int r;
+
+	if (!qs_vmcoreinfo_from_stream(st, &paddr, &size) || size == 0 || size > QS_VMCOREINFO_MAX)
+		return 0;
+	for (size_t i = 0; i < n_ranges && !in; i++)
+		if (ranges[i].kind != GUESTCORE_RANGE_MMIO && paddr >= ranges[i].start && size <= ranges[i].length &&
+		    paddr - ranges[i].start <= ranges[i].length - size)
+			in = &ranges[i];
+	if (!in) {
+		snprintf(why, why_len, "the guest's VMCOREINFO note lies outside its RAM: left out");
+		return 1;
+	}
+	g->vmcoreinfo = malloc(size);
+	if (!g->vmcoreinfo)
+		return -ENOMEM;
+	/* Its page went by in the stream: read back from the core. */
+	r = in->fd >= 0 ? su_range_read(ranges, n_ranges, paddr, g->vmcoreinfo, size)
+			: sink->read(sink, paddr, g->vmcoreinfo, size);
+	if (r < 0) {
+		free(g->vmcoreinfo);
+		g->vmcoreinfo = NULL;
+		return r;
+	}
+	g->vmcoreinfo_len = size;
+	if (!qs_guest_keep_vmcoreinfo(g)) {
+		snprintf(why, why_len, "%s", QS_BAD_VMCOREINFO);
+		return 1;
+	}
+	return 0;
+}
+
+int qs_guest_register(const struct qs_guest *g, uint32_t cpu, const char *name, uint64_t *ret)
+{
+	return cpu < g->n_cpus ? su_regs_get(&g->cpus[cpu].regs, name, ret) : -ENOENT;
+}
+
+int qs_guest_register_bytes(const struct qs_guest *g, uint32_t cpu, const char *name, const void **ret_data,
+			    size_t *ret_len)
+{
+	if (cpu >= g->n_cpus || !g->cpus[cpu].xsave || strcmp(name, "reg.xsave") != 0)
+		return -ENOENT;
+	*ret_data = g->cpus[cpu].xsave;
+	*ret_len = g->cpus[cpu].xsave_len;
+	return 0;
+}
+
+/* The guest's VMCOREINFO note, as QEMU's dump writes it: the note the guest
+ * published, name and type as they are (checked when it was taken). */
+int qs_guest_note(const struct qs_guest *g, uint64_t i, struct guestcore_source_note *ret)
+{
+	const unsigned char *desc;
+	const char *name;
+	uint32_t type, descsz;
+
+	if (i > 0 || !g->vmcoreinfo || qs_parse_note(g->vmcoreinfo, g->vmcoreinfo_len, &name, &type, &desc, &descsz) < 0)
+		return -ENOENT;
+	if (!GUESTCORE_STRUCT_HAS(ret, struct guestcore_source_note, desc_size))
+		return -EINVAL;
+	ret->type = type;
+	ret->name = name;
+	ret->desc = desc;
+	ret->desc_size = descsz;
+	return 0;
+}
+
+void qs_guest_free(struct qs_guest *g)
+{
+	for (uint32_t i = 0; i < g->n_cpus; i++) {
+		su_regs_free(&g->cpus[i].regs);
+		free(g->cpus[i].xsave);
+	}
+	free(g->cpus);
+	free(g->vmcoreinfo);
+	memset(g, 0, sizeof(*g));
+}

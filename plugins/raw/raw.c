@@ -72,11 +72,7 @@ struct guestcore_source {
 	char description[512];
 };
 
-#define FAIL(src, ...)                                                            \
-	do {                                                                      \
-		if (GUESTCORE_HOST_HAS((src)->host, set_error))                   \
-			(src)->host->set_error((src)->host->handle, __VA_ARGS__); \
-	} while (0)
+#define FAIL(src, ...) SU_FAIL((src)->host, __VA_ARGS__)
 
 static void raw_close(struct guestcore_source *s)
 {

@@ -7,7 +7,8 @@
 # Targets: core (the core reader), layout (the layout loader), qmp (QMP
 # replies), monitor ('info mtree -f', 'info registers -a'), rawfiles (the raw
 # source's map and CPU files), stream (QEMU's migration stream and the
-# registers taken from it), kdump (kdump-compressed files, plain and
+# registers taken from it), savefile (saved states: libvirt's header and
+# XML, each compression, the stream, as the savefile source reads them), kdump (kdump-compressed files, plain and
 # flattened, in each page compression).  New inputs go to WORKDIR (default
 # _build/fuzz), never into the seeds.
 set -eu
@@ -16,7 +17,7 @@ top=$(pwd)
 secs=${1:-60}
 work=${2:-_build/fuzz}
 [ $# -ge 2 ] && shift 2 || shift $#
-targets=${*:-core layout qmp monitor rawfiles stream kdump}
+targets=${*:-core layout qmp monitor rawfiles stream savefile kdump}
 mkdir -p "$work"
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE
@@ -47,6 +48,9 @@ for target in $targets; do
 		src="plugins/raw/rawfiles.c" inc="-I$top/plugins/raw" pkgs=json-c extra= ;;
 	stream)
 		src="plugins/qemu/stream.c plugins/qemu/vmstate.c" inc="-I$top/plugins/qemu -I$top/plugins" pkgs=json-c extra= ;;
+	savefile)
+		src="plugins/qemu/savefile.c plugins/qemu/stream.c plugins/qemu/vmstate.c plugins/qemu/place.c"
+		inc="-I$top/plugins/qemu -I$top/plugins" pkgs="json-c libxml-2.0 zlib libzstd lzo2 liblzma" extra=-lbz2 ;;
 	*)
 		echo "run.sh: no fuzz target '$target'" >&2
 		exit 2 ;;

@@ -7,6 +7,13 @@ sock="$T/qmp.sock"
 sock2="$T/qmp2.sock"
 qpid=
 
+# linux_guest: the suite's Linux guest (tests/qemu/linux-guest.sh) in
+# $guest, made if missing; the test is skipped (77) when it cannot be.
+linux_guest() {
+	guest="${GUESTCORE_LINUX_GUEST:-$top_builddir/tests/linux-guest}"
+	sh "$top_srcdir/tests/qemu/linux-guest.sh" "$guest" || { echo "no Linux guest to boot: skipped"; exit 77; }
+}
+
 # launch_qemu SOCK SOCK2 QEMU-OPTION...: QEMU with two QMP sockets, in the
 # background ($launched is its pid).
 launch_qemu() {
@@ -41,17 +48,58 @@ stop_guest() {
 	quit_qemu "$sock2" "$qpid"
 	qpid=
 }
-trap 'stop_guest; rm -rf "$T"' EXIT
+# start_second SOCK SOCK2 QEMU-OPTION...: a second guest beside the first,
+# in the background ($spid), quit by stop_second and at exit.
+spid=
+ssock2=
+start_second() {
+	ssock2=$2
+	launch_qemu "$@"
+	spid=$launched
+}
+stop_second() {
+	quit_qemu "$ssock2" "$spid"
+	spid=
+}
+trap 'stop_second; stop_guest; rm -rf "$T"' EXIT
 status() { "$Q" "$sock2" '{"execute":"query-status"}' | sed 's/.*"status":"\([a-z-]*\)".*/\1/'; }
 
-# same_memory CORE: every range of "$T/qemu.core" (QEMU's dump) is
-# identical in CORE.
+# same_memory CORE [QEMU-CORE]: every range of QEMU-CORE (QEMU's dump,
+# "$T/qemu.core" by default) is identical in CORE.  QEMU-CORE's ranges are
+# read out once and kept beside it (QEMU-CORE.range.START) for the next
+# comparison with it.
 same_memory() {
-	ranges=$(readelf -l -W "$T/qemu.core" | awk '$1 == "LOAD" { print $4 ":" $5 }')
+	qcore=${2:-$T/qemu.core}
+	ranges=$(readelf -l -W "$qcore" | awk '$1 == "LOAD" { print $4 ":" $5 }')
 	for r in $ranges; do
-		$GUESTCORE read "$T/qemu.core" --phys "${r%%:*}" --length "${r##*:}" -o "$T/q.bin" --force
+		q="$qcore.range.${r%%:*}"
+		[ -f "$q" ] || $GUESTCORE read "$qcore" --phys "${r%%:*}" --length "${r##*:}" -o "$q"
 		$GUESTCORE read "$1" --phys "${r%%:*}" --length "${r##*:}" -o "$T/o.bin" --force || return 1
-		cmp -s "$T/q.bin" "$T/o.bin" || return 1
+		cmp -s "$q" "$T/o.bin" || return 1
 	done
+	rm -f "$T/o.bin"
 	[ -n "$ranges" ]
+}
+
+# cpu_notes CORE: its NT_PRSTATUS, QEMU and VMCOREINFO notes, field by field.
+cpu_notes() {
+	$GUESTCORE inspect "$1" | awk '/^  \[[0-9]+\] / { on = ($2 == "CORE" || $2 == "QEMU" || $2 == "VMCOREINFO");
+		if (on) print $2, $3, $4; next } on'
+}
+
+# same_core CORE REFERENCE WHAT: CORE (converted from a saved state)
+# validates, has every range of REFERENCE (QEMU's dump of the same guest)
+# and its NT_PRSTATUS, QEMU CPU-state and VMCOREINFO notes field by field,
+# VMCOREINFO being the one the stream's vmcoreinfo device points to.
+same_core() {
+	run $GUESTCORE validate "$1"
+	expect_rc 0 "$3: the core validates"
+	same_memory "$1" "$2" && ok "$3: every range of the reference is identical" || not_ok "$3: memory differs"
+	[ -f "$2.notes" ] || cpu_notes "$2" >"$2.notes"
+	cpu_notes "$1" >"$T/c.notes"
+	diff -u "$2.notes" "$T/c.notes" >"$T/c.diff" &&
+		ok "$3: NT_PRSTATUS, QEMU CPU state and VMCOREINFO equal the reference's, field by field" ||
+		{ not_ok "$3: the notes differ"; head -20 "$T/c.diff"; }
+	expect_in "$($GUESTCORE inspect "$1" | awk '$1 == "origin"')" "(source)" \
+		"$3: VMCOREINFO is the one the stream's device points to"
 }

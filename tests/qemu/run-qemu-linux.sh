@@ -25,8 +25,7 @@ set -eu
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 not installed: skipped"; exit 77; }
 G="$GUESTCORE"
 . "$top_srcdir/tests/qemu/qemulib.sh"
-guest="${GUESTCORE_LINUX_GUEST:-$top_builddir/tests/linux-guest}"
-sh "$top_srcdir/tests/qemu/linux-guest.sh" "$guest" || { echo "no Linux guest to boot: skipped"; exit 77; }
+linux_guest
 release=$(cat "$guest/kernel-release")
 # The kernel's debug vmlinux, when Debian's -dbg package can be had.
 vmlinux= vmlinux_why=
@@ -38,14 +37,8 @@ fi
 # its cores get the kernel's own VMCOREINFO found in guest memory.
 bsock="$T/bare.sock"
 bsock2="$T/bare2.sock"
-launch_qemu "$bsock" "$bsock2" -machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
+start_second "$bsock" "$bsock2" -machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" -serial file:"$T/bare.log"
-bpid=$launched
-stop_bare() {
-	quit_qemu "$bsock2" "$bpid"
-	bpid=
-}
-trap 'stop_bare; stop_guest; rm -rf "$T"' EXIT
 start_qemu 0 -machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" -device vmcoreinfo -serial file:"$T/console.log"
 i=0
@@ -105,10 +98,6 @@ expect_in "$err" "mode pause (monitor)" "read through the monitor"
 run $G -v dump -s "qemu:qmp=$sock,mode=pause" --notes vbox,qemu -o "$T/stream.core"
 expect_rc 0 "mode=pause on the paused guest"
 expect_in "$err" "mode pause" "read through the stream"
-cpu_notes() { # core: NT_PRSTATUS, QEMU and VMCOREINFO notes, field by field
-	$G inspect "$1" | awk '/^  \[[0-9]+\] / { on = ($2 == "CORE" || $2 == "QEMU" || $2 == "VMCOREINFO");
-		if (on) print $2, $3, $4; next } on'
-}
 cpu_notes "$T/qemu.core" >"$T/qemu.notes"
 grep -q "^VMCOREINFO" "$T/qemu.notes" && ok "QEMU's own dump has VMCOREINFO" || not_ok "QEMU's dump lacks VMCOREINFO"
 [ "$(grep -c '^QEMU' "$T/qemu.notes")" -eq 2 ] && [ "$(grep -c '^CORE' "$T/qemu.notes")" -eq 2 ] &&
@@ -417,5 +406,5 @@ elif [ -z "$vmlinux" ]; then
 fi
 "$Q" "$bsock2" '{"execute":"cont"}' >/dev/null
 [ "$(bstatus)" = running ] && ok "bare: cont resumes the guest" || not_ok "bare: guest is $(bstatus)"
-stop_bare
+stop_second
 finish
