@@ -6,10 +6,17 @@
 # dump' writes), and a libvirt save image of it compressed by gzip
 # (tests/data/make-libvirt-save.py), converted into an ELF core on OUTDIR,
 # side by side with 'cat' of the same file into OUTDIR (the file read and
-# its bytes written: what any converter of it costs at least).  Each is
-# timed until durable (sync of the output; guestcore fsyncs), the input in
-# the page cache.  Printed: the medians and the ratio to cat (target: at most
-# 1.5x for the bare stream), and guestcore's peak RSS.
+# its bytes written: what any converter of it costs at least), and beside
+# them the writes alone (bench/extent-writes.c, as in bench/qemu-dump.sh:
+# guestcore's core's data extents written again from memory and fsynced,
+# what that file's layout costs this disk whoever writes it: its zero pages
+# are holes, so its data lies in many small extents where cat's copy is one).
+# Each is timed until durable (sync of the output; guestcore fsyncs), the
+# input in the page cache.  Printed: the medians, guestcore's ratio to cat
+# (target: at most 1.5x for the bare stream) and to the larger of cat and
+# the writes alone (for the gzip image also of 'gzip -dc' of its payload
+# into /dev/null: what libvirt's own restore runs to read it), and
+# guestcore's peak RSS.
 #   sh bench/savefile.sh [BUILDDIR] [OUTDIR]   (default _build/normal, _build/bench-savefile)
 # RUNS=N alternating runs of each side (default 3).
 set -eu
@@ -25,7 +32,9 @@ sock="$disk/qmp.sock"
 mem="$disk/guest.mem"
 qpid=
 quit() { [ -z "$qpid" ] || { "$Q" "$sock" '{"execute":"quit"}' >/dev/null 2>&1 || kill $qpid 2>/dev/null; wait $qpid 2>/dev/null || true; }; qpid=; }
-trap 'quit; rm -f "$disk/out.core" "$disk/copy" "$mem" "$sock"' EXIT
+W="$disk/extent-writes"
+cc -O2 -o "$W" bench/extent-writes.c || { echo "needs a C compiler for bench/extent-writes.c"; exit 1; }
+trap 'quit; rm -f "$disk/out.core" "$disk/copy" "$disk/w.out" "$mem" "$sock" "$W"' EXIT
 
 echo "a 1 GiB guest (mixed pages), its saved state in $disk ($(df -T "$disk" | awk 'NR == 2 { print $2 }'))"
 rm -f "$mem"
@@ -50,6 +59,8 @@ quit
 rm -f "$mem"
 printf '<domain type="qemu"><name>bench</name><vcpu>2</vcpu></domain>' >"$disk/domain.xml"
 python3 tests/data/make-libvirt-save.py "$disk/guest.stream" "$disk/guest-gzip.save" gzip "$disk/domain.xml"
+# the image's payload (the compressed stream) begins after the 92-byte header and the XML
+payload=$(python3 -c 'import struct, sys; print(92 + struct.unpack("<I", open(sys.argv[1], "rb").read(24)[20:24])[0])' "$disk/guest-gzip.save")
 echo "stream $(($(stat -c %s "$disk/guest.stream") >> 20)) MiB, gzip image $(($(stat -c %s "$disk/guest-gzip.save") >> 20)) MiB; $runs runs each"
 
 for input in guest.stream guest-gzip.save; do
@@ -57,6 +68,8 @@ for input in guest.stream guest-gzip.save; do
 	cat "$f" >/dev/null
 	: >"$disk/t.cat"
 	: >"$disk/t.gc"
+	: >"$disk/t.w"
+	: >"$disk/t.z"
 	: >"$disk/rss"
 	for i in $(seq "$runs"); do
 		sides="cat gc"
@@ -74,11 +87,29 @@ for input in guest.stream guest-gzip.save; do
 			fi
 			t1=$(now)
 			echo "$t1 - $t0" | bc >>"$disk/t.$side"
+			if [ $side = cat ] && [ "$input" = guest-gzip.save ]; then
+				t0=$(now)
+				tail -c +$((payload + 1)) "$f" | gzip -dc >/dev/null
+				t1=$(now)
+				echo "$t1 - $t0" | bc >>"$disk/t.z"
+			fi
+			if [ $side = gc ]; then
+				rm -f "$disk/w.out"
+				"$W" "$disk/out.core" "$disk/w.out" >>"$disk/t.w"
+				rm -f "$disk/w.out"
+			fi
 		done
 	done
 	c=$(median <"$disk/t.cat")
 	g=$(median <"$disk/t.gc")
-	printf '%-16s cat %6.2f s   guestcore convert %6.2f s   %.2fx   peak RSS %s MiB\n' "$input" "$c" "$g" \
-		"$(echo "$g / $c" | bc -l)" "$(($(median <"$disk/rss") / 1024))"
+	w=$(median <"$disk/t.w")
+	floor=$(echo "if ($w > $c) $w else $c" | bc -l)
+	if [ -s "$disk/t.z" ]; then
+		z=$(median <"$disk/t.z")
+		echo "  gzip -dc of the image's payload alone: $z s"
+		floor=$(echo "if ($z > $floor) $z else $floor" | bc -l)
+	fi
+	printf '%-16s cat %5.2f s  writes alone %5.2f s  guestcore convert %5.2f s: %.2fx cat, %.2fx the larger  peak RSS %s MiB\n' \
+		"$input" "$c" "$w" "$g" "$(echo "$g / $c" | bc -l)" "$(echo "$g / $floor" | bc -l)" "$(($(median <"$disk/rss") / 1024))"
 done
-rm -f "$disk/t.cat" "$disk/t.gc" "$disk/rss" "$disk/rss.1" "$disk/domain.xml"
+rm -f "$disk/t.cat" "$disk/t.gc" "$disk/t.w" "$disk/rss" "$disk/rss.1" "$disk/domain.xml"

@@ -666,25 +666,57 @@ static const struct qstream_block *block_ending(const struct qstream *st, const 
 	return NULL;
 }
 
+#define MANY_RAM ((const struct qstream_block *)&machines[0])
+
+/* The block of the guest's memory: "pc.ram" (QEMU's name for -m alone, and
+ * libvirt's backend id), else the one block that belongs to no device (no
+ * "BUS/" in its name) and is no ROM or video RAM: the backend of
+ * -machine memory-backend=ID.  MANY_RAM when several are (NUMA nodes). */
+static const struct qstream_block *machine_ram(const struct qstream *st)
+{
+	const struct qstream_block *ram = qstream_block(st, "pc.ram");
+
+	for (size_t i = 0; !ram && i < st->n_blocks; i++) {
+		const char *n = st->blocks[i].name;
+		if (strchr(n, '/') || strcmp(n, "pc.bios") == 0 || strcmp(n, "pc.rom") == 0 || strcmp(n, "vga.vram") == 0)
+			continue;
+		for (size_t k = i + 1; k < st->n_blocks; k++) {
+			const char *m = st->blocks[k].name;
+			if (!strchr(m, '/') && strcmp(m, "pc.bios") != 0 && strcmp(m, "pc.rom") != 0 &&
+			    strcmp(m, "vga.vram") != 0)
+				return MANY_RAM;
+		}
+		return &st->blocks[i];
+	}
+	return ram;
+}
+
 /* The ranges and the places of the stream's bytes, from its machine type
  * and block list (the same on both reads of the stream). */
 static int lay_out(struct guestcore_source *s, struct qstream *st)
 {
-	const struct qstream_block *ram = qstream_block(st, "pc.ram"), *bios = qstream_block(st, "pc.bios");
+	const struct qstream_block *ram = machine_ram(st), *bios = qstream_block(st, "pc.bios");
 	const struct qstream_block *rom = qstream_block(st, "pc.rom");
 	uint64_t low;
 	int r = 0;
 
 	s->map = find_machine(st->machine);
 	if (!s->map) {
-		snprintf(st->error, sizeof(st->error), "its stream is of machine type \"%s\", whose memory layout guestcore does not know (it knows "
-			"pc-i440fx-* and pc-q35-*): dump the guest live with qemu:qmp=SOCKET, which asks QEMU for the map", st->machine[0] ? st->machine : "(none)");
+		snprintf(st->error, sizeof(st->error), "its stream is of machine type \"%s\", whose memory layout "
+			 "guestcore does not know (it knows pc-i440fx-* and pc-q35-*): dump the guest live with "
+			 "qemu:qmp=SOCKET, which asks QEMU for the map", st->machine[0] ? st->machine : "(none)");
 		return -EPROTO;
 	}
 	snprintf(s->machine, sizeof(s->machine), "%s", st->machine);
+	if (ram == MANY_RAM) {
+		snprintf(st->error, sizeof(st->error), "its stream has several RAM blocks for the guest's memory (a "
+			 "guest with NUMA nodes?), whose layout guestcore does not know: dump the guest live with "
+			 "qemu:qmp=SOCKET");
+		return -EPROTO;
+	}
 	if (!ram || st->page_size != 4096) {
 		snprintf(st->error, sizeof(st->error), "its stream has %s: it is not of an x86 PC guest",
-		     !ram ? "no \"pc.ram\" RAM block" : "pages other than 4 KiB");
+			 !ram ? "no RAM block for the guest's memory" : "pages other than 4 KiB");
 		return -EPROTO;
 	}
 	qplaces_free(&s->places);

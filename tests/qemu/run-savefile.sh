@@ -10,9 +10,10 @@
 #   xz, lzop, zstd; tests/data/make-libvirt-save.py writes the header as
 #   libvirt does and pipes the stream through the program libvirt runs),
 #   and images of header version 1 and of the other byte order;
-# - a pc guest stopped before its first instruction (-S): the PAM registers
-#   at reset map no RAM at 0xc0000-0xfffff, so the core has the ROMs there,
-#   as QEMU's dump has (the BIOS's last 64 KiB at 0xf0000);
+# - a pc guest with a VGA stopped before its first instruction (-S): the PAM
+#   registers at reset map no RAM at 0xc0000-0xfffff, so the core has the
+#   ROMs there, as QEMU's dump has (the BIOS's last 64 KiB at 0xf0000), and
+#   not the VGA window, its RAM a backend named by -machine memory-backend=;
 # - q35, 2900 MiB: RAM split at 2 GiB below 4 GiB and the rest above, as
 #   QEMU's own dump has it, memory equal, nothing in the hole between;
 # - hostile saved states: cut inside RAM, cut inside gzip data, a damaged
@@ -64,8 +65,11 @@ save "$bsock2" "$T/q35" && ok "the q35 guest is dumped by QEMU and migrated into
 stop_second
 stop_guest
 # A pc guest that never ran (-S): its firmware never set the PAM registers,
-# so 0xc0000-0xfffff shows the option ROMs and the BIOS's last 128 KiB, not RAM.
-start_qemu 0 -machine pc,accel=tcg -m 32 -S
+# so 0xc0000-0xfffff shows the option ROMs and the BIOS's last 128 KiB, not
+# RAM; its VGA takes 0xa0000-0xbffff; its RAM is a memory backend of its own
+# ("mem0", not "pc.ram").
+start_qemu 0 -machine pc,accel=tcg,memory-backend=mem0 -object memory-backend-ram,id=mem0,size=32M -m 32 -S \
+	-device VGA,vgamem_mb=1
 save "$sock2" "$T/reset" && ok "a pc guest stopped before its first instruction is dumped and migrated" ||
 	not_ok "the reset guest's migration"
 stop_guest
@@ -138,6 +142,9 @@ cmp -s "$T/f-seg.bin" "$T/bios-seg.bin" && ok "0xf0000-0xfffff holds the BIOS's 
 	not_ok "0xf0000-0xfffff is not the BIOS's"
 same_memory "$T/reset.core" "$T/reset.qemu.core" && ok "the reset guest: every range of QEMU's dump is identical" ||
 	not_ok "the reset guest: memory differs"
+! $G read "$T/reset.qemu.core" --phys 0xa0000 --length 4096 -o "$T/vga.bin" --force 2>/dev/null &&
+	! $G read "$T/reset.core" --phys 0xa0000 --length 4096 -o "$T/vga.bin" --force 2>/dev/null &&
+	ok "the VGA window 0xa0000-0xbffff is left out, as in QEMU's dump" || not_ok "the VGA window has bytes in the core"
 rm -f "$T"/reset.* "$T/f-seg.bin" "$T/bios-seg.bin"
 
 # Hostile saved states.
