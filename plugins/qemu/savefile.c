@@ -910,7 +910,8 @@ static int sf_describe(struct guestcore_source *s, struct guestcore_guest_info *
 			cpus = 0;
 		if (r == 0 && !cpus) {
 			/* Nothing says it but the stream's end: a read to count them. */
-			log_at(s, GUESTCORE_LOG_INFO, "savefile: reading the stream once to count its vCPUs");
+			log_at(s, GUESTCORE_LOG_INFO, "reading the stream once to count its vCPUs (nothing before its "
+			       "end says how many)");
 			r = read_stream(s, listed, drop_pages);
 			for (cpus = 0; r == 0 && qstream_device(&s->st, "cpu", cpus); cpus++)
 				;

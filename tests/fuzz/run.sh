@@ -43,7 +43,7 @@ for target in $targets; do
 	qmp)
 		src="plugins/qemu/qmp.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
 	monitor)
-		src="plugins/qemu/parse.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
+		src="plugins/qemu/parse.c" inc="-I$top/plugins/qemu -I$top/plugins" pkgs=json-c extra= ;;
 	rawfiles)
 		src="plugins/raw/rawfiles.c" inc="-I$top/plugins/raw" pkgs=json-c extra= ;;
 	stream)

@@ -25,6 +25,9 @@
 # be fetched.
 set -eu
 . "$top_srcdir/tests/cli/testlib.sh"
+# scripts/test-all.sh runs these live tests in the normal and the sanitizer
+# build and sets GUESTCORE_LIVE_ONCE for its distcheck of the same tree.
+[ -z "${GUESTCORE_LIVE_ONCE:-}" ] || { echo "run by the normal and sanitizer builds already (GUESTCORE_LIVE_ONCE): skipped"; exit 77; }
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 not installed: skipped"; exit 77; }
 G="$GUESTCORE"
 . "$top_srcdir/tests/qemu/qemulib.sh"
