@@ -130,14 +130,13 @@ struct guestcore_source {
 	enum sf_format fmt;
 	uint64_t stream_off;    /* where QEMU's stream begins in the file */
 	char *xml;              /* the domain XML, as libvirt saved it */
-	char dom_name[256], dom_uuid[64], dom_machine[128];
+	char dom_name[256], dom_machine[128];
 	uint32_t dom_vcpus;     /* 0 when the XML does not say */
 	char machine[256];      /* the stream's machine type */
 	const struct machine_map *map;
 	struct guestcore_range ranges[MAX_RANGES];
 	size_t n_ranges;
-	uint64_t ram_size, below_4g;
-	bool vga;
+	uint64_t below_4g;
 	struct qplaces places;
 	unsigned char *pc_rom, *isa_bios; /* captured: what PAM may show instead of RAM */
 	uint64_t pc_rom_len, isa_bios_len;
@@ -146,7 +145,7 @@ struct guestcore_source {
 	struct sf_input in;
 	struct guestcore_memory_sink *sink;
 	bool sink_failed;
-	bool described, pushed;
+	bool described;
 	char description[700];
 };
 
@@ -203,7 +202,15 @@ static int in_fill(struct sf_input *in)
 	return 0;
 }
 
-/* N bytes of the lzop container, whole: 0, or a negative errno. */
+/* A compressed stream has ended: is that the end of the file too (else
+ * another gzip member or zstd frame follows)? */
+static bool at_end(struct sf_input *in)
+{
+	return in_fill(in) == 0 && in->in_pos == in->in_len && in->in_eof;
+}
+
+/* N bytes of the lzop container, whole (into BUF, or passed over when it
+ * is NULL): 0, or a negative errno. */
 static int in_take(struct sf_input *in, void *buf, size_t n, const char *what)
 {
 	unsigned char *p = buf;
@@ -217,9 +224,11 @@ static int in_take(struct sf_input *in, void *buf, size_t n, const char *what)
 		if (in->in_pos == in->in_len)
 			return (int)in_fail(in, -EPIPE, "the file ends inside %s: it is truncated", what);
 		k = in->in_len - in->in_pos < n ? in->in_len - in->in_pos : n;
-		memcpy(p, in->in + in->in_pos, k);
+		if (p) {
+			memcpy(p, in->in + in->in_pos, k);
+			p += k;
+		}
 		in->in_pos += k;
-		p += k;
 		n -= k;
 	}
 	return 0;
@@ -266,9 +275,8 @@ static int lzop_header(struct sf_input *in)
 	if ((e = in_take(in, b, version >= 0x0940 ? 12 : 8, "the lzop header")) < 0 ||
 	    (e = in_take(in, &name_len, 1, "the lzop header")) < 0)
 		return e;
-	for (unsigned i = 0; i < name_len + 4u; i++)
-		if ((e = in_take(in, b, 1, "the lzop header")) < 0)
-			return e;
+	if ((e = in_take(in, NULL, name_len + 4u, "the lzop header")) < 0)
+		return e;
 	if (in->lzop_flags & LZOP_EXTRA_FIELD) {
 		uint32_t len;
 		if ((e = in_take(in, b, 4, "the lzop header")) < 0)
@@ -276,9 +284,8 @@ static int lzop_header(struct sf_input *in)
 		len = be32(b);
 		if (len > (1u << 20))
 			return (int)in_fail(in, -EPROTO, "its lzop header has an extra field of %u bytes", len);
-		for (uint32_t i = 0; i < len + 4; i++)
-			if ((e = in_take(in, b, 1, "the lzop header")) < 0)
-				return e;
+		if ((e = in_take(in, NULL, (size_t)len + 4, "the lzop header")) < 0)
+			return e;
 	}
 	return 0;
 }
@@ -443,9 +450,6 @@ static ssize_t in_read(void *userdata, void *buf, size_t len)
 			return (ssize_t)k; /* 0 at the end of the file */
 		}
 		before_in = in->in_len - in->in_pos;
-		/* (xz is told the input ended, and may still have bytes to give) */
-		if (before_in == 0 && in->in_eof && in->fmt != SF_XZ)
-			return in_fail(in, -EPIPE, "the file ends inside its %s data: it is truncated", fmt);
 		switch (in->fmt) {
 		case SF_GZIP:
 			in->z.next_in = in->in + in->in_pos;
@@ -457,7 +461,7 @@ static ssize_t in_read(void *userdata, void *buf, size_t len)
 			produced = (size_t)((unsigned char *)in->z.next_out - (unsigned char *)buf);
 			if (rc == Z_STREAM_END) {
 				/* gzip members may follow one another */
-				if (in_fill(in) == 0 && in->in_pos == in->in_len && in->in_eof)
+				if (at_end(in))
 					in->done = true;
 				else
 					inflateReset(&in->z);
@@ -499,7 +503,7 @@ static ssize_t in_read(void *userdata, void *buf, size_t len)
 				return in_fail(in, -EPROTO, "its zstd data is damaged (%s)", ZSTD_getErrorName(zr));
 			in->in_pos += zi.pos;
 			produced = zo.pos;
-			if (zr == 0 && in_fill(in) == 0 && in->in_pos == in->in_len && in->in_eof)
+			if (zr == 0 && at_end(in))
 				in->done = true;
 			break;
 		}
@@ -508,6 +512,8 @@ static ssize_t in_read(void *userdata, void *buf, size_t len)
 			return (ssize_t)produced;
 		if (in->done)
 			return 0;
+		/* nothing taken, nothing given, and no more to give it (xz has
+		 * been told the input ended): the data stops short */
 		if (before_in == in->in_len - in->in_pos && in->in_eof)
 			return in_fail(in, -EPIPE, "the file ends inside its %s data: it is truncated", fmt);
 	}
@@ -526,7 +532,7 @@ static void xml_text(xmlXPathContextPtr ctx, const char *expr, char *buf, size_t
 	xmlXPathFreeObject(o);
 }
 
-/* What the domain XML says of the guest: its name, UUID, machine type and
+/* What the domain XML says of the guest: its name, machine type and
  * vCPUs.  An XML libxml2 cannot parse is refused. */
 static int read_domain(struct guestcore_source *s)
 {
@@ -545,7 +551,6 @@ static int read_domain(struct guestcore_source *s)
 		return -ENOMEM;
 	}
 	xml_text(ctx, "string(/domain/name)", s->dom_name, sizeof(s->dom_name));
-	xml_text(ctx, "string(/domain/uuid)", s->dom_uuid, sizeof(s->dom_uuid));
 	xml_text(ctx, "string(/domain/os/type/@machine)", s->dom_machine, sizeof(s->dom_machine));
 	xml_text(ctx, "string(/domain/vcpu)", vcpus, sizeof(vcpus));
 	xml_text(ctx, "string(/domain/vcpu/@current)", current, sizeof(current));
@@ -725,11 +730,9 @@ static int lay_out(struct guestcore_source *s, struct qstream *st)
 	s->pc_rom = s->isa_bios = NULL;
 	s->pc_rom_len = s->isa_bios_len = 0;
 	s->n_ranges = 0;
-	s->ram_size = ram->length;
 	s->below_4g = ram->length >= s->map->lowmem ? s->map->split : ram->length;
-	s->vga = block_ending(st, "vga.vram") != NULL;
 	low = s->below_4g;
-	if (s->vga && low > VGA_START) {
+	if (block_ending(st, "vga.vram") && low > VGA_START) {
 		r = add_range(s, 0, VGA_START, GUESTCORE_RANGE_RAM);
 		if (r == 0 && low > VGA_END)
 			r = add_range(s, VGA_END, low - VGA_END, GUESTCORE_RANGE_RAM);
@@ -866,8 +869,8 @@ static int read_stream(struct guestcore_source *s, int (*on_list)(void *, struct
 		else
 			FAIL(s, "%s", s->st.error[0] ? s->st.error : strerror(-r));
 	}
-	if (r == -EPIPE || r == -EPROTO)
-		r = -EPROTO;
+	if (r == -EPIPE)
+		r = -EPROTO; /* a file that ends early is a damaged file, not a broken pipe */
 	return r;
 }
 
@@ -966,7 +969,6 @@ static int sf_push(struct guestcore_source *s, struct guestcore_memory_sink *sin
 		r = r < 0 ? r : 0;
 	}
 	s->sink = NULL;
-	s->pushed = r == 0;
 	in_end(&s->in);
 	return r;
 }
