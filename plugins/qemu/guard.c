@@ -2,9 +2,10 @@
  * dumper: 'A' arms it (the dumper is about to stop the guest), 'D' disarms
  * it (the guest runs again), 'M' with a length and QMP lines sets what puts
  * QEMU's migration settings back (length 0 clears it), 'Q' ends it quietly.
- * End of file means the dumper died: the guard cancels our migration and
- * sends those lines if it holds any, then, armed, sends QMP "cont" on the
- * shared socket and waits up to two seconds for QEMU's answer; armed or
+ * End of file means the dumper died: through the transport's rescue()
+ * (the shared QMP socket, or a libvirt connection of its own) the guard
+ * cancels our migration and sends those lines if it holds any, then, armed,
+ * resumes the guest, each within seconds; armed or
  * not, it empties and removes the pmemsave directory.  It is armed before "stop" is sent, so no
  * moment exists where the guest is paused and nothing would resume it (a
  * "cont" to a running guest does nothing).  It ignores the terminal's
@@ -15,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,12 +24,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "guard.h"
-
-#define GUARD_ID "guestcore-resume-guard"
+#include "qmp.h"
 
 static void remove_dir(const char *dir)
 {
@@ -42,110 +40,6 @@ static void remove_dir(const char *dir)
 	if (d)
 		closedir(d);
 	rmdir(dir);
-}
-
-static void resume(int sock)
-{
-	static const char cont[] = "{\"execute\": \"cont\", \"id\": \"" GUARD_ID "\"}\n";
-	struct timespec start, now;
-	char buf[4096];
-
-	if (write(sock, cont, sizeof(cont) - 1) != (ssize_t)sizeof(cont) - 1)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		struct pollfd p = { .fd = sock, .events = POLLIN };
-		long ms;
-		ssize_t n;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = 2000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (ms <= 0 || poll(&p, 1, (int)ms) <= 0)
-			return;
-		n = read(sock, buf, sizeof(buf) - 1);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			return;
-		buf[n] = '\0';
-		if (strstr(buf, GUARD_ID))
-			return; /* QEMU answered our cont */
-	}
-}
-
-/* Send LINE (a QMP command with "id": ID) and wait up to MS for its
- * answer: 0 for a return, 1 for an error, -1 when none came. */
-static int send_wait(int sock, const char *line, const char *id, long ms)
-{
-	struct timespec start, now;
-	char buf[8192];
-	size_t have = 0;
-
-	if (write(sock, line, strlen(line)) != (ssize_t)strlen(line))
-		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		struct pollfd p = { .fd = sock, .events = POLLIN };
-		char *hit, *nl;
-		long left;
-		ssize_t n;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = ms - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return -1;
-		if (have >= sizeof(buf) - 1)
-			have = 0; /* a long line of no interest (an event) */
-		n = read(sock, buf + have, sizeof(buf) - 1 - have);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			return -1;
-		have += (size_t)n;
-		buf[have] = '\0';
-		if ((hit = strstr(buf, id))) {
-			nl = strchr(hit, '\n');
-			if (!nl)
-				continue; /* the rest of its line is still coming */
-			*nl = '\0';
-			while (hit > buf && hit[-1] != '\n')
-				hit--;
-			return strstr(hit, "\"error\"") ? 1 : 0;
-		}
-		nl = strrchr(buf, '\n');
-		if (nl) {
-			have -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, have + 1);
-		}
-	}
-}
-
-/* Cancel our migration and put QEMU's migration settings back: LINES are
- * QMP commands, one per line, each with its own id.  QEMU refuses new
- * settings until the cancel is over: each is tried for up to 2 s. */
-static void restore_migration(int sock, char *lines)
-{
-	static const char cancel[] = "{\"execute\": \"migrate_cancel\", \"id\": \"" GUARD_ID "-cancel\"}\n";
-	char *save = NULL;
-
-	send_wait(sock, cancel, GUARD_ID "-cancel", 2000);
-	for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char line[4096], *id = strstr(l, "\"id\""), idbuf[64];
-		struct timespec start, now, pause = { 0, 50000000 };
-
-		if (!id || snprintf(line, sizeof(line), "%s\n", l) >= (int)sizeof(line))
-			continue;
-		id += 4;
-		id += strspn(id, ": \"");
-		snprintf(idbuf, sizeof(idbuf), "%.*s", (int)strcspn(id, "\""), id);
-		clock_gettime(CLOCK_MONOTONIC, &start);
-		while (send_wait(sock, line, idbuf, 2000) == 1) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec - start.tv_sec >= 2)
-				break;
-			nanosleep(&pause, NULL);
-		}
-	}
 }
 
 static int read_full(int fd, void *buf, size_t len)
@@ -162,7 +56,7 @@ static int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-static void guard_main(int sock, int pipe_r, const char *tmpdir)
+static void guard_main(struct qmp *q, int pipe_r, const char *tmpdir)
 {
 	bool armed = false;
 	char c, *restore = NULL;
@@ -194,17 +88,17 @@ static void guard_main(int sock, int pipe_r, const char *tmpdir)
 		} else
 			break; /* end of file: the dumper is gone */
 	}
-	if (restore)
-		restore_migration(sock, restore);
-	if (armed)
-		resume(sock);
+	if (restore || armed)
+		q->t->rescue(q, restore, armed);
 	if (tmpdir)
 		remove_dir(tmpdir);
 	_exit(0);
 }
 
-int guard_start(struct qguard *g, int sock, const char *tmpdir, char *err, size_t errsz)
+int guard_start(struct qguard *g, struct qmp *q, const char *tmpdir, char *err, size_t errsz)
 {
+	int sock = q->t->guard_fd(q);
+
 	int fds[2];
 	pid_t pid;
 
@@ -231,9 +125,10 @@ int guard_start(struct qguard *g, int sock, const char *tmpdir, char *err, size_
 		signal(SIGPIPE, SIG_IGN);
 		prctl(PR_SET_NAME, "guestcore-guard");
 		close(fds[1]);
-		/* Keep the socket and the pipe, nothing else. */
-		lo = sock < fds[0] ? sock : fds[0];
-		hi = sock < fds[0] ? fds[0] : sock;
+		/* Keep the socket (if the transport has one) and the pipe,
+		 * nothing else. */
+		lo = sock >= 0 && sock < fds[0] ? sock : fds[0];
+		hi = sock > fds[0] ? sock : fds[0];
 		if (lo > 3)
 			close_range(3, (unsigned)lo - 1, 0);
 		if (hi > lo + 1)
@@ -248,7 +143,7 @@ int guard_start(struct qguard *g, int sock, const char *tmpdir, char *err, size_
 			if (null > 2)
 				close(null);
 		}
-		guard_main(sock, fds[0], tmpdir);
+		guard_main(q, fds[0], tmpdir);
 	}
 	close(fds[0]);
 	g->pid = pid;

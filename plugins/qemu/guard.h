@@ -1,7 +1,8 @@
-/* The resume guard of the qemu source (plugins/qemu/guard.c): a child
- * process that shares the QMP connection and, if the dumper dies (SIGKILL,
- * a crash in any plugin) while the guard is armed, resumes the guest; on
- * any death of the dumper it also removes the pmemsave directory. */
+/* The resume guard of the qemu and libvirt sources (plugins/qemu/guard.c):
+ * a child process that, if the dumper dies (SIGKILL, a crash in any
+ * plugin) while the guard is armed, resumes the guest through the QMP
+ * transport (qmp.h); on any death of the dumper it also removes the
+ * pmemsave directory. */
 #ifndef GUESTCORE_QEMU_GUARD_H
 #define GUESTCORE_QEMU_GUARD_H
 
@@ -14,10 +15,13 @@ struct qguard {
 	int pipe_w;  /* its lifeline: closed by our death */
 };
 
-/* Start a guard holding the QMP socket SOCK, which empties and removes
- * TMPDIR (may be NULL) if we die.  0, or a negative errno with a sentence
- * in ERR. */
-int guard_start(struct qguard *g, int sock, const char *tmpdir, char *err, size_t errsz);
+struct qmp;
+
+/* Start a guard for the connected Q (its transport's guard_fd() kept open
+ * in the guard, which then calls rescue() if we die), which empties and
+ * removes TMPDIR (may be NULL) if we die.  0, or a negative errno with a
+ * sentence in ERR. */
+int guard_start(struct qguard *g, struct qmp *q, const char *tmpdir, char *err, size_t errsz);
 /* Arm (before stopping the guest) or disarm (once it runs again) the resume
  * on our death. */
 void guard_arm(struct qguard *g, bool armed);

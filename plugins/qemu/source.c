@@ -66,7 +66,6 @@ struct guestcore_source {
 	const struct guestcore_host_api *host;
 	struct qmp q;
 	struct qguard guard;
-	char *socket_path;
 	char *mem_path;
 	char *tmpdir;          /* pmemsave files, removed at close */
 	int mem_fd;
@@ -299,9 +298,9 @@ static int load_map(struct guestcore_source *s, char **names)
 	}
 	if (r < 0 || rs.err < 0) {
 		if (!rs.err && r == -EINVAL)
-			FAIL(s, "'info mtree -f' from %s has a range that ends before it starts or at 2^64", s->socket_path);
+			FAIL(s, "'info mtree -f' from %s has a range that ends before it starts or at 2^64", s->q.path);
 		else if (!rs.err)
-			FAIL(s, "'info mtree -f' from %s has no flat view of the system address space", s->socket_path);
+			FAIL(s, "'info mtree -f' from %s has no flat view of the system address space", s->q.path);
 		return rs.err < 0 ? rs.err : r;
 	}
 	return 0;
@@ -471,6 +470,14 @@ static int qemu_notes(struct guestcore_source *s)
 			ram = &s->ranges[i];
 	if (!ram)
 		return 0;
+	if (s->q.t->no_dump) {
+		char note[900];
+		snprintf(note, sizeof(note), "QEMU's own notes are not to be had through %s (%s): kernel_gs_base is "
+			 "left out, and VMCOREINFO is the kernel's own where guest memory holds it", s->q.path,
+			 s->q.t->no_dump);
+		log_info(s, GUESTCORE_LOG_WARNING, note);
+		return 0;
+	}
 	fd = stream_file(s);
 	if (fd < 0)
 		return fd;
@@ -561,7 +568,7 @@ static int count_cpus(struct guestcore_source *s)
 	n = json_object_is_type(cpus, json_type_array) ? json_object_array_length(cpus) : 0;
 	json_object_put(cpus);
 	if (n == 0 || n > QS_MAX_CPUS) {
-		FAIL(s, "QEMU at %s lists %zu vCPUs (query-cpus-fast): the qemu source takes 1 to %d", s->socket_path, n,
+		FAIL(s, "QEMU at %s lists %zu vCPUs (query-cpus-fast): the qemu source takes 1 to %d", s->q.path, n,
 		     QS_MAX_CPUS);
 		return -EPROTO;
 	}
@@ -765,10 +772,10 @@ static void describe_text(struct guestcore_source *s)
 {
 	if (s->snapshot && s->mig.finished)
 		snprintf(s->description, sizeof(s->description), "QEMU guest at %s, snapshot (downtime %" PRId64
-			 " ms), %zu ranges", s->socket_path, s->mig.downtime_ms, s->n_ranges);
+			 " ms), %zu ranges", s->q.path, s->mig.downtime_ms, s->n_ranges);
 	else
 		snprintf(s->description, sizeof(s->description), "QEMU guest at %s, %s%s%s, %zu ranges",
-			 s->socket_path, s->used, s->mem_path ? ", memory " : "", s->mem_path ? s->mem_path : "",
+			 s->q.path, s->used, s->mem_path ? ", memory " : "", s->mem_path ? s->mem_path : "",
 			 s->n_ranges);
 }
 
@@ -793,7 +800,8 @@ static int qs_describe(struct guestcore_source *s, struct guestcore_guest_info *
 		r = load_map(s, s->names);
 		if (r == 0 && !s->snapshot && !s->stopped_by_us && s->mode == QS_AUTO) {
 			/* Paused by its user: a migration would leave it in QEMU's
-			 * "postmigrate" state (mode=pause takes that). */
+			 * "postmigrate" state (mode=pause takes that), where QEMU
+			 * refuses the next migration (virsh save) until it runs. */
 			r = describe_via_monitor(s, s->names);
 		} else if (r == 0) {
 			r = prepare_stream(s, s->names);
@@ -847,7 +855,6 @@ static void qs_close(struct guestcore_source *s)
 		rmdir(s->tmpdir);
 		free(s->tmpdir);
 	}
-	free(s->socket_path);
 	free(s->mem_path);
 	free(s);
 }
@@ -866,6 +873,7 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 		return -ENOMEM;
 	}
 	s->host = host;
+	s->q.t = qmp_transport();
 	s->q.sock = -1;
 	s->mem_fd = -1;
 	s->st.mem_fd = -1;
@@ -873,9 +881,13 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 	s->mig.q = &s->q;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *end;
-		if (strncmp(t, "qmp=", 4) == 0) {
-			free(s->socket_path);
-			s->socket_path = strdup(t + 4);
+		int taken = s->q.t->option(&s->q, t, t == copy);
+		if (taken < 0) {
+			r = taken;
+			FAIL(s, "%s", s->q.error);
+			goto fail;
+		} else if (taken) {
+			continue;
 		} else if (strncmp(t, "mem=", 4) == 0) {
 			free(s->mem_path);
 			s->mem_path = strdup(t + 4);
@@ -884,7 +896,7 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 			while (m < 3 && strcmp(t + 5, mode_names[m]) != 0)
 				m++;
 			if (m == 3) {
-				FAIL(s, "qemu: mode='%s': give auto, snapshot or pause", t + 5);
+				FAIL(s, "mode='%s': give auto, snapshot or pause: %s", t + 5, s->q.t->usage);
 				goto fail;
 			}
 			s->mode = (enum qs_mode)m;
@@ -892,17 +904,13 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 			errno = 0;
 			timeout_s = strtol(t + 8, &end, 10);
 			if (errno || end == t + 8 || *end || timeout_s < 1 || timeout_s > 86400) {
-				FAIL(s, "qemu: timeout='%s': give whole seconds from 1 to 86400", t + 8);
+				FAIL(s, "timeout='%s': give whole seconds from 1 to 86400: %s", t + 8, s->q.t->usage);
 				goto fail;
 			}
 		} else {
-			FAIL(s, "qemu: unknown option '%s': use qmp=SOCKET[,mem=PATH][,mode=auto|snapshot|pause][,timeout=SECONDS]", t);
+			FAIL(s, "unknown option '%s': use %s", t, s->q.t->usage);
 			goto fail;
 		}
-	}
-	if (!s->socket_path || !*s->socket_path) {
-		FAIL(s, "qemu needs the guest's QMP socket: qemu:qmp=SOCKET[,mem=PATH][,mode=auto|snapshot|pause][,timeout=SECONDS]");
-		goto fail;
 	}
 	if (s->mem_path) {
 		struct stat mst;
@@ -923,7 +931,7 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 		s->q.cancelled = host_cancelled;
 		s->q.cancel_userdata = (void *)host;
 	}
-	r = qmp_connect(&s->q, s->socket_path, (int)(timeout_s * 1000));
+	r = qmp_connect(&s->q, (int)(timeout_s * 1000));
 	if (r < 0) {
 		qfail(s, r);
 		goto fail;
@@ -935,7 +943,7 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 	}
 	if (r == 0 && json_object_object_get_ex(v, "status", &st) && json_object_get_string(st) &&
 	    strcmp(json_object_get_string(st), "active") == 0) {
-		FAIL(s, "QEMU at %s is writing a dump already: wait for it to finish", s->socket_path);
+		FAIL(s, "QEMU at %s is writing a dump already: wait for it to finish", s->q.path);
 		json_object_put(v);
 		r = -EBUSY;
 		goto fail;
@@ -944,7 +952,7 @@ static int qs_open(const struct guestcore_host_api *host, const char *spec, stru
 	r = make_tmpdir(s);
 	if (r < 0)
 		goto fail;
-	r = guard_start(&s->guard, s->q.sock, s->tmpdir, err, sizeof(err));
+	r = guard_start(&s->guard, &s->q, s->tmpdir, err, sizeof(err));
 	if (r < 0) {
 		FAIL(s, "%s", err);
 		goto fail;
@@ -972,7 +980,7 @@ static int qs_pause(struct guestcore_source *s)
 	if (s->mode == QS_SNAPSHOT && !is_running) {
 		/* QEMU 7.2 starts the guest when a background snapshot ends. */
 		FAIL(s, "the guest at %s is paused, and a background snapshot would leave it running: use mode=pause "
-			"for a paused guest", s->socket_path);
+			"for a paused guest", s->q.path);
 		return -EINVAL;
 	}
 	if (is_running && s->mode != QS_PAUSE) {
@@ -988,7 +996,7 @@ static int qs_pause(struct guestcore_source *s)
 		if (r != -EREMOTEIO)
 			return qfail(s, r);
 		if (s->mode == QS_SNAPSHOT) {
-			FAIL(s, "QEMU at %s cannot take a background snapshot (%s): use mode=pause", s->socket_path,
+			FAIL(s, "QEMU at %s cannot take a background snapshot (%s): use mode=pause", s->q.path,
 			     s->mig.error);
 			return -EOPNOTSUPP;
 		}
@@ -1027,8 +1035,7 @@ static int qs_resume(struct guestcore_source *s)
 		guard_arm(&s->guard, false);
 		return 0;
 	}
-	FAIL(s, "%s; the guest stays paused: resume it by hand with the QMP command {\"execute\": \"cont\"} on a "
-		"QMP socket of this QEMU (or 'cont' in its monitor)", s->q.error[0] ? s->q.error : strerror(-r));
+	FAIL(s, "%s; the guest stays paused: %s", s->q.error[0] ? s->q.error : strerror(-r), s->q.t->resume_hint(&s->q));
 	return r == -EREMOTEIO ? -EIO : r;
 }
 

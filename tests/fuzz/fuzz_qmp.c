@@ -1,5 +1,5 @@
 /* libFuzzer target: any byte stream as QEMU's side of a QMP connection.
- * The client (plugins/qemu/qmp.c) sends a command and reads the replies:
+ * The client (plugins/qemu/qmp.c over qmpsock.c) sends a command and reads the replies:
  * lines, events, errors, "return"s of every JSON type, overlong lines, an
  * early end.  It must fail cleanly or succeed, never hang or overrun. */
 #include <errno.h>
@@ -32,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	shutdown(sv[1], SHUT_WR); /* then the server is gone */
 	memset(&q, 0, sizeof(q));
+	q.t = qmp_transport();
 	q.sock = sv[0];
 	q.path = strdup("fuzz.sock");
 	q.command_ms = 200;

@@ -41,7 +41,7 @@ for target in $targets; do
 	core | layout | kdump)
 		src="$lib_src" inc= pkgs="libelf libxml-2.0 libxxhash zlib libdeflate libzstd lzo2 snappy" extra=-ldl ;;
 	qmp)
-		src="plugins/qemu/qmp.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
+		src="plugins/qemu/qmp.c plugins/qemu/qmpsock.c" inc="-I$top/plugins/qemu" pkgs=json-c extra= ;;
 	monitor)
 		src="plugins/qemu/parse.c" inc="-I$top/plugins/qemu -I$top/plugins" pkgs=json-c extra= ;;
 	rawfiles)

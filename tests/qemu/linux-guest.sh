@@ -14,7 +14,7 @@
 #   tests/qemu/linux-guest.sh DIR
 set -eu
 dir=$1
-init_version=2
+init_version=3
 [ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.gz" ] && [ -s "$dir/kernel-release" ] &&
 	[ "$(cat "$dir/init-version" 2>/dev/null)" = "$init_version" ] && exit 0
 mkdir -p "$dir"
@@ -38,6 +38,10 @@ cat >"$work/ir/init" <<'INIT'
 /bin/busybox mount -t devtmpfs dev /dev
 /bin/busybox insmod /qemu_fw_cfg.ko
 echo "guestcore-guest-uname $(/bin/busybox uname -v) banner $(/bin/busybox grep ' linux_banner$' /proc/kallsyms)" >/dev/ttyS0
+# guestcore_fill=MIB on the command line (the benchmarks): that much random
+# data in a file of the initramfs, so that the guest's RAM is not all zeros.
+fill=$(/bin/busybox sed -n 's/.*guestcore_fill=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -z "$fill" ] || /bin/busybox dd if=/dev/urandom of=/fill bs=1M count="$fill" 2>/dev/null
 echo "guestcore-guest-ready $(/bin/busybox grep ' entry_SYSCALL_64$' /proc/kallsyms)" >/dev/ttyS0
 while :; do /bin/busybox sleep 1; done
 INIT

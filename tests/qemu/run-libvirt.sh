@@ -110,12 +110,90 @@ i=0
 while ! grep -q guestcore-guest-ready "$T/console.log" 2>/dev/null && [ $i -lt 1800 ]; do sleep 0.1; i=$((i + 1)); done
 grep -q guestcore-guest-ready "$T/console.log" && ok "the guest booted ($((i / 10)) s)" ||
 	{ not_ok "the guest did not boot within 180 s"; finish; exit 1; }
+
+# ---- the live domain through libvirt (the libvirt source) ----
+LV="uri=$URI"
+state() { V domstate gcs | head -1; }
+# The running domain: a snapshot (or pause, where QEMU cannot snapshot)
+# leaves it running, as libvirt sees it.
+for mode in snapshot auto pause; do
+	run $G -v dump -s "libvirt:gcs,$LV,mode=$mode" --notes qemu -o "$T/live.core"
+	if [ "$mode" = snapshot ] && [ "$rc" -ne 0 ] && echo "$err" | grep -q "background snapshot"; then
+		echo "# QEMU under libvirt cannot take a background snapshot here: $err"
+		expect_in "$err" "use mode=pause" "mode=snapshot, refused: the remedy is given"
+		continue
+	fi
+	expect_rc 0 "libvirt:gcs,mode=$mode of the running domain"
+	run $G validate "$T/live.core"
+	expect_rc 0 "libvirt:gcs,mode=$mode: the core validates"
+	n=$(cpu_notes "$T/live.core" | grep -c '^CORE' || true)
+	[ "$n" -eq 2 ] && ok "mode=$mode: 2 NT_PRSTATUS" || not_ok "mode=$mode: $n NT_PRSTATUS"
+	[ "$(state)" = running ] && ok "mode=$mode: virsh domstate says running afterwards" || not_ok "mode=$mode: the domain is $(state)"
+	rm -f "$T/live.core"
+done
+# SIGKILL in the middle of a dump of the running domain (every write of the
+# core slowed, libvirt's short messages not): the guard resumes it through
+# libvirt.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+export ASAN_OPTIONS
+GC_FAULT_WRITE_DELAY_MS=300 GC_FAULT_WRITE_MIN=4096 LD_PRELOAD="$top_builddir/tests/fault/.libs/faultshim.so" \
+	$G dump -s "libvirt:gcs,$LV,mode=pause" -o "$T/killed.core" 2>/dev/null &
+kpid=$!
+i=0
+while [ "$(state)" = running ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(state)" = paused ] && ok "mode=pause: the domain is paused during the dump, as libvirt sees it" ||
+	not_ok "the domain is $(state) during the dump"
+kill -KILL $kpid
+set +e; wait $kpid; set -e
+i=0
+while [ "$(state)" != running ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(state)" = running ] && ok "SIGKILL mid-dump: the domain runs again ($((i * 100)) ms), as libvirt sees it" ||
+	not_ok "after SIGKILL the domain is $(state)"
+[ ! -e "$T/killed.core" ] && ok "SIGKILL mid-dump: no output" || not_ok "output left"
+V qemu-monitor-command gcs '{"execute":"query-migrate-capabilities"}' | grep -q '"capability":"background-snapshot","state":true' &&
+	not_ok "SIGKILL mid-dump: a migration setting is left changed" || ok "SIGKILL mid-dump: the migration settings are put back"
+# Bad input: one line each, nothing written.
+run $G dump -s "libvirt:nosuch,$LV" -o "$T/bad.core"
+expect_rc 1 "an unknown domain is refused"
+expect_in "$err" "no domain 'nosuch'" "the unknown domain is named"
+[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && ok "in one line" || not_ok "the error has $(printf '%s\n' "$err" | wc -l) lines"
+run $G dump -s "libvirt:gcs,uri=qemu:///system?socket=$T/nosock" -o "$T/bad.core"
+expect_rc 1 "a libvirt that does not answer is refused"
+expect_in "$err" "cannot connect to libvirt" "the connection is named"
+[ ! -e "$T/bad.core" ] && ok "no output after the refusals" || not_ok "output left"
+
 V suspend gcs >/dev/null
 V dump --memory-only gcs "$T/ref.core" >/dev/null && ok "virsh dump --memory-only of the paused domain" ||
 	not_ok "virsh dump --memory-only"
+# The paused domain (its user's pause: auto reads it through the monitor,
+# which leaves QEMU able to migrate again): memory equal to libvirt's dump,
+# and the notes but for what 'info registers' cannot give and QEMU's own
+# notes (whose dump-guest-memory kills libvirtd 9.0) would: kernel_gs_base
+# recorded as unknown, TR's flags rounded.  VMCOREINFO is the kernel's own,
+# found in guest memory, the same text.  The domain stays paused.
+run $G dump -s "libvirt:gcs,$LV" --notes qemu -o "$T/live.core"
+expect_rc 0 "libvirt:gcs (auto) of the paused domain"
+run $G validate "$T/live.core"
+expect_rc 0 "libvirt:gcs (auto), paused: the core validates"
+same_memory "$T/live.core" "$T/ref.core" && ok "libvirt:gcs (auto), paused: every range of the reference is identical" ||
+	not_ok "libvirt:gcs (auto), paused: memory differs"
+cpu_notes "$T/ref.core" >"$T/ref.core.notes"
+cpu_notes "$T/live.core" >"$T/live.notes"
+diff "$T/ref.core.notes" "$T/live.notes" | grep '^[<>]' | grep -v 'tr\.flags' |
+	grep -v '^< *kernel_gs_base  *0x[0-9a-f]*$' | grep -v '^> *kernel_gs_base  *0x0 (unknown: the source could not give it)$' >"$T/c.diff" || true
+[ ! -s "$T/c.diff" ] && [ "$(grep -c '^VMCOREINFO' "$T/live.notes")" -eq 1 ] &&
+	ok "libvirt:gcs (auto), paused: NT_PRSTATUS, QEMU CPU state and VMCOREINFO equal libvirt's but for kernel_gs_base (unknown) and TR's flags" ||
+	{ not_ok "libvirt:gcs (auto), paused: the notes differ"; head -20 "$T/c.diff"; }
+expect_in "$($G inspect "$T/live.core" | awk '$1 == "origin"')" "(guest-memory)" \
+	"libvirt:gcs (auto), paused: VMCOREINFO is the kernel's own, from guest memory"
+[ "$(state)" = paused ] && ok "libvirt:gcs (auto): the domain stays paused" || not_ok "the domain is $(state)"
+rm -f "$T/live.core"
+run $G dump -s "libvirt:gcs,$LV,mode=snapshot" -o "$T/live.core"
+expect_rc 1 "mode=snapshot of the paused domain is refused"
+expect_in "$err" "use mode=pause" "with the remedy"
+[ "$(state)" = paused ] && ok "the domain stays paused" || not_ok "the domain is $(state)"
 V save gcs "$T/first.save" >/dev/null && ok "virsh save of the paused domain (raw)" || not_ok "virsh save"
 
-cpu_notes "$T/ref.core" >"$T/ref.core.notes"
 [ "$(grep -c '^CORE' "$T/ref.core.notes")" -eq 2 ] && grep -q '^VMCOREINFO' "$T/ref.core.notes" &&
 	ok "libvirt's memory-only dump has 2 NT_PRSTATUS and VMCOREINFO" || not_ok "the reference's notes: $(head -3 "$T/ref.core.notes")"
 # converted FILE WHAT COMPRESSION: FILE becomes a core equal to the reference.
@@ -149,6 +227,16 @@ converted_set() { # SAVE SNAPSHOT DUMP: the formats libvirtd was started with
 	converted "$T/d.dump" "virsh dump" "$3"
 	V destroy gcs >/dev/null
 }
+# mode=pause of the paused domain (restored from that save): the stream,
+# all of QEMU's registers; QEMU is left "postmigrate", as libvirt's own save
+# leaves it, and libvirt still sees the domain paused.
+restore
+run $G dump -s "libvirt:gcs,$LV,mode=pause" --notes qemu -o "$T/live.core"
+expect_rc 0 "libvirt:gcs,mode=pause of the paused domain"
+same_core "$T/live.core" "$T/ref.core" "libvirt:gcs,mode=pause, paused"
+[ "$(state)" = paused ] && ok "libvirt:gcs,mode=pause: the domain stays paused" || not_ok "the domain is $(state)"
+rm -f "$T/live.core"
+V destroy gcs >/dev/null
 converted_set raw raw raw
 for set in "gzip bzip2 xz" "lzop gzip bzip2"; do
 	# shellcheck disable=SC2086
