@@ -1,15 +1,17 @@
 #!/bin/sh
-# libvirt's saved states become cores (the savefile source), with real
-# libvirt: virtlogd and libvirtd (Debian 12's monolithic 9.0) started as
-# daemons by this test in a mount namespace of their own, where
-# /etc/libvirt, /run/libvirt, /var/lib/libvirt, /var/log/libvirt and
-# /var/cache/libvirt are directories of the test (its own qemu.conf, its
-# sockets, its state), and stopped at the end; no systemd.  A persistent
-# TCG domain boots the suite's Debian kernel guest (ACPI and vmcoreinfo on);
-# paused, 'virsh dump --memory-only' gives the reference (QEMU's ELF dump
-# through libvirt), then, with libvirtd started again for each set of
-# save_image_format, snapshot_image_format and dump_image_format in
-# qemu.conf (raw; gzip, bzip2, xz; lzop, gzip, bzip2), the same paused guest
+# Guests that libvirt runs (the libvirt source) and libvirt's saved states
+# (the savefile source) become cores, with real libvirt: virtlogd and
+# libvirtd (Debian 12's monolithic 9.0) started as daemons by this test in a
+# mount namespace of their own (tests/qemu/libvirtlib.sh), stopped at the
+# end; no systemd.  A persistent TCG domain boots the suite's Debian kernel
+# guest (ACPI and vmcoreinfo on) once for every case.  Running, it is dumped
+# through libvirt in every mode and stays running as libvirt sees it, also
+# when guestcore is killed mid-dump; paused, 'virsh dump --memory-only'
+# gives the reference (QEMU's ELF dump through libvirt), guestcore's dumps
+# through libvirt equal it and the domain stays paused; then, with libvirtd
+# started again for each set of save_image_format, snapshot_image_format
+# and dump_image_format in qemu.conf (raw; gzip, bzip2, xz; lzop, gzip,
+# bzip2), the same paused guest
 # (restored from the first save image each time) is written by 'virsh save',
 # 'virsh managedsave', an external memory snapshot and 'virsh dump' (its
 # default format: a QEMU migration stream).  Each file is converted: it
@@ -31,54 +33,7 @@ unshare -m true 2>/dev/null || { echo "no mount namespaces here (unshare -m): sk
 G="$GUESTCORE"
 . "$top_srcdir/tests/qemu/qemulib.sh"
 linux_guest
-# QEMU runs as libvirt-qemu: it must reach the kernel, the initrd and the console file.
-chmod 755 "$T"
-D="$T/libvirt"
-mkdir -p "$D/etc" "$D/run" "$D/lib" "$D/log" "$D/cache"
-cp -a /etc/libvirt/. "$D/etc/"
-cp "$guest/vmlinuz" "$guest/initrd.gz" "$T/"
-chmod 644 "$T/vmlinuz" "$T/initrd.gz"
-URI="qemu:///system?socket=$D/run/libvirt-sock"
-V() { timeout 120 virsh -q -c "$URI" "$@"; }
-
-# A /dev/kvm that QEMU's user (libvirt-qemu) cannot open makes libvirt probe
-# QEMU again on every lookup (tens of seconds a command): the test's QEMU
-# then runs as root, which changes nothing of what it saves.
-as_root=
-if [ -e /dev/kvm ] && ! runuser -u libvirt-qemu -- sh -c 'test -r /dev/kvm && test -w /dev/kvm' 2>/dev/null; then
-	echo "# /dev/kvm is not usable by libvirt-qemu: the test's QEMU runs as root"
-	as_root='user = "root"
-group = "root"'
-fi
-# daemons FORMAT-LINES: virtlogd and libvirtd with this qemu.conf, up (60 s at most).
-daemons() {
-	cp /etc/libvirt/qemu.conf "$D/etc/qemu.conf"
-	printf '%s\n' "$@" >>"$D/etc/qemu.conf"
-	[ -z "$as_root" ] || printf '%s\n' "$as_root" >>"$D/etc/qemu.conf"
-	unshare -m --propagation private sh -c '
-		set -e
-		for d in etc:/etc/libvirt run:/run/libvirt lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; do
-			mkdir -p "${d#*:}"
-			mount --bind "$1/${d%%:*}" "${d#*:}"
-		done
-		virtlogd --daemon --pid-file "$1/run/virtlogd.pid"
-		libvirtd --daemon --pid-file "$1/run/libvirtd.pid"' sh "$D"
-	k=0
-	while ! V version >/dev/null 2>&1 && [ $k -lt 600 ]; do sleep 0.1; k=$((k + 1)); done
-	V version >/dev/null 2>&1
-}
-stop_daemons() {
-	V destroy gcs >/dev/null 2>&1 || true
-	for p in libvirtd virtlogd; do
-		[ -f "$D/run/$p.pid" ] || continue
-		pid=$(cat "$D/run/$p.pid")
-		kill "$pid" 2>/dev/null || true
-		k=0
-		while kill -0 "$pid" 2>/dev/null && [ $k -lt 100 ]; do sleep 0.1; k=$((k + 1)); done
-		kill -9 "$pid" 2>/dev/null || true
-		rm -f "$D/run/$p.pid"
-	done
-}
+. "$top_srcdir/tests/qemu/libvirtlib.sh"
 trap 'stop_daemons; rm -rf "$T"' EXIT
 
 cat >"$T/gcs.xml" <<XML
@@ -136,13 +91,19 @@ done
 # libvirt.
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 export ASAN_OPTIONS
+migration() { # QEMU's migration capabilities and parameters, as the run may change them
+	V qemu-monitor-command gcs '{"execute":"query-migrate-capabilities"}' | sed 's/"id":"[^"]*"//'
+	V qemu-monitor-command gcs '{"execute":"query-migrate-parameters"}' | sed 's/"id":"[^"]*"//'
+}
+migration >"$T/mig.before"
 GC_FAULT_WRITE_DELAY_MS=300 GC_FAULT_WRITE_MIN=4096 LD_PRELOAD="$top_builddir/tests/fault/.libs/faultshim.so" \
 	$G dump -s "libvirt:gcs,$LV,mode=pause" -o "$T/killed.core" 2>/dev/null &
 kpid=$!
 i=0
 while [ "$(state)" = running ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-[ "$(state)" = paused ] && ok "mode=pause: the domain is paused during the dump, as libvirt sees it" ||
-	not_ok "the domain is $(state) during the dump"
+[ "$(V domstate gcs --reason | head -1)" = "paused (user)" ] &&
+	ok "mode=pause: the domain is paused during the dump by libvirt's suspend, as libvirt sees it" ||
+	not_ok "the domain is $(V domstate gcs --reason | head -1) during the dump"
 kill -KILL $kpid
 set +e; wait $kpid; set -e
 i=0
@@ -150,8 +111,9 @@ while [ "$(state)" != running ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); d
 [ "$(state)" = running ] && ok "SIGKILL mid-dump: the domain runs again ($((i * 100)) ms), as libvirt sees it" ||
 	not_ok "after SIGKILL the domain is $(state)"
 [ ! -e "$T/killed.core" ] && ok "SIGKILL mid-dump: no output" || not_ok "output left"
-V qemu-monitor-command gcs '{"execute":"query-migrate-capabilities"}' | grep -q '"capability":"background-snapshot","state":true' &&
-	not_ok "SIGKILL mid-dump: a migration setting is left changed" || ok "SIGKILL mid-dump: the migration settings are put back"
+migration >"$T/mig.after"
+cmp -s "$T/mig.before" "$T/mig.after" && ok "SIGKILL mid-dump: the guard put QEMU's migration settings back" ||
+	{ not_ok "SIGKILL mid-dump: a migration setting is left changed"; diff "$T/mig.before" "$T/mig.after" | head -5; }
 # Bad input: one line each, nothing written.
 run $G dump -s "libvirt:nosuch,$LV" -o "$T/bad.core"
 expect_rc 1 "an unknown domain is refused"
@@ -160,6 +122,30 @@ expect_in "$err" "no domain 'nosuch'" "the unknown domain is named"
 run $G dump -s "libvirt:gcs,uri=qemu:///system?socket=$T/nosock" -o "$T/bad.core"
 expect_rc 1 "a libvirt that does not answer is refused"
 expect_in "$err" "cannot connect to libvirt" "the connection is named"
+# A libvirt that takes the connection and never answers: the deadline
+# (timeout=2) ends the wait, and so does SIGINT, within a second.
+socat UNIX-LISTEN:"$T/mute.sock",fork SYSTEM:'sleep 60' &
+mute=$!
+i=0
+while [ ! -S "$T/mute.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+t1=$(date +%s%3N)
+run $G dump -s "libvirt:gcs,uri=qemu:///system?socket=$T/mute.sock,timeout=2" -o "$T/bad.core"
+ms=$(( $(date +%s%3N) - t1 ))
+expect_rc 1 "a libvirt that never answers is refused"
+expect_in "$err" "did not answer within 2 s" "by the deadline, which is named"
+[ "$ms" -lt 4000 ] && ok "within the deadline (${ms} ms)" || not_ok "it took ${ms} ms"
+$G dump -s "libvirt:gcs,uri=qemu:///system?socket=$T/mute.sock,timeout=60" -o "$T/bad.core" 2>"$T/int.err" &
+kpid=$!
+sleep 1
+t1=$(date +%s%3N)
+kill -INT $kpid
+set +e; wait $kpid; krc=$?; set -e
+ms=$(( $(date +%s%3N) - t1 ))
+[ "$krc" -ne 0 ] && [ "$ms" -lt 1500 ] && ok "SIGINT while libvirt does not answer: ended in ${ms} ms (exit $krc)" ||
+	not_ok "SIGINT while libvirt does not answer: exit $krc after ${ms} ms"
+expect_in "$(cat "$T/int.err")" "interrupted" "the interrupt is said"
+kill $mute 2>/dev/null || true
+wait $mute 2>/dev/null || true
 [ ! -e "$T/bad.core" ] && ok "no output after the refusals" || not_ok "output left"
 
 V suspend gcs >/dev/null
