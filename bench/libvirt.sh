@@ -31,25 +31,7 @@ sh tests/qemu/linux-guest.sh "$guest" || { echo "no Linux guest to boot"; exit 1
 evpid=
 trap '[ -z "$evpid" ] || kill $evpid 2>/dev/null; stop_daemons; rm -rf "$T" "$out/virsh.core" "$out/gc.core"' EXIT
 daemons || { echo "libvirtd did not answer within 60 s"; exit 1; }
-cat >"$T/gcb.xml" <<XML
-<domain type='qemu'>
-  <name>gcb</name>
-  <memory unit='MiB'>1024</memory>
-  <vcpu>2</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$T/vmlinuz</kernel>
-    <initrd>$T/initrd.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet guestcore_fill=600</cmdline>
-  </os>
-  <features><acpi/><vmcoreinfo state='on'/></features>
-  <devices>
-    <serial type='file'><source path='$T/console.log'/></serial>
-    <video><model type='none'/></video>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+domain_xml gcb 1024 guestcore_fill=600 >"$T/gcb.xml"
 V create "$T/gcb.xml" >/dev/null
 i=0
 while ! grep -q guestcore-guest-ready "$T/console.log" 2>/dev/null && [ $i -lt 3000 ]; do sleep 0.1; i=$((i + 1)); done

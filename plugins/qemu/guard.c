@@ -2,11 +2,11 @@
  * dumper: 'A' arms it (the dumper is about to stop the guest), 'D' disarms
  * it (the guest runs again), 'M' with a length and QMP lines sets what puts
  * QEMU's migration settings back (length 0 clears it), 'Q' ends it quietly.
- * End of file means the dumper died: through the transport's rescue()
- * (the shared QMP socket, or a libvirt connection of its own) the guard
- * cancels our migration and sends those lines if it holds any, then, armed,
- * resumes the guest, each within seconds; armed or
- * not, it empties and removes the pmemsave directory.  It is armed before "stop" is sent, so no
+ * End of file means the dumper died: through the transport (the shared
+ * QMP socket, or a libvirt connection of its own) the guard cancels our
+ * migration and sends those lines if it holds any, then, armed, resumes
+ * the guest, each within seconds and all of it within GUARD_RESCUE_S;
+ * armed or not, it empties and removes the pmemsave directory.  It is armed before "stop" is sent, so no
  * moment exists where the guest is paused and nothing would resume it (a
  * "cont" to a running guest does nothing).  It ignores the terminal's
  * interrupts (the dumper handles those and resumes the guest itself) and
@@ -24,10 +24,16 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "guard.h"
 #include "qmp.h"
+
+#define GUARD_ID "guestcore-resume-guard"
+/* All of the rescue ends by this deadline (SIGALRM ends the guard):
+ * libvirt may wait up to 30 s for a domain's job. */
+#define GUARD_RESCUE_S 40
 
 static void remove_dir(const char *dir)
 {
@@ -40,6 +46,38 @@ static void remove_dir(const char *dir)
 	if (d)
 		closedir(d);
 	rmdir(dir);
+}
+
+static long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* Cancel our migration and put QEMU's migration settings back: LINES are
+ * QMP commands, one per line, each with its own id.  QEMU refuses new
+ * settings until the cancel is over: each is tried for up to 2 s. */
+static void restore_migration(struct qmp *q, char *lines)
+{
+	static const char cancel[] = "{\"execute\": \"migrate_cancel\", \"id\": \"" GUARD_ID "-cancel\"}";
+	char *save = NULL;
+
+	q->t->guard_send(q, cancel, GUARD_ID "-cancel", 2000);
+	for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *id = strstr(l, "\"id\""), idbuf[64];
+		struct timespec start, pause = { 0, 50000000 };
+
+		if (!id)
+			continue;
+		id += 4;
+		id += strspn(id, ": \"");
+		snprintf(idbuf, sizeof(idbuf), "%.*s", (int)strcspn(id, "\""), id);
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		while (q->t->guard_send(q, l, idbuf, 2000) == 1 && ms_since(&start) < 2000)
+			nanosleep(&pause, NULL);
+	}
 }
 
 static int read_full(int fd, void *buf, size_t len)
@@ -88,8 +126,12 @@ static void guard_main(struct qmp *q, int pipe_r, const char *tmpdir)
 		} else
 			break; /* end of file: the dumper is gone */
 	}
-	if (restore || armed)
-		q->t->rescue(q, restore, armed);
+	signal(SIGALRM, SIG_DFL);
+	alarm(GUARD_RESCUE_S);
+	if (restore)
+		restore_migration(q, restore);
+	if (armed)
+		q->t->guard_resume(q);
 	if (tmpdir)
 		remove_dir(tmpdir);
 	_exit(0);

@@ -18,7 +18,7 @@ struct qguard {
 struct qmp;
 
 /* Start a guard for the connected Q (its transport's guard_fd() kept open
- * in the guard, which then calls rescue() if we die), which empties and
+ * in the guard, which then rescues the guest through it if we die), which empties and
  * removes TMPDIR (may be NULL) if we die.  0, or a negative errno with a
  * sentence in ERR. */
 int guard_start(struct qguard *g, struct qmp *q, const char *tmpdir, char *err, size_t errsz);

@@ -43,16 +43,14 @@
 #include "qemu.h"
 #include "qmp.h"
 
-/* The guard's rescue, all of it, ends by this deadline (SIGALRM ends the
- * guard): libvirt waits up to 30 s for a domain's job. */
-#define LV_RESCUE_S 40
-
 struct lv {
 	char *uri;       /* NULL: the default URI, as virsh chooses it */
 	char *domain;    /* as given: name, UUID or ID */
 	virConnectPtr conn;
 	virDomainPtr dom;
 	char uuid[VIR_UUID_STRING_BUFLEN];
+	virConnectPtr guard_conn; /* in the guard: its own, opened at first use */
+	virDomainPtr guard_dom;
 };
 
 enum lv_what { LV_OPEN, LV_MONITOR, LV_SUSPEND, LV_RESUME };
@@ -293,6 +291,7 @@ static int lv_connect(struct qmp *q)
 	struct lv *lv = q->priv;
 	int64_t deadline = qmp_now_ms() + q->command_ms;
 	struct lv_call *c;
+	const char *uri;
 	int r, state = 0, reason = 0;
 
 	if (!lv || !lv->domain || !*lv->domain)
@@ -301,6 +300,7 @@ static int lv_connect(struct qmp *q)
 		q->path = NULL;
 		return qmp_fail(q, -ENOMEM, "out of memory");
 	}
+	uri = lv->uri ? lv->uri : "the default URI";
 	stay_loaded();
 	if (virInitialize() < 0)
 		return qmp_fail(q, -EIO, "libvirt cannot initialise");
@@ -314,15 +314,15 @@ static int lv_connect(struct qmp *q)
 	r = call(q, c, deadline, "connecting");
 	if (r == -ETIMEDOUT)
 		return qmp_fail(q, r, "libvirt (%s) did not answer within %d s: is libvirtd running? raise the limit with "
-				"timeout=SECONDS", lv->uri ? lv->uri : "the default URI", q->command_ms / 1000);
+				"timeout=SECONDS", uri, q->command_ms / 1000);
 	if (r < 0)
 		return r;
 	if (c->rc == -1) {
 		r = qmp_fail(q, -ECONNREFUSED, "cannot connect to libvirt (%s): %s: start libvirtd, or give the URI "
-			     "with uri=", lv->uri ? lv->uri : "the default URI", c->err);
+			     "with uri=", uri, c->err);
 	} else if (c->rc == -2) {
 		r = qmp_fail(q, -ENOENT, "libvirt (%s) has no domain '%s' (%s): give a name, UUID or ID that "
-			     "'virsh list --all' shows", lv->uri ? lv->uri : "the default URI", lv->domain, c->err);
+			     "'virsh list --all' shows", uri, lv->domain, c->err);
 	} else {
 		lv->conn = c->conn;
 		lv->dom = c->dom;
@@ -369,8 +369,8 @@ static int lv_exchange(struct qmp *q, const char *cmd, const char *line, int fd,
 		return r;
 	if (c->rc < 0) {
 		r = qmp_fail(q, c->code == VIR_ERR_OPERATION_INVALID ? -ESRCH : -ECONNRESET,
-			     "libvirt could not %s %s (%s): %s", what == LV_SUSPEND ? "suspend" : what == LV_RESUME ? "resume" : "pass",
-			     what == LV_MONITOR ? cmd : lv->domain, what == LV_MONITOR ? q->path : "for guestcore", c->err);
+			     what == LV_MONITOR ? "libvirt could not pass %s to %s: %s" : "libvirt could not %s %s: %s",
+			     what == LV_MONITOR ? cmd : what == LV_SUSPEND ? "suspend" : "resume", q->path, c->err);
 		call_put(c);
 		return r;
 	}
@@ -395,6 +395,10 @@ static void lv_close(struct qmp *q)
 
 	if (!lv)
 		return;
+	if (lv->guard_dom)
+		virDomainFree(lv->guard_dom);
+	if (lv->guard_conn)
+		virConnectClose(lv->guard_conn);
 	if (lv->dom)
 		virDomainFree(lv->dom);
 	if (lv->conn)
@@ -425,59 +429,47 @@ static char *without_id(const char *line)
 	return out;
 }
 
-/* 0 when QEMU returned, 1 when it answered with an error, -1 when libvirt
- * could not pass LINE. */
-static int monitor(virDomainPtr d, const char *line)
+/* In the guard, the dumper gone: the domain through a connection of the
+ * guard's own (the dumper's went with it), opened at the first use.  No
+ * deadline of libvirt's own: the guard's SIGALRM ends it (guard.c). */
+static virDomainPtr guard_domain(struct lv *lv)
 {
-	char *res = NULL;
-	int r;
+	if (!lv->guard_conn) {
+		virSetErrorFunc(NULL, lv_quiet);
+		lv->guard_conn = virConnectOpenAuth(lv->uri, virConnectAuthPtrDefault, 0);
+	}
+	if (lv->guard_conn && !lv->guard_dom)
+		lv->guard_dom = virDomainLookupByUUIDString(lv->guard_conn, lv->uuid);
+	return lv->guard_dom;
+}
 
-	if (virDomainQemuMonitorCommand(d, line, &res, 0) < 0)
+/* The guard's send (qmp.h), without LINE's "id": libvirt gives each
+ * command its own and answers that one; MS is the guard's alarm's. */
+static int lv_guard_send(struct qmp *q, const char *line, const char *id, long ms)
+{
+	virDomainPtr d = guard_domain(q->priv);
+	char *res = NULL, *cmd;
+	int r = -1;
+
+	(void)id;
+	(void)ms;
+	if (!d || !(cmd = without_id(line)))
 		return -1;
-	r = res && strstr(res, "\"error\"") ? 1 : 0;
+	if (virDomainQemuMonitorCommand(d, cmd, &res, 0) == 0)
+		r = res && strstr(res, "\"error\"") ? 1 : 0;
 	free(res);
+	free(cmd);
 	return r;
 }
 
-/* In the guard, the dumper gone: a connection of its own (the dumper's
- * went with it), then what the socket transport does, through libvirt.
- * SIGALRM ends the guard at LV_RESCUE_S whatever libvirt does. */
-static void lv_rescue(struct qmp *q, char *lines, bool resume)
+/* Through libvirt's resume, so that libvirt's idea of the domain agrees. */
+static void lv_guard_resume(struct qmp *q)
 {
-	struct lv *lv = q->priv;
-	virConnectPtr conn;
-	virDomainPtr d;
-	char *save = NULL;
+	virDomainPtr d = guard_domain(q->priv);
 	int state = 0;
 
-	signal(SIGALRM, SIG_DFL);
-	alarm(LV_RESCUE_S);
-	virSetErrorFunc(NULL, lv_quiet);
-	conn = virConnectOpenAuth(lv->uri, virConnectAuthPtrDefault, 0);
-	d = conn ? virDomainLookupByUUIDString(conn, lv->uuid) : NULL;
-	if (d && lines) {
-		monitor(d, "{\"execute\": \"migrate_cancel\"}");
-		for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			struct timespec start, now, pause = { 0, 50000000 };
-			char *cmd = without_id(l);
-
-			clock_gettime(CLOCK_MONOTONIC, &start);
-			while (cmd && monitor(d, cmd) == 1) {
-				/* QEMU refuses new settings until the cancel is over. */
-				clock_gettime(CLOCK_MONOTONIC, &now);
-				if (now.tv_sec - start.tv_sec >= 2)
-					break;
-				nanosleep(&pause, NULL);
-			}
-			free(cmd);
-		}
-	}
-	if (d && resume && virDomainGetState(d, &state, NULL, 0) == 0 && state == VIR_DOMAIN_PAUSED)
+	if (d && virDomainGetState(d, &state, NULL, 0) == 0 && state == VIR_DOMAIN_PAUSED)
 		virDomainResume(d);
-	if (d)
-		virDomainFree(d);
-	if (conn)
-		virConnectClose(conn);
 }
 
 static const char *lv_resume_hint(const struct qmp *q)
@@ -496,7 +488,8 @@ static const struct qmp_transport libvirt_transport = {
 	.exchange = lv_exchange,
 	.close = lv_close,
 	.guard_fd = lv_guard_fd,
-	.rescue = lv_rescue,
+	.guard_send = lv_guard_send,
+	.guard_resume = lv_guard_resume,
 	.resume_hint = lv_resume_hint,
 	.usage = "libvirt:DOMAIN[,uri=URI][,mode=auto|snapshot|pause][,timeout=SECONDS]",
 	/* Seen with Debian 12's libvirtd 9.0: QEMU's DUMP_COMPLETED event of

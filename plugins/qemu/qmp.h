@@ -40,10 +40,13 @@ struct qmp_transport {
 	void (*close)(struct qmp *q);
 	/* The file the resume guard keeps (the socket), or -1. */
 	int (*guard_fd)(const struct qmp *q);
-	/* In the guard's process, once the dumper has died: cancel the
-	 * migration and send LINES (QMP commands, one per line, each with an
-	 * "id"), then, when RESUME, resume the guest; within a few seconds. */
-	void (*rescue)(struct qmp *q, char *lines, bool resume);
+	/* In the guard's process, once the dumper has died (guard.c holds
+	 * what is sent, and when): send LINE, a QMP command with "id": ID, and
+	 * wait up to MS for QEMU's answer to it: 0 for a return, 1 for an
+	 * error, -1 when none came. */
+	int (*guard_send)(struct qmp *q, const char *line, const char *id, long ms);
+	/* ... and resume the guest, within a few seconds. */
+	void (*guard_resume)(struct qmp *q);
 	/* How a user resumes the guest by hand, for the message when we
 	 * could not (one clause). */
 	const char *(*resume_hint)(const struct qmp *q);

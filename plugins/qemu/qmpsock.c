@@ -250,15 +250,17 @@ static long ms_since(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* Send LINE (a QMP command with "id": ID) and wait up to MS for its
- * answer: 0 for a return, 1 for an error, -1 when none came. */
-static int send_wait(int sock, const char *line, const char *id, long ms)
+/* The guard's send (qmp.h): LINE and its newline in one write, then the
+ * lines QEMU sends until the one with ID. */
+static int sock_guard_send(struct qmp *q, const char *text, const char *id, long ms)
 {
 	struct timespec start;
-	char buf[8192];
+	char buf[8192], line[4096];
 	size_t have = 0;
+	int sock = q->sock;
 
-	if (write(sock, line, strlen(line)) != (ssize_t)strlen(line))
+	if (snprintf(line, sizeof(line), "%s\n", text) >= (int)sizeof(line) ||
+	    write(sock, line, strlen(line)) != (ssize_t)strlen(line))
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -295,33 +297,9 @@ static int send_wait(int sock, const char *line, const char *id, long ms)
 	}
 }
 
-/* Cancel our migration and put QEMU's migration settings back (QEMU
- * refuses new settings until the cancel is over: each is tried for up to
- * 2 s), then "cont" when RESUME, waiting up to 2 s for QEMU's answer. */
-static void sock_rescue(struct qmp *q, char *lines, bool resume)
+static void sock_guard_resume(struct qmp *q)
 {
-	static const char cancel[] = "{\"execute\": \"migrate_cancel\", \"id\": \"" GUARD_ID "-cancel\"}\n";
-	static const char cont[] = "{\"execute\": \"cont\", \"id\": \"" GUARD_ID "\"}\n";
-	char *save = NULL;
-
-	if (lines) {
-		send_wait(q->sock, cancel, GUARD_ID "-cancel", 2000);
-		for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			char line[4096], *id = strstr(l, "\"id\""), idbuf[64];
-			struct timespec start, pause = { 0, 50000000 };
-
-			if (!id || snprintf(line, sizeof(line), "%s\n", l) >= (int)sizeof(line))
-				continue;
-			id += 4;
-			id += strspn(id, ": \"");
-			snprintf(idbuf, sizeof(idbuf), "%.*s", (int)strcspn(id, "\""), id);
-			clock_gettime(CLOCK_MONOTONIC, &start);
-			while (send_wait(q->sock, line, idbuf, 2000) == 1 && ms_since(&start) < 2000)
-				nanosleep(&pause, NULL);
-		}
-	}
-	if (resume)
-		send_wait(q->sock, cont, GUARD_ID, 2000);
+	sock_guard_send(q, "{\"execute\": \"cont\", \"id\": \"" GUARD_ID "\"}", GUARD_ID, 2000);
 }
 
 static const char *sock_resume_hint(const struct qmp *q)
@@ -337,7 +315,8 @@ static const struct qmp_transport socket_transport = {
 	.exchange = sock_exchange,
 	.close = sock_close,
 	.guard_fd = sock_guard_fd,
-	.rescue = sock_rescue,
+	.guard_send = sock_guard_send,
+	.guard_resume = sock_guard_resume,
 	.resume_hint = sock_resume_hint,
 	.usage = "qemu:qmp=SOCKET[,mem=PATH][,mode=auto|snapshot|pause][,timeout=SECONDS]",
 };

@@ -52,16 +52,6 @@ static int mode_is(const char *m)
 	return v && strcmp(v, m) == 0;
 }
 
-/* A write of LEN bytes sleeps GC_FAULT_WRITE_DELAY_MS first, unless it is
- * shorter than GC_FAULT_WRITE_MIN (the small writes of a client library's
- * protocol, libvirt's, go at full speed while the core's are slowed). */
-static void delay(const char *name);
-static void write_delay(size_t len)
-{
-	if (len >= env_u64("GC_FAULT_WRITE_MIN", 0))
-		delay("GC_FAULT_WRITE_DELAY_MS");
-}
-
 static void delay(const char *name)
 {
 	uint64_t ms = env_u64(name, 0);
@@ -69,6 +59,15 @@ static void delay(const char *name)
 
 	if (ms)
 		nanosleep(&ts, NULL);
+}
+
+/* A write of LEN bytes sleeps GC_FAULT_WRITE_DELAY_MS first, unless it is
+ * shorter than GC_FAULT_WRITE_MIN (the small writes of a client library's
+ * protocol, libvirt's, go at full speed while the core's are slowed). */
+static void write_delay(size_t len)
+{
+	if (len >= env_u64("GC_FAULT_WRITE_MIN", 0))
+		delay("GC_FAULT_WRITE_DELAY_MS");
 }
 
 /* For a read of LEN bytes at OFF of a matching file in eio mode: how many

@@ -4,8 +4,9 @@
 # /run/libvirt, /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt
 # are directories under $T/libvirt (their own qemu.conf, sockets, state),
 # and stopped by stop_daemons; no systemd.  Gives D, URI, V (virsh on URI
-# with a 120 s deadline), daemons FORMAT-LINES and stop_daemons; the guest's
-# kernel and initrd are copied into $T for QEMU to read.
+# with a 120 s deadline), daemons FORMAT-LINES, stop_daemons and
+# domain_xml; the guest's kernel and initrd are copied into $T for QEMU to
+# read.
 # QEMU runs as libvirt-qemu: it must reach the kernel, the initrd and the console file.
 chmod 755 "$T"
 D="$T/libvirt"
@@ -53,4 +54,30 @@ stop_daemons() {
 		kill -9 "$pid" 2>/dev/null || true
 		rm -f "$D/run/$p.pid"
 	done
+}
+
+# domain_xml NAME MIB [KERNEL-ARG...]: a TCG domain of the guest (2 vCPUs,
+# ACPI and vmcoreinfo on, its console in $T/console.log).
+domain_xml() {
+	name=$1 mib=$2
+	shift 2
+	cat <<XML
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>$mib</memory>
+  <vcpu>2</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$T/vmlinuz</kernel>
+    <initrd>$T/initrd.gz</initrd>
+    <cmdline>console=ttyS0 panic=-1 quiet${*:+ $*}</cmdline>
+  </os>
+  <features><acpi/><vmcoreinfo state='on'/></features>
+  <devices>
+    <serial type='file'><source path='$T/console.log'/></serial>
+    <video><model type='none'/></video>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
 }

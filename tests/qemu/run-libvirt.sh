@@ -36,25 +36,7 @@ linux_guest
 . "$top_srcdir/tests/qemu/libvirtlib.sh"
 trap 'stop_daemons; rm -rf "$T"' EXIT
 
-cat >"$T/gcs.xml" <<XML
-<domain type='qemu'>
-  <name>gcs</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>2</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$T/vmlinuz</kernel>
-    <initrd>$T/initrd.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet</cmdline>
-  </os>
-  <features><acpi/><vmcoreinfo state='on'/></features>
-  <devices>
-    <serial type='file'><source path='$T/console.log'/></serial>
-    <video><model type='none'/></video>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+domain_xml gcs 256 >"$T/gcs.xml"
 
 t0=$(date +%s)
 daemons && ok "virtlogd and libvirtd started in the test's own directories ($(($(date +%s) - t0)) s)" ||
