@@ -12,7 +12,7 @@
  * frames its first bitmap marks, read through the reader a page at a time
  * (a page the file left out reads as unreadable).  Registers come from
  * whichever register notes the core carries (VBCPU, then QEMU, then
- * NT_PRSTATUS), decoded by the host's layouts through its decode_note
+ * guestcore's system registers, then NT_PRSTATUS and NT_PRFPREG), decoded by the host's layouts through its decode_note
  * service; every note is offered as the guest's own (get_note), so that the
  * host keeps those no note set writes (VMCOREINFO, notes it does not know). */
 #include "config.h"
@@ -36,10 +36,20 @@
 #define EC_MAX_CPUS 4096
 #define EC_MAX_RANGES (1u << 24)
 
+/* A byte-string register ("reg.xsave", "reg.vregs"), pointing into the
+ * core's notes. */
+struct byte_reg {
+	const char *name; /* the binding, as the host's decoder named it */
+	const void *data;
+	size_t len;
+};
+
+#define EC_BYTE_REGS 4
+
 struct cpu {
 	struct su_regs regs;
-	const void *xsave;
-	size_t xsave_len;
+	struct byte_reg bytes[EC_BYTE_REGS];
+	size_t n_bytes;
 };
 
 struct guestcore_source {
@@ -65,8 +75,11 @@ static void ec_close(struct guestcore_source *s)
 {
 	if (!s)
 		return;
-	for (uint32_t i = 0; i < s->n_cpus; i++)
+	for (uint32_t i = 0; i < s->n_cpus; i++) {
 		su_regs_free(&s->cpus[i].regs);
+		for (size_t k = 0; k < s->cpus[i].n_bytes; k++)
+			free((char *)s->cpus[i].bytes[k].name);
+	}
 	free(s->cpus);
 	free(s->notes);
 	free(s->ranges);
@@ -84,14 +97,19 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Register notes, in the order their values are trusted. */
+/* Register notes, in the order their values are trusted: VirtualBox's and
+ * QEMU's x86 state, guestcore's aarch64 system registers, then Linux's
+ * general and FP/SIMD registers (either machine; the layouts of the core's
+ * machine decode them). */
 static const struct {
 	const char *name;
 	uint32_t type;
 } reg_notes[] = {
 	{ "VBCPU", 0xb01 },
 	{ "QEMU", 0 },
+	{ "GUESTCORE", 0x47430006 },
 	{ "CORE", NT_PRSTATUS },
+	{ "CORE", NT_PRFPREG },
 };
 
 struct set_ctx {
@@ -106,9 +124,15 @@ static void on_value(void *ud, const char *binding, uint64_t value, const void *
 	if (strncmp(binding, "reg.", 4) != 0)
 		return;
 	if (bytes) {
-		if (strcmp(binding, "reg.xsave") == 0 && !c->cpu->xsave) {
-			c->cpu->xsave = bytes;
-			c->cpu->xsave_len = nbytes;
+		struct cpu *cpu = c->cpu;
+
+		for (size_t i = 0; i < cpu->n_bytes; i++)
+			if (strcmp(cpu->bytes[i].name, binding) == 0)
+				return; /* a note trusted more gave it */
+		if (cpu->n_bytes < EC_BYTE_REGS) {
+			char *name = strdup(binding);
+			if (name)
+				cpu->bytes[cpu->n_bytes++] = (struct byte_reg){ name, bytes, nbytes };
 		}
 		return;
 	}
@@ -343,11 +367,15 @@ static int ec_get_register(struct guestcore_source *s, uint32_t cpu, const char 
 static int ec_get_register_bytes(struct guestcore_source *s, uint32_t cpu, const char *name, const void **ret,
 				 size_t *ret_len)
 {
-	if (cpu >= s->n_cpus || strcmp(name, "reg.xsave") != 0 || !s->cpus[cpu].xsave)
+	if (cpu >= s->n_cpus)
 		return -ENOENT;
-	*ret = s->cpus[cpu].xsave;
-	*ret_len = s->cpus[cpu].xsave_len;
-	return 0;
+	for (size_t i = 0; i < s->cpus[cpu].n_bytes; i++)
+		if (strcmp(s->cpus[cpu].bytes[i].name, name) == 0) {
+			*ret = s->cpus[cpu].bytes[i].data;
+			*ret_len = s->cpus[cpu].bytes[i].len;
+			return 0;
+		}
+	return -ENOENT;
 }
 
 static int ec_get_note(struct guestcore_source *s, uint64_t i, struct guestcore_source_note *ret)

@@ -168,7 +168,7 @@ static void dump_usage(FILE *out)
 		"bytes) or a kdump-compressed file (each RAM or ROM page compressed on its own).\n"
 		"\n"
 		"  -s, --source=NAME:SPEC   memory source plugin and its arguments, for example\n"
-		"                           raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386]\n"
+		"                           raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386|aarch64]\n"
 		"  -n, --notes=SETS         comma-separated note sets (default: vbox); vbox,qemu\n"
 		"                           writes both, VBCORE first\n"
 		"  -o, --output=OUT         the core file; written as an unnamed file in its\n"

@@ -198,7 +198,7 @@ static void check_notes(struct cli *cli, struct guestcore_host *host, struct gue
 {
 	const struct guestcore_note_provider_ops *ops = guestcore_plugin_interface(p, GUESTCORE_IFACE_NOTE_PROVIDER);
 	struct guestcore_layouts *layouts = NULL;
-	static const uint16_t machines[] = { EM_X86_64, EM_386 };
+	static const uint16_t machines[] = { EM_X86_64, EM_386, EM_AARCH64 };
 	char dir[] = "/tmp/guestcore-plugin-check-XXXXXX";
 
 	if (!ops) {
@@ -214,15 +214,17 @@ static void check_notes(struct cli *cli, struct guestcore_host *host, struct gue
 		problem("the layouts cannot be loaded: check them with 'guestcore schema check'");
 		return;
 	}
-	for (size_t m = 0; m < 2; m++) {
+	for (size_t m = 0; m < sizeof(machines) / sizeof(machines[0]); m++) {
 		const char *const *ids;
 
-		step("layouts(%s)", machines[m] == EM_X86_64 ? "x86_64" : "i386");
+		step("layouts(%s)", cli_machine_name(machines[m]));
 		ids = ops->layouts(guestcore_plugin_host_api(p), machines[m]);
-		for (size_t i = 0; ids && ids[i] && i < 1024; i++)
-			if (!guestcore_layouts_find(layouts, ids[i]))
+		for (size_t i = 0; ids && ids[i] && i < 1024; i++) {
+			const char *id = ids[i] + (i > 0 && ids[i][0] == '+'); /* joined to the one before */
+			if (!guestcore_layouts_find(layouts, id))
 				problem("it writes layout '%s', which no layout file defines: ship it in %.*s.xml beside the "
-					"plugin", ids[i], (int)(strlen(path) - 3), path);
+					"plugin", id, (int)(strlen(path) - 3), path);
+		}
 	}
 	/* Notes fit their layouts: write a core with them and validate it. */
 	if (mkdtemp(dir)) {

@@ -86,7 +86,9 @@ bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int 
  * of the image is at guest-physical VA - map + phys_base (map 0: not known),
  * and the mapping spans KERNEL_IMAGE_SIZE bytes (image_size when VMCOREINFO
  * does not say) from map; the image itself starts at the 2 MiB page of
- * _stext. */
+ * _stext.  The line of VMCOREINFO that gives the physical address the
+ * kernel's linear map starts from (a kdump file's phys_base), and the note
+ * set a dump writes when none is named. */
 static const struct {
 	uint16_t machine;
 	const char *name;
@@ -94,13 +96,18 @@ static const struct {
 	uint64_t map;        /* __START_KERNEL_map */
 	uint64_t image_size; /* KERNEL_IMAGE_SIZE without KASLR */
 	uint64_t image_align;
+	const char *phys_base; /* VMCOREINFO's key */
+	const char *voffset;   /* or the key of the image's VA - PA, where the map moves */
+	const char *notes;     /* the default note set */
 } machines[] = {
-	{ EM_X86_64, "x86_64", { 4096 }, 0xffffffff80000000ull, 512ull << 20, 2ull << 20 },
-	{ EM_386, "i386", { 4096 }, 0, 0, 0 },
-	{ EM_AARCH64, "aarch64", { 4096, 16384, 65536 }, 0, 0, 0 },
-	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0 },
-	{ EM_S390, "s390x", { 4096 }, 0, 0, 0 },
-	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0 },
+	{ EM_X86_64, "x86_64", { 4096 }, 0xffffffff80000000ull, 512ull << 20, 2ull << 20, "NUMBER(phys_base)", NULL,
+	  "vbox" },
+	{ EM_386, "i386", { 4096 }, 0, 0, 0, "NUMBER(phys_base)", NULL, "vbox" },
+	{ EM_AARCH64, "aarch64", { 4096, 16384, 65536 }, 0, 0, 0, "NUMBER(PHYS_OFFSET)", "NUMBER(kimage_voffset)",
+	  "qemu" },
+	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0, NULL, NULL, NULL },
+	{ EM_S390, "s390x", { 4096 }, 0, 0, 0, NULL, NULL, NULL },
+	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0, "NUMBER(phys_ram_base)", NULL, NULL },
 };
 
 static int machine_index(uint16_t machine)
@@ -130,6 +137,21 @@ bool gc_machine_page_size(uint16_t machine, uint64_t size)
 	return false;
 }
 
+const char *gc_machine_default_notes(uint16_t machine)
+{
+	int m = machine_index(machine);
+
+	return m < 0 || !machines[m].notes ? "vbox" : machines[m].notes;
+}
+
+bool gc_machine_phys_base(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t *ret)
+{
+	int m = machine_index(machine);
+
+	*ret = 0;
+	return m >= 0 && machines[m].phys_base && gc_vmci_number(vmci, len, machines[m].phys_base, 0, ret);
+}
+
 bool gc_machine_maps_kernel(uint16_t machine)
 {
 	int m = machine_index(machine);
@@ -140,11 +162,17 @@ bool gc_machine_maps_kernel(uint16_t machine)
 bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr, uint64_t *ret)
 {
 	int m = machine_index(machine);
-	uint64_t phys_base = 0;
+	uint64_t phys_base = 0, voffset;
 
+	if (m >= 0 && machines[m].voffset) {
+		if (!gc_vmci_number(vmci, len, machines[m].voffset, 0, &voffset) || vaddr < voffset)
+			return false;
+		*ret = vaddr - voffset; /* arm64's __pa_symbol */
+		return true;
+	}
 	if (m < 0 || !machines[m].map || vaddr < machines[m].map)
 		return false;
-	gc_vmci_number(vmci, len, "NUMBER(phys_base)", 0, &phys_base);
+	gc_machine_phys_base(machine, vmci, len, &phys_base);
 	*ret = vaddr - machines[m].map + phys_base;
 	return true;
 }
@@ -155,7 +183,7 @@ bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t 
 	uint64_t stext, phys_base, size, vstart, vend;
 
 	if (m < 0 || !machines[m].map || !gc_vmci_number(vmci, len, "SYMBOL(_stext)", 16, &stext) ||
-	    !gc_vmci_number(vmci, len, "NUMBER(phys_base)", 0, &phys_base))
+	    !gc_machine_phys_base(machine, vmci, len, &phys_base))
 		return false;
 	if (!gc_vmci_number(vmci, len, "NUMBER(KERNEL_IMAGE_SIZE)", 0, &size))
 		size = machines[m].image_size;

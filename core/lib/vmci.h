@@ -42,6 +42,12 @@ GC_HIDDEN const char *gc_machine_text(uint16_t machine);
 /* SIZE is a page size of MACHINE's kernels (of any, for a machine guestcore
  * does not know: a power of two from 4 KiB to 1 MiB). */
 GC_HIDDEN bool gc_machine_page_size(uint16_t machine, uint64_t size);
+/* The note set a dump of a MACHINE guest writes when none is named. */
+GC_HIDDEN const char *gc_machine_default_notes(uint16_t machine);
+/* The physical address MACHINE's kernel's linear map starts from (a kdump
+ * file's phys_base: NUMBER(phys_base) on x86, NUMBER(PHYS_OFFSET) on
+ * aarch64), from its VMCOREINFO; false (and 0) where it does not say. */
+GC_HIDDEN bool gc_machine_phys_base(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t *ret);
 /* guestcore knows where MACHINE's kernels map their image. */
 GC_HIDDEN bool gc_machine_maps_kernel(uint16_t machine);
 /* The guest-physical address of VADDR in the kernel image of MACHINE (its

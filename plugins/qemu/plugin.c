@@ -1,8 +1,10 @@
 /* Plugin "qemu": the memory source of live QEMU guests (source.c) and
- * the note set "qemu": what QEMU's dump-guest-memory writes for x86 guests, one
- * "CORE" NT_PRSTATUS per vCPU (the x86-64 or the i386 form), then one "QEMU"
- * QEMUCPUState per vCPU, written at 440 bytes, with kernel_gs_base, as QEMU
- * 7.2 does. */
+ * the note set "qemu": what QEMU's dump-guest-memory writes.  For x86
+ * guests one "CORE" NT_PRSTATUS per vCPU (the x86-64 or the i386 form), then
+ * one "QEMU" QEMUCPUState per vCPU, written at 440 bytes, with
+ * kernel_gs_base, as QEMU 7.2 does; for aarch64 guests, per vCPU, NT_PRSTATUS
+ * (pr_fpvalid 1) and NT_PRFPREG (target/arm/arch_dump.c).  QEMU adds an
+ * NT_ARM_SVE note for a CPU with SVE, which this set does not write. */
 #include "config.h"
 
 #include <elf.h>
@@ -16,6 +18,8 @@
 
 static const char *const x86_64_layouts[] = { "linux.prstatus-x86_64", "qemu.cpustate", NULL };
 static const char *const i386_layouts[] = { "linux.prstatus-i386", "qemu.cpustate", NULL };
+/* QEMU writes each vCPU's two notes together: "+" joins them. */
+static const char *const aarch64_layouts[] = { "linux.prstatus-aarch64", "+linux.prfpreg-aarch64", NULL };
 
 static const char *const *qemu_list(const struct guestcore_host_api *host, uint16_t e_machine)
 {
@@ -23,8 +27,11 @@ static const char *const *qemu_list(const struct guestcore_host_api *host, uint1
 		return x86_64_layouts;
 	if (e_machine == EM_386)
 		return i386_layouts;
+	if (e_machine == EM_AARCH64)
+		return aarch64_layouts;
 	if (GUESTCORE_HOST_HAS(host, set_error))
-		host->set_error(host->handle, "the qemu note set knows x86 guests only (machine %u)", e_machine);
+		host->set_error(host->handle, "the qemu note set knows x86 and aarch64 guests only (machine %u)",
+				e_machine);
 	return NULL;
 }
 
@@ -37,6 +44,8 @@ static int qemu_fill(const struct guestcore_host_api *host, struct guestcore_not
 	host->note_info(nb, &id, NULL);
 	if (id && strcmp(id, "qemu.cpustate") == 0)
 		return host->note_set_size(nb, QEMU_CPUSTATE_SIZE);
+	if (id && strcmp(id, "linux.prstatus-aarch64") == 0 && GUESTCORE_HOST_HAS(host, note_set_u64))
+		return host->note_set_u64(nb, "pr_fpvalid", 1);
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* Memory source "raw": a guest RAM image file, an optional memory map and an
  * optional JSON file of vCPU registers.
  *
- *   raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386]
+ *   raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386|aarch64]
  *
  * MAPFILE: one range a line, "START SIZE KIND [FILE_OFFSET]" in hex (0x
  * optional), KIND ram, rom or mmio, '#' starts a comment; FILE_OFFSET
@@ -400,7 +400,7 @@ static int raw_open(const struct guestcore_host_api *host, const char *spec, str
 	s->e_machine = EM_X86_64;
 	tok = strtok_r(copy, ",", &save);
 	if (!tok || !*tok) {
-		FAIL(s, "raw needs an image: raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386]");
+		FAIL(s, "raw needs an image: raw:PATH[,map=MAPFILE][,cpus=CPUFILE][,machine=x86_64|i386|aarch64]");
 		r = -EINVAL;
 		goto fail;
 	}
@@ -414,8 +414,10 @@ static int raw_open(const struct guestcore_host_api *host, const char *spec, str
 			s->e_machine = EM_X86_64;
 		else if (strcmp(tok, "machine=i386") == 0)
 			s->e_machine = EM_386;
+		else if (strcmp(tok, "machine=aarch64") == 0)
+			s->e_machine = EM_AARCH64;
 		else {
-			FAIL(s, "raw: unknown option '%s': use map=, cpus= or machine=x86_64|i386", tok);
+			FAIL(s, "raw: unknown option '%s': use map=, cpus= or machine=x86_64|i386|aarch64", tok);
 			r = -EINVAL;
 		}
 	}

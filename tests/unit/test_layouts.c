@@ -69,7 +69,7 @@ static uint64_t size_of(const char *id)
 
 static void test_bundled_layouts_load(void)
 {
-	CU_ASSERT_EQUAL(guestcore_layouts_count(bundled), 12);
+	CU_ASSERT_EQUAL(guestcore_layouts_count(bundled), 16);
 	CU_ASSERT_STRING_EQUAL(diag_buf, "");
 }
 
@@ -113,6 +113,17 @@ static void test_qemu_and_linux_sizes(void)
 	CU_ASSERT_EQUAL(off("qemu.cpustate", "kernel_gs_base"), 432);
 	CU_ASSERT_EQUAL(off("qemu.cpustate", "cs.selector"), 152);
 	CU_ASSERT_EQUAL(off("qemu.cpustate", "cr[0]"), 392);
+	/* aarch64, as QEMU's target/arm/arch_dump.c asserts them (its
+	 * aarch64_elf_prstatus and aarch64_user_vfp_state) */
+	CU_ASSERT_EQUAL(size_of("linux.prstatus-aarch64"), 392);
+	CU_ASSERT_EQUAL(off("linux.prstatus-aarch64", "pr_pid"), 32);
+	CU_ASSERT_EQUAL(off("linux.prstatus-aarch64", "pr_reg.regs[0]"), 112);
+	CU_ASSERT_EQUAL(off("linux.prstatus-aarch64", "pr_reg.sp"), 112 + 31 * 8);
+	CU_ASSERT_EQUAL(off("linux.prstatus-aarch64", "pr_reg.pstate"), 112 + 33 * 8);
+	CU_ASSERT_EQUAL(off("linux.prstatus-aarch64", "pr_fpvalid"), 112 + 272);
+	CU_ASSERT_EQUAL(size_of("linux.prfpreg-aarch64"), 528);
+	CU_ASSERT_EQUAL(off("linux.prfpreg-aarch64", "fpsr"), 512);
+	CU_ASSERT_EQUAL(size_of("linux.arm-pac-mask"), 16);
 }
 
 static void test_match(void)
@@ -125,7 +136,12 @@ static void test_match(void)
 	CU_ASSERT_STRING_EQUAL(li.id, "linux.prstatus-i386");
 	guestcore_note_layout_info(guestcore_layouts_match(bundled, "VBCORE", 0xb00, EM_386), &li);
 	CU_ASSERT_STRING_EQUAL(li.id, "vbox.core");
-	CU_ASSERT_PTR_NULL(guestcore_layouts_match(bundled, "CORE", 1, EM_AARCH64));
+	guestcore_note_layout_info(guestcore_layouts_match(bundled, "CORE", 1, EM_AARCH64), &li);
+	CU_ASSERT_STRING_EQUAL(li.id, "linux.prstatus-aarch64");
+	guestcore_note_layout_info(guestcore_layouts_match(bundled, "CORE", 2, EM_AARCH64), &li);
+	CU_ASSERT_STRING_EQUAL(li.id, "linux.prfpreg-aarch64");
+	CU_ASSERT_PTR_NULL(guestcore_layouts_match(bundled, "CORE", 2, EM_X86_64));
+	CU_ASSERT_PTR_NULL(guestcore_layouts_match(bundled, "CORE", 1, EM_PPC64));
 	CU_ASSERT_PTR_NULL(guestcore_layouts_match(bundled, "NOPE", 1, EM_X86_64));
 }
 
@@ -635,6 +651,24 @@ static void test_error_unknown_binding(void)
 		     "4:", "relative binding");
 	EXPECT_ERROR(HEAD "<note id=\"t.a\" name=\"T\" type=\"1\">\n  <field name=\"a\" type=\"u64\" count=\"2\" bind=\"reg.dr0\"/>\n</note>\n</layouts>\n",
 		     "4:", "needs {i}");
+	/* Each machine binds its own registers; a note for any machine binds
+	 * any machine's. */
+	EXPECT_ERROR(HEAD "<note id=\"t.a\" name=\"T\" type=\"1\" machine=\"aarch64\">\n  <field name=\"a\" type=\"u64\" bind=\"reg.rip\"/>\n</note>\n</layouts>\n",
+		     "3:", "note 't.a' is for aarch64 but 'a' binds to 'reg.rip', a register of another machine");
+	EXPECT_ERROR(HEAD "<note id=\"t.a\" name=\"T\" type=\"1\" machine=\"x86_64\">\n  <field name=\"a\" type=\"u64\" bind=\"reg.ttbr1_el1\"/>\n</note>\n</layouts>\n",
+		     "3:", "'reg.ttbr1_el1', a register of another machine");
+	EXPECT_ERROR(HEAD "<note id=\"t.a\" name=\"T\" type=\"1\">\n  <field name=\"a\" type=\"u64\" bind=\"reg.x31\"/>\n</note>\n</layouts>\n",
+		     "4:", "'reg.x31', which is not in the binding vocabulary");
+	EXPECT_ERROR(HEAD "<note id=\"t.a\" name=\"T\" type=\"1\">\n  <field name=\"a\" type=\"u64\" bind=\"reg.x07\"/>\n</note>\n</layouts>\n",
+		     "4:", "'reg.x07', which is not in the binding vocabulary");
+	EXPECT_ERROR(HEAD "<note id=\"t.a\" name=\"T\" type=\"1\">\n  <field name=\"a\" type=\"u64\" bind=\"reg.ldtr.bas\"/>\n</note>\n</layouts>\n",
+		     "4:", "'reg.ldtr.bas', which is not in the binding vocabulary");
+	CU_ASSERT_EQUAL(load_text(HEAD "<note id=\"t.a\" name=\"T\" type=\"1\" machine=\"aarch64\">\n"
+				  "  <field name=\"a\" type=\"u64\" bind=\"reg.x30\"/>\n"
+				  "  <field name=\"b\" type=\"u64\" bind=\"vm.cpu_id\"/>\n</note>\n"
+				  "<note id=\"t.b\" name=\"T\" type=\"2\">\n"
+				  "  <field name=\"a\" type=\"u64\" bind=\"reg.x0\"/>\n"
+				  "  <field name=\"b\" type=\"u64\" bind=\"reg.tr.desc_flags\"/>\n</note>\n</layouts>\n"), 0);
 }
 
 static void test_error_unknown_reference(void)

@@ -373,6 +373,33 @@ static int add_note(struct gc_dump *d, const struct guestcore_note_layout *nl, u
 	return 0;
 }
 
+/* Instance I of NL (0, or a vCPU), filled by the note provider P's FILL
+ * where there is one, encoded and added. */
+static int add_instance(struct gc_dump *d, const struct guestcore_note_layout *nl, uint32_t i,
+			struct guestcore_plugin *p,
+			int (*fill)(const struct guestcore_host_api *, struct guestcore_note_builder *), const char *set)
+{
+	struct guestcore_note_builder nb = { .d = d, .layout = nl, .instance = i, .load = -1 };
+	unsigned char *desc;
+	uint64_t size;
+	int r = 0;
+
+	if (fill) {
+		gc_plugin_clear_error(p);
+		r = fill(gc_plugin_api(p), &nb);
+		if (r < 0) {
+			const char *e = gc_plugin_last_error(p);
+			gc_dump_fail(d, "note set '%s' could not fill %s #%u: %s", set, nl->id, i, e && *e ? e : strerror(-r));
+		}
+	}
+	if (r >= 0)
+		r = nb_encode(&nb, &desc, &size);
+	nb_clear(&nb);
+	return r < 0 ? r : add_note(d, nl, desc, size);
+}
+
+#define GC_NOTE_GROUP 8 /* layouts written vCPU by vCPU together */
+
 static int build_set(struct gc_dump *d, const char *set)
 {
 	struct guestcore_plugin *p = guestcore_host_find(d->host, set);
@@ -400,45 +427,61 @@ static int build_set(struct gc_dump *d, const char *set)
 			     e && *e ? e : "no layouts for its machine");
 		return -ENOTSUP;
 	}
-	for (size_t k = 0; ids[k]; k++) {
-		const struct guestcore_note_layout *nl = guestcore_layouts_find(d->layouts, ids[k]);
-		uint32_t instances;
+	/* A group: an id and the ids after it that start with '+', written
+	 * vCPU by vCPU (QEMU's aarch64 NT_PRSTATUS, NT_PRFPREG of each vCPU in
+	 * turn); an id alone is written for every vCPU before the next. */
+	for (size_t k = 0, end; ids[k]; k = end) {
+		const struct guestcore_note_layout *group[GC_NOTE_GROUP];
+		uint32_t instances = 1;
 
-		if (!nl) {
-			gc_dump_fail(d, "note set '%s' writes layout '%s', which no layout file defines: install its "
-					"layout file or pass --schema-dir", set, ids[k]);
-			return -ENOENT;
-		}
-		if (nl->repeat == GUESTCORE_REPEAT_PER_CPU)
-			instances = d->info.cpu_count;
-		else if (nl->repeat == GUESTCORE_REPEAT_ONCE)
-			instances = 1;
-		else {
-			gc_dump_fail(d, "note set '%s': layout '%s' repeats per load or per unreadable range, which "
-					"only guestcore's own notes may do", set, nl->id);
-			return -EINVAL;
-		}
-		for (uint32_t i = 0; i < instances; i++) {
-			struct guestcore_note_builder nb = { .d = d, .layout = nl, .instance = i, .load = -1 };
-			unsigned char *desc;
-			uint64_t size;
-			int r = 0;
+		for (end = k; ids[end] && (end == k || ids[end][0] == '+'); end++) {
+			const char *id = ids[end] + (ids[end][0] == '+');
+			const struct guestcore_note_layout *nl = guestcore_layouts_find(d->layouts, id);
 
-			if (ops.fill) {
-				gc_plugin_clear_error(p);
-				r = ops.fill(gc_plugin_api(p), &nb);
-				if (r < 0) {
-					const char *e = gc_plugin_last_error(p);
-					gc_dump_fail(d, "note set '%s' could not fill %s #%u: %s", set, nl->id, i,
-						     e && *e ? e : strerror(-r));
-				}
+			if (!nl) {
+				gc_dump_fail(d, "note set '%s' writes layout '%s', which no layout file defines: install "
+						"its layout file or pass --schema-dir", set, id);
+				return -ENOENT;
 			}
-			if (r >= 0)
-				r = nb_encode(&nb, &desc, &size);
-			nb_clear(&nb);
-			if (r < 0)
-				return r;
-			r = add_note(d, nl, desc, size);
+			if (nl->repeat != GUESTCORE_REPEAT_PER_CPU && nl->repeat != GUESTCORE_REPEAT_ONCE) {
+				gc_dump_fail(d, "note set '%s': layout '%s' repeats per load or per unreadable range, "
+						"which only guestcore's own notes may do", set, nl->id);
+				return -EINVAL;
+			}
+			if (end - k >= GC_NOTE_GROUP ||
+			    (end > k && (nl->repeat != GUESTCORE_REPEAT_PER_CPU || group[0]->repeat != GUESTCORE_REPEAT_PER_CPU))) {
+				gc_dump_fail(d, "note set '%s': '+%s' joins layouts written vCPU by vCPU, which must be at "
+						"most %u, each once per vCPU: fix the plugin", set, nl->id, GC_NOTE_GROUP);
+				return -EINVAL;
+			}
+			group[end - k] = nl;
+		}
+		if (group[0]->repeat == GUESTCORE_REPEAT_PER_CPU)
+			instances = d->info.cpu_count;
+		for (uint32_t i = 0; i < instances; i++)
+			for (size_t j = 0; j < end - k; j++) {
+				int r = add_instance(d, group[j], i, p, ops.fill, set);
+				if (r < 0)
+					return r;
+			}
+	}
+	return 0;
+}
+
+/* guestcore's own notes for the guest's machine, per vCPU, whatever the
+ * note sets (the system registers of an aarch64 guest): every GUESTCORE
+ * layout of that machine. */
+static int add_machine_notes(struct gc_dump *d)
+{
+	for (size_t i = 0; d->info.e_machine && i < guestcore_layouts_count(d->layouts); i++) {
+		const struct guestcore_note_layout *nl = guestcore_layouts_at(d->layouts, i);
+		int r;
+
+		if (nl->e_machine != d->info.e_machine || nl->repeat != GUESTCORE_REPEAT_PER_CPU ||
+		    strcmp(nl->note_name, "GUESTCORE") != 0)
+			continue;
+		for (uint32_t c = 0; c < d->info.cpu_count; c++) {
+			r = add_instance(d, nl, c, NULL, NULL, "guestcore");
 			if (r < 0)
 				return r;
 		}
@@ -513,7 +556,7 @@ static int add_source_notes(struct gc_dump *d)
 
 int gc_notes_build(struct gc_dump *d)
 {
-	static const char *const default_sets[] = { "vbox", NULL };
+	const char *const default_sets[] = { gc_machine_default_notes(d->info.e_machine), NULL };
 	const char *const *sets = d->o.note_sets ? d->o.note_sets : default_sets;
 	int r;
 
@@ -527,7 +570,9 @@ int gc_notes_build(struct gc_dump *d)
 		if (r < 0)
 			return r;
 	}
-	r = add_source_notes(d);
+	r = add_machine_notes(d);
+	if (r == 0)
+		r = add_source_notes(d);
 	if (r == 0)
 		r = add_unknown_note(d);
 	if (r == 0 && d->vmci_origin == GC_VMCI_FROM_FILE)

@@ -285,7 +285,7 @@ int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guest
 	ret->len = 0;
 	if (strncmp(b, "reg.", 4) == 0) {
 		const char *dot = strrchr(b, '.');
-		if (strcmp(b, "reg.xsave") == 0) {
+		if (gc_vocab_bytes(b)) {
 			if (!d->src->get_register_bytes || cpu >= d->info.cpu_count)
 				return -ENOENT;
 			return d->src->get_register_bytes(d->source, cpu, b, &ret->bytes, &ret->len);

@@ -713,7 +713,7 @@ static int write_headers(struct gc_dump *d, uint64_t notes_size)
 	 * the release VMCOREINFO gives and the machine (guestcore(1)). */
 	if (vmci) {
 		vmci_off = vmci->offset + vmci->size - align_up(vmci->desc_size, 4);
-		gc_vmci_number(vmci->desc, vmci->desc_size, "NUMBER(phys_base)", 0, &phys_base);
+		gc_machine_phys_base(d->info.e_machine, vmci->desc, vmci->desc_size, &phys_base);
 		if (gc_kernel_utsname(d, vmci->desc, vmci->desc_size, uts) <= 0)
 			gc_vmci_value(vmci->desc, vmci->desc_size, "OSRELEASE", uts[2], sizeof(uts[2]));
 		push_free(d); /* what reading a pushed page back allocated */

@@ -82,7 +82,12 @@ struct guestcore_layouts {
 	size_t n_all;
 };
 
+/* NAME is in the binding vocabulary (of any machine). */
 GC_HIDDEN bool gc_vocab_known(const char *name);
+/* NAME is common to every machine or in MACHINE's register table. */
+GC_HIDDEN bool gc_vocab_for_machine(const char *name, uint16_t machine);
+/* NAME's value is a byte string (a source gives it by get_register_bytes). */
+GC_HIDDEN bool gc_vocab_bytes(const char *name);
 GC_HIDDEN uint64_t gc_type_size(uint32_t type);
 GC_HIDDEN const char *gc_type_name(uint32_t type);
 GC_HIDDEN void gc_layout_file_free(struct gc_layout_file *f);

@@ -840,6 +840,16 @@ static bool parse_note(struct loader *L, const struct pfile *pf, xmlNodePtr n)
 		ok = false;
 	nl->leaves = ls.v;
 	nl->n_leaves = ls.n;
+	/* A note of one machine binds that machine's registers (a struct
+	 * shared by two machines' notes binds each one's). */
+	for (size_t i = 0; nl->e_machine && i < nl->n_leaves; i++) {
+		const char *b = nl->leaves[i].binding;
+		if (b && gc_vocab_known(b) && !gc_vocab_for_machine(b, nl->e_machine)) {
+			report(L, n, "machine", "note '%s' is for %s but '%s' binds to '%s', a register of another "
+			       "machine", nl->id, machine, nl->leaves[i].path, b);
+			ok = false;
+		}
+	}
 	nl->size = body.size;
 	nl->min_size = body.size;
 	for (size_t i = 0; i < nl->n_leaves; i++)

@@ -366,8 +366,10 @@ struct guestcore_note_provider_ops {
 	uint32_t reserved0;
 	/* The layout ids this provider writes for a guest of E_MACHINE, in
 	 * writing order, NULL-terminated; each is written once or once per vCPU
-	 * as its layout says.  NULL (after set_error) when the guest is not
-	 * supported. */
+	 * as its layout says (every vCPU's before the next id's).  An id that
+	 * starts with '+' joins the one before it: per-cpu layouts so joined
+	 * are written vCPU by vCPU ("a", "+b": a0 b0 a1 b1 ...; at most 8).
+	 * NULL (after set_error) when the guest is not supported. */
 	const char *const *(*layouts)(const struct guestcore_host_api *host, uint16_t e_machine);
 	/* Optional: called for each instance before it is encoded. */
 	int (*fill)(const struct guestcore_host_api *host, struct guestcore_note_builder *nb);
