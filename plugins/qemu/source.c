@@ -283,8 +283,16 @@ static int load_map(struct guestcore_source *s, char **names)
 	r = qmp_command(&s->q, "query-target", NULL, 0, &target);
 	if (r == -EINTR || r == -ETIMEDOUT || r == -ECONNRESET)
 		return qfail(s, r);
-	if (r == 0 && json_object_object_get_ex(target, "arch", &arch) && json_object_get_string(arch))
-		s->machine = strcmp(json_object_get_string(arch), "i386") == 0 ? EM_386 : EM_X86_64;
+	if (r == 0 && json_object_object_get_ex(target, "arch", &arch) && json_object_get_string(arch)) {
+		const struct qs_arch *a = qs_arch_of_target(json_object_get_string(arch));
+		if (!a) {
+			FAIL(s, "QEMU at %s emulates %s, which the qemu source does not know (x86_64, i386, aarch64)",
+			     s->q.path, json_object_get_string(arch));
+			json_object_put(target);
+			return -ENOTSUP;
+		}
+		s->machine = s->g.machine = a->machine;
+	}
 	json_object_put(target);
 	mtree = qmp_hmp(&s->q, "info mtree -f");
 	if (!mtree)
@@ -369,7 +377,8 @@ static int stream_file(struct guestcore_source *s)
 }
 
 struct cpustate {
-	struct su_regs *regs;
+	struct qs_cpu *cpu;
+	const char *bytes_name; /* the machine's byte register, kept when a note has it */
 	int err;
 };
 
@@ -377,38 +386,55 @@ static void cpustate_field(void *userdata, const char *binding, uint64_t value, 
 {
 	struct cpustate *c = userdata;
 
-	(void)nbytes;
-	if (!bytes && !c->err && su_regs_set(c->regs, binding, value, true) < 0)
-		c->err = -ENOMEM;
+	if (c->err)
+		return;
+	if (!bytes) {
+		if (su_regs_set(&c->cpu->regs, binding, value, true) < 0)
+			c->err = -ENOMEM;
+	} else if (c->bytes_name && strcmp(binding, c->bytes_name) == 0 && !c->cpu->bytes) {
+		c->cpu->bytes = malloc(nbytes ? nbytes : 1);
+		if (!c->cpu->bytes)
+			c->err = -ENOMEM;
+		else {
+			memcpy(c->cpu->bytes, bytes, nbytes);
+			c->cpu->bytes_len = nbytes;
+		}
+	}
 }
 
 /* QEMU's QEMUCPUState note, decoded by its layout (schemas/qemu.xml) with
  * the host's decode_note: every register it binds, exact where 'info
  * registers' rounds (the segments' flags, which it masks) or is silent
  * (kernel_gs_base, r8 to r15 of a guest outside long mode). */
-static int take_cpustate(struct guestcore_source *s, struct su_regs *r, const unsigned char *desc, size_t len)
+static int take_cpustate(struct guestcore_source *s, struct qs_cpu *cpu, const char *name, uint32_t type,
+			 const unsigned char *desc, size_t len)
 {
-	struct cpustate c = { .regs = r };
+	const struct qs_arch *a = qs_arch_of_machine(s->machine);
+	struct cpustate c = { .cpu = cpu, .bytes_name = a ? a->bytes_name : NULL };
 	int e;
 
 	if (!GUESTCORE_HOST_HAS(s->host, decode_note))
 		return -EPROTO;
-	e = s->host->decode_note(s->host->handle, "QEMU", 0, s->machine, 0, desc, len, cpustate_field, &c);
+	e = s->host->decode_note(s->host->handle, name, type, s->machine, 0, desc, len, cpustate_field, &c);
 	return e < 0 ? (e == -ENOMEM ? e : -EPROTO) : c.err;
 }
 
 /* Walk the notes of the ELF core in FD (QEMU's own dump): each vCPU's
- * registers from its "QEMU" note, the "VMCOREINFO" note whole. */
+ * registers from the notes its architecture's row names (x86: the "QEMU"
+ * CPU state; aarch64: NT_PRSTATUS and NT_PRFPREG, for 'info registers'
+ * names none of its registers the parser knows), each decoded by its
+ * layout, and the "VMCOREINFO" note whole. */
 static int take_qemu_notes(struct guestcore_source *s, int fd)
 {
+	const struct qs_arch *a = qs_arch_of_machine(s->machine);
+	uint32_t seen[2] = { 0 };
 	Elf *e;
 	size_t phnum = 0;
-	uint32_t qemu_notes = 0;
 	int r = 0;
 
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF || elf_getphdrnum(e, &phnum) != 0 || phnum > 4096) {
+	if (!a || !e || elf_kind(e) != ELF_K_ELF || elf_getphdrnum(e, &phnum) != 0 || phnum > 4096) {
 		elf_end(e);
 		return -EPROTO;
 	}
@@ -434,13 +460,18 @@ static int take_qemu_notes(struct guestcore_source *s, int fd)
 			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
 			size_t whole = next - off; /* the note, header to padded end */
 
-			if (nh.n_namesz == 5 && memcmp(name, "QEMU", 5) == 0) {
-				r = qs_guest_grow(&s->g, qemu_notes);
+			for (size_t k = 0; k < 2 && r == 0; k++) {
+				const char *want = a->notes[k].name;
+				if (!want || nh.n_type != a->notes[k].type || nh.n_namesz != strlen(want) + 1 ||
+				    memcmp(name, want, nh.n_namesz) != 0)
+					continue;
+				r = qs_guest_grow(&s->g, seen[k]);
 				if (r == 0)
-					r = take_cpustate(s, &s->g.cpus[qemu_notes].regs, desc, nh.n_descsz);
-				qemu_notes += r == 0;
-			} else if (nh.n_namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !s->g.vmcoreinfo &&
-				   whole <= QS_VMCOREINFO_MAX) {
+					r = take_cpustate(s, &s->g.cpus[seen[k]], want, nh.n_type, desc, nh.n_descsz);
+				seen[k] += r == 0;
+			}
+			if (nh.n_namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !s->g.vmcoreinfo &&
+			    whole <= QS_VMCOREINFO_MAX) {
 				s->g.vmcoreinfo = malloc(whole);
 				if (!s->g.vmcoreinfo)
 					r = -ENOMEM;

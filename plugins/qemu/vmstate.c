@@ -6,6 +6,7 @@
  * of that note, which the guest wrote. */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,147 @@ int qs_cpu_from_stream(const struct qstream *st, uint32_t cpu, struct su_regs *r
 	return 0;
 }
 
+/* ---- aarch64 ----------------------------------------------------------------------------- */
+
+/* Fields of the cpu section (target/arm/machine.c): the banked registers
+ * at EL0 and EL1.  env.banked_spsr[1] is SPSR_EL1 (aarch64_banked_spsr_index). */
+static const struct {
+	const char *field, *vocab;
+} arm_fields[] = {
+	{ "env.pc", "reg.pc" },
+	{ "env.sp_el[0]", "reg.sp_el0" },
+	{ "env.sp_el[1]", "reg.sp_el1" },
+	{ "env.elr_el[1]", "reg.elr_el1" },
+	{ "env.banked_spsr[1]", "reg.spsr_el1" },
+};
+
+/* System registers in the coprocessor arrays, by their architectural
+ * encoding (op0, op1, CRn, CRm, op2): QEMU names each by KVM's register id,
+ * KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG | the encoding. */
+#define ARM64_SYSREG_ID 0x6030000000130000ull
+#define ENC(op0, op1, crn, crm, op2) ((op0) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2))
+static const struct {
+	uint32_t enc;
+	const char *vocab;
+} arm_sysregs[] = {
+	{ ENC(3, 0, 0, 0, 0), "reg.midr_el1" },        { ENC(3, 0, 0, 0, 5), "reg.mpidr_el1" },
+	{ ENC(3, 0, 0, 7, 0), "reg.id_aa64mmfr0_el1" }, { ENC(3, 0, 0, 7, 1), "reg.id_aa64mmfr1_el1" },
+	{ ENC(3, 0, 1, 0, 0), "reg.sctlr_el1" },       { ENC(3, 0, 1, 0, 2), "reg.cpacr_el1" },
+	{ ENC(3, 0, 2, 0, 0), "reg.ttbr0_el1" },       { ENC(3, 0, 2, 0, 1), "reg.ttbr1_el1" },
+	{ ENC(3, 0, 2, 0, 2), "reg.tcr_el1" },         { ENC(3, 0, 5, 2, 0), "reg.esr_el1" },
+	{ ENC(3, 0, 6, 0, 0), "reg.far_el1" },         { ENC(3, 0, 7, 4, 0), "reg.par_el1" },
+	{ ENC(3, 0, 10, 2, 0), "reg.mair_el1" },       { ENC(3, 0, 10, 3, 0), "reg.amair_el1" },
+	{ ENC(3, 0, 12, 0, 0), "reg.vbar_el1" },       { ENC(3, 0, 13, 0, 1), "reg.contextidr_el1" },
+	{ ENC(3, 0, 13, 0, 4), "reg.tpidr_el1" },      { ENC(3, 3, 13, 0, 2), "reg.tpidr_el0" },
+	{ ENC(3, 3, 13, 0, 3), "reg.tpidrro_el0" },    { ENC(3, 3, 14, 0, 2), "reg.cntvct_el0" },
+	{ ENC(3, 3, 14, 3, 1), "reg.cntv_ctl_el0" },   { ENC(3, 3, 14, 3, 2), "reg.cntv_cval_el0" },
+};
+#undef ENC
+
+/* FPSCR as QEMU migrates it holds FPSR's and FPCR's bits (vfp_get_fpsr,
+ * vfp_get_fpcr). */
+#define ARM_FPSR_MASK 0xf800009full
+#define ARM_FPCR_MASK 0x07ff9f00ull
+#define ARM_VREGS 512
+
+int qs_cpu_from_stream_aarch64(const struct qstream *st, uint32_t cpu, struct su_regs *regs,
+			       unsigned char **ret_bytes, size_t *ret_len)
+{
+	const struct qstream_device *d = qstream_device(st, "cpu", cpu);
+	char field[64], vocab[64];
+	uint64_t v, n = 0;
+	int e = 0;
+
+	*ret_bytes = NULL;
+	*ret_len = 0;
+	if (!d)
+		return -ENOENT;
+#define SET(name, value) (e = e ? e : su_regs_set(regs, (name), (value), true))
+	for (unsigned i = 0; i < 32; i++) {
+		snprintf(field, sizeof(field), "env.xregs[%u]", i);
+		snprintf(vocab, sizeof(vocab), i == 31 ? "reg.sp" : "reg.x%u", i); /* xregs[31]: the current SP */
+		if (u64(st, d, field, &v))
+			SET(vocab, v);
+	}
+	for (size_t i = 0; i < sizeof(arm_fields) / sizeof(arm_fields[0]); i++)
+		if (u64(st, d, arm_fields[i].field, &v))
+			SET(arm_fields[i].vocab, v);
+	if (u64(st, d, "cpsr", &v)) { /* in AArch64 state, PSTATE as pstate_read() gives it */
+		SET("reg.pstate", v);
+		SET("reg.currentel", v & 0xc);
+	}
+	u64(st, d, "cpreg_vmstate_array_len", &n);
+	for (uint64_t i = 0; i < n && i < 4096; i++) {
+		uint64_t id, val;
+
+		snprintf(field, sizeof(field), "cpreg_vmstate_indexes[%llu]", (unsigned long long)i);
+		if (!u64(st, d, field, &id) || (id & ~0xffffull) != ARM64_SYSREG_ID)
+			continue;
+		snprintf(field, sizeof(field), "cpreg_vmstate_values[%llu]", (unsigned long long)i);
+		for (size_t k = 0; k < sizeof(arm_sysregs) / sizeof(arm_sysregs[0]); k++)
+			if ((id & 0xffff) == arm_sysregs[k].enc && u64(st, d, field, &val))
+				SET(arm_sysregs[k].vocab, val);
+	}
+	if (u64(st, d, "fpscr", &v)) {
+		SET("reg.fpsr", v & ARM_FPSR_MASK);
+		SET("reg.fpcr", v & ARM_FPCR_MASK);
+	}
+#undef SET
+	if (e < 0)
+		return e;
+	/* V0..V31: the low 128 bits of QEMU's zregs, d[0] the low half. */
+	if (qstream_bytes(st, d, "env.vfp.zregs[0].d[0]", &(size_t){ 0 })) {
+		unsigned char *x = calloc(1, ARM_VREGS);
+		if (!x)
+			return -ENOMEM;
+		for (unsigned i = 0; i < 32; i++)
+			for (unsigned h = 0; h < 2; h++) {
+				snprintf(field, sizeof(field), "env.vfp.zregs[%u].d[%u]", i, h);
+				if (u64(st, d, field, &v))
+					put_le(x + 16 * i + 8 * h, v, 8);
+			}
+		*ret_bytes = x;
+		*ret_len = ARM_VREGS;
+	}
+	return 0;
+}
+
+/* ---- the architectures -------------------------------------------------------------------- */
+
+static const struct qs_arch arches[] = {
+	{ "x86_64", EM_X86_64, "reg.xsave", "reg.xsave_size", "env.regs[0]", qs_cpu_from_stream, { { "QEMU", 0 } } },
+	{ "i386", EM_386, "reg.xsave", "reg.xsave_size", "env.regs[0]", qs_cpu_from_stream, { { "QEMU", 0 } } },
+	{ "aarch64", EM_AARCH64, "reg.vregs", NULL, "env.xregs[0]", qs_cpu_from_stream_aarch64,
+	  { { "CORE", NT_PRSTATUS }, { "CORE", NT_PRFPREG } } },
+};
+
+const struct qs_arch *qs_arch_of_target(const char *target)
+{
+	for (size_t i = 0; target && i < sizeof(arches) / sizeof(arches[0]); i++)
+		if (strcmp(arches[i].target, target) == 0)
+			return &arches[i];
+	return NULL;
+}
+
+const struct qs_arch *qs_arch_of_machine(uint16_t machine)
+{
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		if (arches[i].machine == (machine ? machine : EM_X86_64))
+			return &arches[i];
+	return NULL;
+}
+
+const struct qs_arch *qs_arch_of_stream(const struct qstream *st)
+{
+	const struct qstream_device *d = qstream_device(st, "cpu", 0);
+	size_t size;
+
+	for (size_t i = 0; d && i < sizeof(arches) / sizeof(arches[0]); i++)
+		if (qstream_bytes(st, d, arches[i].probe, &size))
+			return &arches[i];
+	return NULL;
+}
+
 bool qs_vmcoreinfo_from_stream(const struct qstream *st, uint64_t *ret_paddr, uint32_t *ret_size)
 {
 	const struct qstream_device *d = qstream_device(st, "vmcoreinfo", 0);
@@ -255,6 +397,7 @@ int qs_guest_grow(struct qs_guest *g, uint32_t cpu)
 
 int qs_guest_from_stream(struct qs_guest *g, const struct qstream *st, uint32_t *ret_found)
 {
+	const struct qs_arch *a = qs_arch_of_machine(g->machine);
 	uint32_t cpu;
 
 	for (cpu = 0; qstream_device(st, "cpu", cpu); cpu++)
@@ -264,11 +407,11 @@ int qs_guest_from_stream(struct qs_guest *g, const struct qstream *st, uint32_t 
 		return 0;
 	for (cpu = 0; cpu < g->n_cpus; cpu++) {
 		struct qs_cpu *c = &g->cpus[cpu];
-		int r = qs_cpu_from_stream(st, cpu, &c->regs, &c->xsave, &c->xsave_len);
+		int r = a ? a->cpu(st, cpu, &c->regs, &c->bytes, &c->bytes_len) : -ENOTSUP;
 
 		if (r < 0)
 			return r;
-		if (c->xsave && su_regs_set(&c->regs, "reg.xsave_size", c->xsave_len, true) < 0)
+		if (c->bytes && a->size_name && su_regs_set(&c->regs, a->size_name, c->bytes_len, true) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -333,10 +476,12 @@ int qs_guest_register(const struct qs_guest *g, uint32_t cpu, const char *name, 
 int qs_guest_register_bytes(const struct qs_guest *g, uint32_t cpu, const char *name, const void **ret_data,
 			    size_t *ret_len)
 {
-	if (cpu >= g->n_cpus || !g->cpus[cpu].xsave || strcmp(name, "reg.xsave") != 0)
+	const struct qs_arch *a = qs_arch_of_machine(g->machine);
+
+	if (cpu >= g->n_cpus || !g->cpus[cpu].bytes || !a || strcmp(name, a->bytes_name) != 0)
 		return -ENOENT;
-	*ret_data = g->cpus[cpu].xsave;
-	*ret_len = g->cpus[cpu].xsave_len;
+	*ret_data = g->cpus[cpu].bytes;
+	*ret_len = g->cpus[cpu].bytes_len;
 	return 0;
 }
 
@@ -363,7 +508,7 @@ void qs_guest_free(struct qs_guest *g)
 {
 	for (uint32_t i = 0; i < g->n_cpus; i++) {
 		su_regs_free(&g->cpus[i].regs);
-		free(g->cpus[i].xsave);
+		free(g->cpus[i].bytes);
 	}
 	free(g->cpus);
 	free(g->vmcoreinfo);

@@ -13,14 +13,36 @@ linux_guest() {
 	guest="${GUESTCORE_LINUX_GUEST:-$top_builddir/tests/linux-guest}"
 	sh "$top_srcdir/tests/qemu/linux-guest.sh" "$guest" || { echo "no Linux guest to boot: skipped"; exit 77; }
 }
+# linux_guest_arm64: the same for arm64, in $guest.
+linux_guest_arm64() {
+	guest="${GUESTCORE_LINUX_GUEST_ARM64:-$top_builddir/tests/linux-guest-arm64}"
+	sh "$top_srcdir/tests/qemu/linux-guest.sh" "$guest" arm64 || { echo "no arm64 Linux guest to boot: skipped"; exit 77; }
+}
 
-# launch_qemu SOCK SOCK2 QEMU-OPTION...: QEMU with two QMP sockets, in the
-# background ($launched is its pid).
+# guest_ready LOG WHAT SYMBOL: wait (120 s at most) for linux-guest.sh's
+# ready line in the console LOG, or stop the test; $entry is the address
+# it gives of SYMBOL.
+guest_ready() {
+	i=0
+	while ! grep -q guestcore-guest-ready "$1" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q guestcore-guest-ready "$1" && ok "$2 booted ($((i / 10)) s)" ||
+		{ not_ok "$2 did not boot within 120 s"; tail -20 "$1"; finish; exit 1; }
+	entry=$(sed -n "s/.*guestcore-guest-ready \([0-9a-f]*\) T $3\([^A-Za-z0-9_].*\)\{0,1\}\$/\1/p" "$1")
+	[ -n "$entry" ] && ok "the guest says where $3 is (0x$entry)" || not_ok "no $3 on the console"
+}
+# field CORE NOTE-NAME FIELD: the field's values in CORE, one line per note.
+field() {
+	$GUESTCORE inspect "$1" | awk -v n="$2" -v f="$3" '/^  \[[0-9]+\] / { on = ($2 == n); next } on && $1 == f { print $2 }'
+}
+
+# launch_qemu SOCK SOCK2 QEMU-OPTION...: QEMU ($QEMU_SYSTEM, by default
+# qemu-system-x86_64) with two QMP sockets, in the background ($launched is
+# its pid).
 launch_qemu() {
 	qsock1=$1 qsock2=$2
 	shift 2
 	rm -f "$qsock1" "$qsock2"
-	qemu-system-x86_64 -display none -nodefaults -qmp unix:"$qsock1",server=on,wait=off \
+	"${QEMU_SYSTEM:-qemu-system-x86_64}" -display none -nodefaults -qmp unix:"$qsock1",server=on,wait=off \
 		-qmp unix:"$qsock2",server=on,wait=off "$@" &
 	launched=$!
 }

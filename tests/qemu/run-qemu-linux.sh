@@ -41,16 +41,8 @@ start_second "$bsock" "$bsock2" -machine pc,accel=tcg -m 256 -smp 2 -kernel "$gu
 	-append "console=ttyS0 panic=-1 quiet" -serial file:"$T/bare.log"
 start_qemu 0 -machine pc,accel=tcg -m 256 -smp 2 -kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" -device vmcoreinfo -serial file:"$T/console.log"
-i=0
-while ! grep -q guestcore-guest-ready "$T/console.log" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
-grep -q guestcore-guest-ready "$T/console.log" && ok "the guest booted ($((i / 10)) s)" ||
-	{ not_ok "the guest did not boot within 120 s"; tail -20 "$T/console.log"; finish; exit 1; }
-syscall=$(sed -n 's/.*guestcore-guest-ready \([0-9a-f]*\) T entry_SYSCALL_64.*/\1/p' "$T/console.log")
-[ -n "$syscall" ] && ok "the guest says where entry_SYSCALL_64 is (0x$syscall)" || not_ok "no entry_SYSCALL_64 on the console"
-
-field() { # core note-name field: the field's values, one line per note
-	$G inspect "$1" | awk -v n="$2" -v f="$3" '/^  \[[0-9]+\] / { on = ($2 == n); next } on && $1 == f { print $2 }'
-}
+guest_ready "$T/console.log" "the guest" entry_SYSCALL_64
+syscall=$entry
 vmcoreinfo() { # core: the VMCOREINFO note's text
 	$G inspect "$1" | awk '/^  \[[0-9]+\] / { on = ($2 == "VMCOREINFO"); next } on'
 }

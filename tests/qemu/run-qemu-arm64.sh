@@ -1,0 +1,148 @@
+#!/bin/sh
+# A real arm64 Linux guest (Debian's arm64 kernel with a busybox initramfs
+# and -device vmcoreinfo, made by tests/qemu/linux-guest.sh DIR arm64;
+# qemu-system-aarch64 -M virt under TCG, 2 vCPUs, no SVE), booted once for
+# every case:
+# - running, snapshot mode: an EM_AARCH64 core whose notes come in QEMU's
+#   order (each vCPU's NT_PRSTATUS and NT_PRFPREG in turn), with the
+#   guest's VMCOREINFO and the system registers from the stream's
+#   coprocessor arrays (VBAR_EL1 is 'vectors' as the guest's kallsyms gives
+#   it, TTBR1_EL1 and TCR_EL1 set, the vCPU at EL1); it validates;
+# - paused: QEMU's own dump, and guestcore's through the monitor (auto) and
+#   through the stream (mode=pause) have the same memory and NT_PRSTATUS
+#   and NT_PRFPREG byte for byte (the stream's registers decoded by their
+#   names in QEMU's description); the guest stays paused;
+# - QEMU's dump converted (elfcore) to ELF: the same notes byte for byte;
+#   to kdump: utsname read from the kernel (machine aarch64), phys_base from
+#   VMCOREINFO's PHYS_OFFSET, valid, the same memory, and libkdumpfile (when
+#   installed) reads init_uts_ns by its kernel virtual address;
+# - the guest extracted and dumped again by the raw source
+#   (machine=aarch64, its registers in the CPU file): NT_PRSTATUS is QEMU's;
+# - the vbox note set refuses an aarch64 guest with one sentence.
+# Skipped (77) when qemu-system-aarch64 is not installed or the kernel
+# cannot be fetched.
+set -eu
+. "$top_srcdir/tests/cli/testlib.sh"
+command -v qemu-system-aarch64 >/dev/null || { echo "qemu-system-aarch64 not installed: skipped"; exit 77; }
+G="$GUESTCORE"
+QEMU_SYSTEM=qemu-system-aarch64
+. "$top_srcdir/tests/qemu/qemulib.sh"
+linux_guest_arm64
+release=$(cat "$guest/kernel-release")
+notes="python3 $top_srcdir/tests/data/core-notes.py"
+
+start_qemu 0 -M virt,accel=tcg -cpu max,sve=off,pauth-impdef=on -m 512 -smp 2 -kernel "$guest/vmlinuz" \
+	-initrd "$guest/initrd.gz" -append "console=ttyAMA0 panic=-1 quiet" -device vmcoreinfo \
+	-serial file:"$T/console.log"
+guest_ready "$T/console.log" "the arm64 guest" vectors
+vectors=$entry
+order() { # core: the names and types of its notes, in file order
+	$G inspect "$1" | awk '/^  \[[0-9]+\] / { printf "%s/%s ", $2, $4 }'
+}
+# same_cpu_notes CORE REFERENCE WHAT: NT_PRSTATUS and NT_PRFPREG byte for byte
+same_cpu_notes() {
+	$notes "$2" CORE:1 CORE:2 >"$T/ref.notes"
+	$notes "$1" CORE:1 CORE:2 >"$T/c.notes"
+	[ "$(wc -l <"$T/ref.notes")" -eq 4 ] && cmp -s "$T/ref.notes" "$T/c.notes" &&
+		ok "$3: NT_PRSTATUS and NT_PRFPREG of both vCPUs are QEMU's, byte for byte" ||
+		{ not_ok "$3: the CPU notes differ from QEMU's"; diff "$T/ref.notes" "$T/c.notes" | cut -c1-160 | head -8; }
+}
+
+# ---- running: a snapshot ----------------------------------------------------------
+run $G dump --source "qemu:qmp=$sock" -o "$T/snap.core"
+expect_rc 0 "snapshot of the running arm64 guest"
+run $G inspect "$T/snap.core"
+expect_in "$out" "machine aarch64 (183)" "snap.core is an EM_AARCH64 core"
+[ "$(order "$T/snap.core" | cut -d' ' -f1-4)" = "CORE/0x1, CORE/0x2, CORE/0x1, CORE/0x2," ] &&
+	ok "each vCPU's NT_PRSTATUS and NT_PRFPREG in turn, as QEMU writes them" ||
+	not_ok "note order: $(order "$T/snap.core")"
+expect_in "$out" "VMCOREINFO type 0x0" "the guest's VMCOREINFO note is in the snapshot"
+[ "$(field "$T/snap.core" GUESTCORE vbar_el1 | sort -u)" = "0x$vectors" ] &&
+	ok "VBAR_EL1 of both vCPUs is the kernel's vectors" || not_ok "VBAR_EL1: $(field "$T/snap.core" GUESTCORE vbar_el1)"
+[ "$(field "$T/snap.core" GUESTCORE currentel | sort -u)" = 0x4 ] && ok "both vCPUs were at EL1" ||
+	not_ok "CurrentEL: $(field "$T/snap.core" GUESTCORE currentel)"
+for r in ttbr1_el1 tcr_el1 sctlr_el1 mair_el1; do
+	v=$(field "$T/snap.core" GUESTCORE $r | sort -u | head -1)
+	[ -n "$v" ] && [ "$v" != 0x0 ] && ok "$r is the kernel's ($v)" || not_ok "$r is $v"
+done
+run $G validate "$T/snap.core"
+expect_rc 0 "snap.core validates"
+
+# ---- paused: QEMU's dump, the monitor's and the stream's ---------------------------
+"$Q" "$sock2" '{"execute":"stop"}' >/dev/null
+"$Q" "$sock2" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$T/qemu.core\"}}" >/dev/null
+i=0
+while ! "$Q" "$sock2" '{"execute":"query-dump"}' | grep -q '"completed"' && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+run $G dump --source "qemu:qmp=$sock" -o "$T/monitor.core"
+expect_rc 0 "the paused guest through the monitor"
+same_cpu_notes "$T/monitor.core" "$T/qemu.core" "monitor.core"
+same_memory "$T/monitor.core" && ok "monitor.core: every range of QEMU's dump is identical" || not_ok "monitor.core: memory differs"
+run $G dump --source "qemu:qmp=$sock,mode=pause" -o "$T/stream.core"
+expect_rc 0 "the paused guest through the stream"
+same_cpu_notes "$T/stream.core" "$T/qemu.core" "stream.core"
+same_memory "$T/stream.core" && ok "stream.core: every range of QEMU's dump is identical" || not_ok "stream.core: memory differs"
+[ "$(field "$T/stream.core" GUESTCORE vbar_el1 | sort -u)" = "0x$vectors" ] &&
+	ok "stream.core: VBAR_EL1 from the paused guest's stream" || not_ok "stream.core: VBAR_EL1"
+# (the stream leaves a guest its user paused "postmigrate": paused still)
+case $(status) in paused | postmigrate) ok "the guest stays paused ($(status))" ;; *) not_ok "the guest is $(status)" ;; esac
+
+# ---- QEMU's dump converted ----------------------------------------------------------
+run $G convert "$T/qemu.core" -o "$T/conv.core"
+expect_rc 0 "QEMU's aarch64 dump converted (default note set: qemu)"
+same_cpu_notes "$T/conv.core" "$T/qemu.core" "conv.core"
+run $G convert "$T/qemu.core" -o "$T/conv.kdump" --format kdump
+expect_rc 0 "QEMU's aarch64 dump converted to kdump"
+run $G inspect "$T/conv.kdump"
+expect_in "$out" "release \"$release\"" "conv.kdump: utsname's release is read from the kernel"
+expect_in "$out" "machine \"aarch64\"" "conv.kdump: utsname's machine is aarch64"
+expect_in "$out" "phys_base 0x40000000" "conv.kdump: phys_base is VMCOREINFO's PHYS_OFFSET"
+run $G validate "$T/conv.kdump"
+expect_rc 0 "conv.kdump validates"
+same_memory "$T/conv.kdump" && ok "conv.kdump: every range of QEMU's dump is identical" || not_ok "conv.kdump: memory differs"
+kpy=
+for py in /usr/bin/python3 python3; do
+	"$py" -c 'import kdumpfile' 2>/dev/null && { kpy=$py; break; }
+done
+if [ -n "$kpy" ]; then
+	run "$kpy" - "$T/conv.kdump" <<'PY'
+import sys, kdumpfile
+k = kdumpfile.kdumpfile(sys.argv[1])
+k.attr["addrxlat.ostype"] = "linux"
+uts = int(str(k.attr["linux.vmcoreinfo.lines"]["SYMBOL(init_uts_ns)"]), 16)
+print(k.attr["arch.name"])
+# new_utsname: six fields of 65 bytes, release the third
+print(k.read(kdumpfile.KDUMP_KVADDR, uts + 2 * 65, 65).split(b"\0")[0].decode())
+PY
+	[ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | sed -n 1p)" = aarch64 ] &&
+		[ "$(printf '%s\n' "$out" | sed -n 2p)" = "$release" ] &&
+		ok "libkdumpfile reads init_uts_ns.name.release of conv.kdump by its kernel virtual address" ||
+		{ not_ok "libkdumpfile on conv.kdump"; printf '%s\n%s\n' "$out" "$err" | tail -5; }
+else
+	echo "# libkdumpfile (python3-libkdumpfile) not installed: its read not tried"
+fi
+
+# ---- the raw source --------------------------------------------------------------------
+run $G extract "$T/qemu.core" -o "$T/guest.img" --map "$T/guest.map"
+expect_rc 0 "the guest extracted"
+$G inspect "$T/qemu.core" | awk '
+	/^  \[[0-9]+\] / { on = ($2 == "CORE" && $4 == "0x1,"); if (on) printf "%s{", n++ ? "," : "["; next }
+	on && $1 ~ /^pr_reg\./ { f = substr($1, 8); sub(/^regs\[/, "x", f); sub(/\]$/, "", f);
+		printf "%s\"%s\":\"%s\"", (c++ % 34) ? "," : "", f, $2; if (c % 34 == 0) printf "}" }
+	END { print "]" }' >"$T/cpus.json"
+run $G dump --source "raw:$T/guest.img,map=$T/guest.map,cpus=$T/cpus.json,machine=aarch64" -o "$T/raw.core"
+expect_rc 0 "the raw source, machine=aarch64"
+$notes "$T/qemu.core" CORE:1 >"$T/ref.prs"
+$notes "$T/raw.core" CORE:1 >"$T/raw.prs"
+[ "$(wc -l <"$T/ref.prs")" -eq 2 ] && cmp -s "$T/ref.prs" "$T/raw.prs" &&
+	ok "raw.core: NT_PRSTATUS of both vCPUs is QEMU's, from the CPU file's aarch64 names" ||
+	{ not_ok "raw.core: NT_PRSTATUS differs"; cat "$T/cpus.json" | cut -c1-200; }
+expect_in "$($G inspect "$T/raw.core" | awk '/type 0x47430004/ { on = 1; next } /^  \[/ { on = 0 } on')" "reg.vregs" \
+	"raw.core: the FP/SIMD registers the CPU file lacks are recorded as unknown"
+run $G dump --source "raw:$T/guest.img,map=$T/guest.map,machine=aarch64" -o "$T/vbox.core" --notes vbox
+expect_rc 1 "the vbox note set and an aarch64 guest"
+expect_in "$err" "VirtualBox cores describe x86 guests only" "the refusal says why"
+[ ! -e "$T/vbox.core" ] && ok "no core is left by the refused dump" || not_ok "vbox.core was left"
+
+"$Q" "$sock2" '{"execute":"cont"}' >/dev/null
+stop_guest
+finish
