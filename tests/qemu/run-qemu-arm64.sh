@@ -13,6 +13,7 @@
 #   and NT_PRFPREG byte for byte (the stream's registers decoded by their
 #   names in QEMU's description); the guest stays paused;
 # - QEMU's dump converted (elfcore) to ELF: the same notes byte for byte;
+#   it and guestcore's other cores pass validate's qemu profile;
 #   to kdump: utsname read from the kernel (machine aarch64), phys_base from
 #   VMCOREINFO's PHYS_OFFSET, valid, the same memory, and libkdumpfile (when
 #   installed) reads init_uts_ns by its kernel virtual address;
@@ -90,6 +91,10 @@ case $(status) in paused | postmigrate) ok "the guest stays paused ($(status))" 
 run $G convert "$T/qemu.core" -o "$T/conv.core"
 expect_rc 0 "QEMU's aarch64 dump converted (default note set: qemu)"
 same_cpu_notes "$T/conv.core" "$T/qemu.core" "conv.core"
+for c in conv snap stream; do
+	run $G validate --profile qemu "$T/$c.core"
+	expect_rc 0 "$c.core passes the qemu profile (an NT_PRSTATUS and an NT_PRFPREG per vCPU)"
+done
 run $G convert "$T/qemu.core" -o "$T/conv.kdump" --format kdump
 expect_rc 0 "QEMU's aarch64 dump converted to kdump"
 run $G inspect "$T/conv.kdump"

@@ -325,14 +325,33 @@ static void check_padding(struct vctx *v, const struct gc_rnote *n)
 		finding(v, WARN, "note.padding", n->offset, "%s note: its padding bytes are not zero", n->name);
 }
 
+/* What QEMU's dump-guest-memory writes per vCPU, by machine: the qemu
+ * profile's expectation (the qemu note set writes the same). */
+static const struct {
+	uint16_t machine;
+	const char *ids[2];
+} qemu_profile[] = {
+	{ EM_X86_64, { "linux.prstatus-x86_64", "qemu.cpustate" } },
+	{ EM_386, { "linux.prstatus-i386", "qemu.cpustate" } },
+	{ EM_AARCH64, { "linux.prstatus-aarch64", "linux.prfpreg-aarch64" } },
+};
+
 static void check_notes(struct vctx *v)
 {
 	const struct guestcore_core *c = v->c;
 	bool be = c->info.big_endian;
 	size_t vbcpu = count_id(c, "vbox.cpu"), vbcore = count_id(c, "vbox.core");
-	size_t prstatus = count_id(c, "linux.prstatus-x86_64") + count_id(c, "linux.prstatus-i386");
-	size_t qemu = count_id(c, "qemu.cpustate");
+	size_t prstatus = count_id(c, "linux.prstatus-x86_64") + count_id(c, "linux.prstatus-i386") +
+			  count_id(c, "linux.prstatus-aarch64");
+	const char *const *qemu_ids = NULL;
+	size_t qemu_n[2] = { 0 };
 	int profile = v->profile;
+
+	for (size_t i = 0; i < sizeof(qemu_profile) / sizeof(qemu_profile[0]); i++)
+		if (qemu_profile[i].machine == c->info.e_machine)
+			qemu_ids = qemu_profile[i].ids;
+	for (size_t k = 0; qemu_ids && k < 2; k++)
+		qemu_n[k] = count_id(c, qemu_ids[k]);
 	size_t n_pt_note = 0;
 
 	for (size_t k = 0; k < c->n_problems; k++)
@@ -381,9 +400,12 @@ static void check_notes(struct vctx *v)
 	/* Profiles: what the format's readers demand. */
 	if (profile == GUESTCORE_PROFILE_VBOX && vbcore == 0 && count_id(c, "vbox.core-2010") == 0)
 		finding(v, ERR, "profile.vbox", c->info.phoff, "no VBCORE note: VirtualBox core readers need one, first");
-	if (profile == GUESTCORE_PROFILE_QEMU && (prstatus == 0 || qemu == 0))
-		finding(v, ERR, "profile.qemu", c->info.phoff, "QEMU dump readers expect a CORE NT_PRSTATUS and a QEMU "
-			"note per vCPU; found %zu and %zu", prstatus, qemu);
+	if (profile == GUESTCORE_PROFILE_QEMU && !qemu_ids)
+		finding(v, ERR, "profile.qemu", c->info.phoff, "QEMU's dump of a guest of machine %u is not known to "
+			"guestcore: no profile to check it against", c->info.e_machine);
+	else if (profile == GUESTCORE_PROFILE_QEMU && (qemu_n[0] == 0 || qemu_n[1] == 0))
+		finding(v, ERR, "profile.qemu", c->info.phoff, "QEMU dump readers expect a %s and a %s note per vCPU; "
+			"found %zu and %zu", qemu_ids[0], qemu_ids[1], qemu_n[0], qemu_n[1]);
 	if (vbcore || profile == GUESTCORE_PROFILE_VBOX) {
 		const struct gc_rnote *first = c->n_notes ? &c->notes[0] : NULL;
 		if (vbcore && (!first || !first->layout || strcmp(first->layout->id, "vbox.core") != 0))
@@ -401,9 +423,9 @@ static void check_notes(struct vctx *v)
 			}
 		}
 	}
-	if (prstatus && qemu && prstatus != qemu)
-		finding(v, ERR, "percpu.count", c->info.phoff, "%zu NT_PRSTATUS notes but %zu QEMU notes: one of each "
-			"per vCPU", prstatus, qemu);
+	if (qemu_n[0] && qemu_n[1] && qemu_n[0] != qemu_n[1])
+		finding(v, ERR, "percpu.count", c->info.phoff, "%zu %s notes but %zu %s notes: one of each per vCPU",
+			qemu_n[0], qemu_ids[0], qemu_n[1], qemu_ids[1]);
 	if (vbcpu && prstatus && vbcpu != prstatus)
 		finding(v, ERR, "percpu.count", c->info.phoff, "%zu VBCPU notes but %zu NT_PRSTATUS notes: the note "
 			"sets disagree on the number of vCPUs", vbcpu, prstatus);
@@ -412,8 +434,8 @@ static void check_notes(struct vctx *v)
 		long long off = leaf_offset(n->layout, "cpu_count");
 		if (n->layout && strcmp(n->layout->id, "guestcore.info") == 0 && off >= 0) {
 			uint64_t cpus = field_u64(n, (uint64_t)off, 4, be);
-			size_t seen = vbcpu ? vbcpu : prstatus ? prstatus : qemu;
-			if ((vbcpu || prstatus || qemu) && cpus != seen)
+			size_t seen = vbcpu ? vbcpu : prstatus ? prstatus : qemu_n[1];
+			if ((vbcpu || prstatus || qemu_n[1]) && cpus != seen)
 				finding(v, ERR, "percpu.count", n->desc_offset + (uint64_t)off, "GUESTCORE says %" PRIu64
 					" vCPUs but the core has %zu register notes per set", cpus, seen);
 		}
