@@ -10,7 +10,7 @@ libxml2-utils libcunit1-dev libjson-c-dev libxxhash-dev elfutils binutils \
 zlib1g-dev libdeflate-dev libzstd-dev liblzo2-dev libsnappy-dev liblzma-dev libbz2-dev libvirt-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS abigail-tools valgrind clang libclang-rt-14-dev qemu-system-x86 socat groff-base makedumpfile strace python3 time python3-libkdumpfile python3-drgn gdb \
-libvirt-daemon-system libvirt-clients libtirpc-dev lzop bzip2 xz-utils zstd gzip qemu-system-arm cpio"
+libvirt-daemon-system libvirt-clients libtirpc-dev lzop bzip2 xz-utils zstd gzip qemu-system-arm cpio gdb-multiarch"
 elif [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS time bc python3 qemu-system-x86 qemu-system-arm cpio zstd"
 fi

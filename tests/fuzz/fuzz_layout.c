@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int value(void *ud, const char *binding, struct guestcore_value *ret)
 {
 	(void)ud;
-	if (strcmp(binding, "reg.xsave") == 0 || strncmp(binding, "host.tool", 9) == 0) {
+	if (strcmp(binding, "reg.xsave") == 0 || strcmp(binding, "reg.vregs") == 0 || strncmp(binding, "host.tool", 9) == 0) {
 		ret->bytes = "fuzz";
 		ret->len = 4;
 		return 0;

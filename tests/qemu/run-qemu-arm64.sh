@@ -8,15 +8,22 @@
 #   guest's VMCOREINFO and the system registers from the stream's
 #   coprocessor arrays (VBAR_EL1 is 'vectors' as the guest's kallsyms gives
 #   it, TTBR1_EL1 and TCR_EL1 set, the vCPU at EL1); it validates;
+#   it keeps running; the system registers are true: a walk of the page
+#   tables from TTBR1_EL1 and TCR_EL1 (tests/data/arm64-walk.py) reaches
+#   init_uts_ns, which holds the kernel's release;
 # - paused: QEMU's own dump, and guestcore's through the monitor (auto) and
-#   through the stream (mode=pause) have the same memory and NT_PRSTATUS
-#   and NT_PRFPREG byte for byte (the stream's registers decoded by their
-#   names in QEMU's description); the guest stays paused;
+#   through the stream (mode=pause), in ELF and kdump files, have the same
+#   memory, NT_PRSTATUS, NT_PRFPREG and VMCOREINFO (ELF: byte for byte; the
+#   stream's registers decoded by their names in QEMU's description);
+#   gdb-multiarch (when installed) reads each vCPU's PC and SP from
+#   guestcore's as from QEMU's; the guest stays paused;
 # - QEMU's dump converted (elfcore) to ELF: the same notes byte for byte;
 #   it and guestcore's other cores pass validate's qemu profile;
 #   to kdump: utsname read from the kernel (machine aarch64), phys_base from
 #   VMCOREINFO's PHYS_OFFSET, valid, the same memory, and libkdumpfile (when
-#   installed) reads init_uts_ns by its kernel virtual address;
+#   installed) reads init_uts_ns by its kernel virtual address; guestcore's
+#   own aarch64 cores convert again with their system registers, and the
+#   kdump file back to ELF with QEMU's notes;
 # - the guest extracted and dumped again by the raw source
 #   (machine=aarch64, its registers in the CPU file): NT_PRSTATUS is QEMU's;
 # - the vbox note set refuses an aarch64 guest with one sentence.
@@ -68,6 +75,18 @@ for r in ttbr1_el1 tcr_el1 sctlr_el1 mair_el1; do
 done
 run $G validate "$T/snap.core"
 expect_rc 0 "snap.core validates"
+[ "$(status)" = running ] && ok "the guest ran on through the snapshot" || not_ok "after the snapshot the guest is $(status)"
+# The system registers are true: TTBR1_EL1 and TCR_EL1 walk the kernel's
+# page tables (read from the core) to init_uts_ns, whose release is the
+# kernel's.
+uts=$($G inspect "$T/snap.core" | sed -n 's/^ *SYMBOL(init_uts_ns)=//p' | head -1)
+run python3 "$top_srcdir/tests/data/arm64-walk.py" "$T/snap.core" "$(field "$T/snap.core" GUESTCORE ttbr1_el1 | head -1)" \
+	"$(field "$T/snap.core" GUESTCORE tcr_el1 | head -1)" "$(printf '0x%s' "$uts")" 65
+expect_rc 0 "the page tables of TTBR1_EL1 map init_uts_ns (0x$uts)"
+pa=$(printf '%s\n' "$out" | sed -n 's/^PA //p')
+[ "$(printf '%s\n' "$out" | sed -n 2p)" = Linux ] &&
+	[ "$($G read "$T/snap.core" --phys "$(printf '0x%x' $((pa + 130)))" --length 65 | tr '\0' '\n' | head -1)" = "$release" ] &&
+	ok "there, at $pa, init_uts_ns says Linux $release" || { not_ok "init_uts_ns through the page tables"; echo "$out" "$err"; }
 
 # ---- paused: QEMU's dump, the monitor's and the stream's ---------------------------
 "$Q" "$sock2" '{"execute":"stop"}' >/dev/null
@@ -82,6 +101,37 @@ run $G dump --source "qemu:qmp=$sock,mode=pause" -o "$T/stream.core"
 expect_rc 0 "the paused guest through the stream"
 same_cpu_notes "$T/stream.core" "$T/qemu.core" "stream.core"
 same_memory "$T/stream.core" && ok "stream.core: every range of QEMU's dump is identical" || not_ok "stream.core: memory differs"
+$notes "$T/qemu.core" VMCOREINFO:0 >"$T/ref.vmci"
+for c in monitor stream; do
+	$notes "$T/$c.core" VMCOREINFO:0 >"$T/c.vmci"
+	[ -s "$T/ref.vmci" ] && cmp -s "$T/ref.vmci" "$T/c.vmci" && ok "$c.core: VMCOREINFO is QEMU's, byte for byte" ||
+		not_ok "$c.core: VMCOREINFO differs"
+done
+# Both containers in both modes: the kdump files hold the same memory and
+# the same CPU notes and VMCOREINFO, field by field.
+cpu_text() { $G inspect "$1" | awk '/^  \[[0-9]+\] / { on = ($2 == "CORE" || $2 == "VMCOREINFO"); if (on) print $2, $3, $4; next } on'; }
+cpu_text "$T/qemu.core" >"$T/ref.text"
+for mode in auto pause; do
+	run $G dump --source "qemu:qmp=$sock,mode=$mode" --format kdump -o "$T/$mode.kdump"
+	expect_rc 0 "the paused guest into a kdump file (mode=$mode)"
+	same_memory "$T/$mode.kdump" && ok "$mode.kdump: every range of QEMU's dump is identical" || not_ok "$mode.kdump: memory differs"
+	cpu_text "$T/$mode.kdump" | diff "$T/ref.text" - >/dev/null &&
+		ok "$mode.kdump: NT_PRSTATUS, NT_PRFPREG and VMCOREINFO are QEMU's, field by field" || not_ok "$mode.kdump: notes differ"
+done
+# gdb reads each vCPU's PC and SP from guestcore's core as from QEMU's.
+if command -v gdb-multiarch >/dev/null; then
+	gdbregs() {
+		gdb-multiarch -nx -batch -ex 'set architecture aarch64' -ex "core-file $1" -ex 'thread 1' -ex 'p/x $pc' \
+			-ex 'p/x $sp' -ex 'thread 2' -ex 'p/x $pc' -ex 'p/x $sp' 2>/dev/null | sed -n 's/^\$[0-9]* = //p'
+	}
+	gdbregs "$T/qemu.core" >"$T/q.gdb"
+	gdbregs "$T/stream.core" >"$T/g.gdb"
+	[ "$(wc -l <"$T/q.gdb")" -eq 4 ] && cmp -s "$T/q.gdb" "$T/g.gdb" &&
+		ok "gdb-multiarch reads both vCPUs' PC and SP from stream.core as from QEMU's ($(tr '\n' ' ' <"$T/g.gdb"))" ||
+		{ not_ok "gdb-multiarch: PC and SP differ"; paste "$T/q.gdb" "$T/g.gdb"; }
+else
+	echo "# gdb-multiarch not installed: its read not tried"
+fi
 [ "$(field "$T/stream.core" GUESTCORE vbar_el1 | sort -u)" = "0x$vectors" ] &&
 	ok "stream.core: VBAR_EL1 from the paused guest's stream" || not_ok "stream.core: VBAR_EL1"
 # (the stream leaves a guest its user paused "postmigrate": paused still)
@@ -125,6 +175,17 @@ PY
 else
 	echo "# libkdumpfile (python3-libkdumpfile) not installed: its read not tried"
 fi
+
+# guestcore's own aarch64 cores read back (elfcore): the system registers
+# survive a conversion, and a kdump file becomes an ELF core again.
+run $G convert "$T/snap.core" -o "$T/again.core"
+expect_rc 0 "guestcore's aarch64 core converted"
+[ "$(field "$T/again.core" GUESTCORE vbar_el1 | sort -u)" = "0x$vectors" ] &&
+	[ "$(field "$T/again.core" GUESTCORE ttbr1_el1)" = "$(field "$T/snap.core" GUESTCORE ttbr1_el1)" ] &&
+	ok "again.core: the system registers are snap.core's" || not_ok "again.core: system registers lost"
+run $G convert "$T/conv.kdump" -o "$T/fromkd.core"
+expect_rc 0 "the aarch64 kdump file converted to ELF"
+same_cpu_notes "$T/fromkd.core" "$T/qemu.core" "fromkd.core"
 
 # ---- the raw source --------------------------------------------------------------------
 run $G extract "$T/qemu.core" -o "$T/guest.img" --map "$T/guest.map"
