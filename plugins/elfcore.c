@@ -159,8 +159,12 @@ static int read_registers(struct guestcore_source *s, size_t n_notes)
 
 			if (note_at(s, i, &n) < 0 || n.type != reg_notes[set].type || strcmp(n.name, reg_notes[set].name))
 				continue;
-			if (index >= EC_MAX_CPUS)
-				break;
+			if (index >= EC_MAX_CPUS) {
+				FAIL(s, "core %s has more than %u \"%s\" notes of type 0x%x, one per vCPU: guestcore takes %u "
+					"vCPUs at most", s->path, EC_MAX_CPUS, reg_notes[set].name, reg_notes[set].type,
+				     EC_MAX_CPUS);
+				return -E2BIG;
+			}
 			if (index >= s->n_cpus) {
 				struct cpu *v = realloc(s->cpus, (index + 1) * sizeof(*v));
 				if (!v)

@@ -2,7 +2,8 @@
 # Hostile kdump files cost what the file holds, not what it claims: each
 # class of tests/data/make-hostile-kdump.py (headers and bitmaps claiming
 # 2^40 frames, 2^64-1, 32 M present frames, 8 M runs, descriptors past the
-# end, shared or pointing at themselves, 100 000 notes) through every
+# end, shared or pointing at themselves, 100 000 notes, an aarch64 file of
+# 5 000 vCPUs' register notes, short ones among them) through every
 # command that reads a core, under a 1 GiB address-space limit: each ends
 # within 2 s with one of guestcore's exit statuses, at most one line on
 # stderr, and under 64 MiB of RSS.  Under the sanitizers (their shadow
@@ -74,6 +75,15 @@ for f in "$T"/in/*; do
 	*) expect_rc 1 "validate $(basename "$f"): refused" ;;
 	esac
 done
+run $G validate "$T/in/aarch64-notes-5k"
+expect_in "$out" "note 'linux.prfpreg-aarch64' descriptor is 8 bytes, shorter than the 528 its layout needs" \
+	"an aarch64 file's register notes are checked against the aarch64 layouts"
+rm -rf "$T/o" && mkdir "$T/o"
+run $G convert "$T/in/aarch64-notes-5k" -o "$T/o/a.core"
+expect_rc 1 "5 000 aarch64 NT_PRSTATUS notes: convert refuses"
+expect_in "$err" "has more than 4096 \"CORE\" notes of type 0x1, one per vCPU: guestcore takes 4096 vCPUs at most" \
+	"and says which notes and the limit (no vCPU silently dropped)"
+[ ! -e "$T/o/a.core" ] && ok "no core is left" || not_ok "a core was left"
 run $G validate "$T/in/all-ones"
 expect_in "$out" "which holds 16 of them: it is truncated, and the page frames from 0x10 on are not read" \
 	"descriptors the file does not hold: the frames they would describe are cut at open"

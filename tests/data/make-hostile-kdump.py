@@ -29,6 +29,10 @@ classes (file names):
   desc-at-descs      256 K frames dumped, each descriptor pointing into the
                      descriptor table itself, as if it were page data
   notes-100k         100 000 tiny notes in the notes blob, 16 frames
+  aarch64-notes-5k   an aarch64 guest (utsname machine "aarch64"), 16 frames,
+                     5 000 "CORE" NT_PRSTATUS notes of its layout, each
+                     followed by an NT_PRFPREG of 8 bytes where its layout
+                     has 528
 """
 import os
 import struct
@@ -37,11 +41,11 @@ import sys
 BS = 4096
 
 
-def header(max_mapnr, bitmap_blocks, sub_hdr_size, note_off, note_size, nr_cpus=1):
+def header(max_mapnr, bitmap_blocks, sub_hdr_size, note_off, note_size, nr_cpus=1, machine=b"x86_64"):
     h = bytearray(BS)
     h[0:8] = b"KDUMP   "
     struct.pack_into("<i", h, 8, 6)
-    uts = [b"Linux", b"hostile", b"6.1.0", b"#1 SMP", b"x86_64", b"(none)"]
+    uts = [b"Linux", b"hostile", b"6.1.0", b"#1 SMP", machine, b"(none)"]
     for i, s in enumerate(uts):
         h[12 + i * 65:12 + i * 65 + len(s)] = s
     struct.pack_into("<qq", h, 408, 1700000000, 0)
@@ -54,12 +58,12 @@ def header(max_mapnr, bitmap_blocks, sub_hdr_size, note_off, note_size, nr_cpus=
     return bytes(h), s
 
 
-def write(path, max_mapnr, bm1, bm2, descs=b"", data=b"", notes=b"", bitmap_blocks=None, tail=b""):
+def write(path, max_mapnr, bm1, bm2, descs=b"", data=b"", notes=b"", bitmap_blocks=None, tail=b"", machine=b"x86_64"):
     """bm1 and bm2 are the bitmaps as stored (the same length)."""
     sub_blocks = 1 + (len(notes) + BS - 1) // BS
     note_off = BS + BS if notes else 0
     h, s = header(max_mapnr, bitmap_blocks if bitmap_blocks is not None else 2 * len(bm1) // BS,
-                  sub_blocks, note_off, len(notes))
+                  sub_blocks, note_off, len(notes), machine=machine)
     if notes:
         s[BS:BS + len(notes)] = notes
     with open(path, "wb") as f:
@@ -117,6 +121,11 @@ def main():
     bm16 = b"\xff\xff" + bytes(BS - 2)
     write(os.path.join(d, "notes-100k"), 16, bm16, bm16, notes=notes * 100000,
           descs=b"".join(desc(0) for _ in range(16)))
+
+    prstatus = struct.pack("<III", 5, 392, 1) + b"CORE\0\0\0\0" + bytes(392)
+    short_fp = struct.pack("<III", 5, 8, 2) + b"CORE\0\0\0\0" + bytes(8)
+    write(os.path.join(d, "aarch64-notes-5k"), 16, bm16, bm16, notes=(prstatus + short_fp) * 5000,
+          descs=b"".join(desc(0) for _ in range(16)), machine=b"aarch64")
 
 
 if __name__ == "__main__":
