@@ -21,8 +21,9 @@
  * through QEMU's rules for that machine, kept as data in machines[] below
  * (the split of RAM at 4 GiB, the legacy VGA window, the BIOS at the top
  * of 4 GiB, the PAM registers of the host bridge that decide whether
- * 0xc0000-0xfffff shows RAM or ROM).  A machine type not in the table is
- * refused with the remedy. */
+ * 0xc0000-0xfffff shows RAM or ROM; Arm's virt machine: RAM at 1 GiB).  The
+ * guest's architecture is the one whose cpu sections the stream has.  A
+ * machine type not in the table is refused with the remedy. */
 #include "config.h"
 
 #include <byteswap.h>
@@ -82,15 +83,28 @@ static const char *const format_names[SF_N_FORMATS] = { "raw", "gzip", "bzip2", 
 struct machine_map {
 	const char *prefix;
 	unsigned min_version;
+	uint16_t em;            /* the guest's architecture */
 	uint64_t lowmem, split;
 	const char *bridge;
 	uint32_t pam;
+	/* A machine whose RAM is one block at one address (no PC rules):
+	 * the block, its guest-physical base, and ROM blocks at fixed places. */
+	const char *ram;
+	uint64_t ram_base;
+	struct {
+		const char *block;
+		uint64_t at;
+	} roms[2];
 };
 
 static const struct machine_map machines[] = {
-	{ "pc-i440fx-", 200, 0xe0000000, 0xc0000000, "0000:00:00.0/I440FX", 0x59 },
-	{ "pc-i440fx-", 0, 0xe0000000, 0xe0000000, "0000:00:00.0/I440FX", 0x59 }, /* before gigabyte_align */
-	{ "pc-q35-", 0, 0xb0000000, 0x80000000, "0000:00:00.0/mch", 0x90 },
+	{ "pc-i440fx-", 200, EM_X86_64, 0xe0000000, 0xc0000000, "0000:00:00.0/I440FX", 0x59, NULL, 0, { { 0 } } },
+	{ "pc-i440fx-", 0, EM_X86_64, 0xe0000000, 0xe0000000, "0000:00:00.0/I440FX", 0x59, NULL, 0, { { 0 } } }, /* before gigabyte_align */
+	{ "pc-q35-", 0, EM_X86_64, 0xb0000000, 0x80000000, "0000:00:00.0/mch", 0x90, NULL, 0, { { 0 } } },
+	/* Arm's virt machine (hw/arm/virt.c): the two flash devices at 0 and
+	 * 64 MiB (in address order), RAM at 1 GiB above them. */
+	{ "virt-", 0, EM_AARCH64, 0, 0, NULL, 0, "mach-virt.ram", 0x40000000,
+	  { { "virt.flash0", 0 }, { "virt.flash1", 0x04000000 } } },
 };
 
 #define GIB4 (UINT64_C(1) << 32)
@@ -696,6 +710,42 @@ static const struct qstream_block *machine_ram(const struct qstream *st)
 	return ram;
 }
 
+/* A machine of one RAM block at one address: that, and its ROM blocks
+ * where the stream has them. */
+static int lay_out_flat(struct guestcore_source *s, struct qstream *st)
+{
+	const struct qstream_block *ram = qstream_block(st, s->map->ram);
+	int r;
+
+	if (!ram) {
+		snprintf(st->error, sizeof(st->error), "its stream of machine type \"%s\" has no RAM block \"%s\"",
+			 st->machine, s->map->ram);
+		return -EPROTO;
+	}
+	qplaces_free(&s->places);
+	s->n_ranges = 0;
+	s->below_4g = 0; /* no PAM */
+	r = 0;
+	for (size_t i = 0; r == 0 && i < sizeof(s->map->roms) / sizeof(s->map->roms[0]) && s->map->roms[i].block; i++) {
+		const struct qstream_block *b = qstream_block(st, s->map->roms[i].block);
+		if (!b)
+			continue;
+		if (s->map->roms[i].at + b->length > s->map->ram_base) {
+			snprintf(st->error, sizeof(st->error), "its block \"%s\" (0x%" PRIx64 " bytes) reaches into RAM",
+				 s->map->roms[i].block, b->length);
+			return -EPROTO;
+		}
+		r = add_range(s, s->map->roms[i].at, b->length, GUESTCORE_RANGE_ROM);
+		if (r == 0)
+			r = qplaces_add(&s->places, b->offset, b->length, s->map->roms[i].at, NULL);
+	}
+	if (r == 0)
+		r = add_range(s, s->map->ram_base, ram->length, GUESTCORE_RANGE_RAM);
+	if (r == 0)
+		r = qplaces_add(&s->places, ram->offset, ram->length, s->map->ram_base, NULL);
+	return r < 0 ? r : qplaces_ready(&s->places);
+}
+
 /* The ranges and the places of the stream's bytes, from its machine type
  * and block list (the same on both reads of the stream). */
 static int lay_out(struct guestcore_source *s, struct qstream *st)
@@ -708,11 +758,14 @@ static int lay_out(struct guestcore_source *s, struct qstream *st)
 	s->map = find_machine(st->machine);
 	if (!s->map) {
 		snprintf(st->error, sizeof(st->error), "its stream is of machine type \"%s\", whose memory layout "
-			 "guestcore does not know (it knows pc-i440fx-* and pc-q35-*): dump the guest live with "
+			 "guestcore does not know (it knows pc-i440fx-*, pc-q35-* and virt-*): dump the guest live with "
 			 "qemu:qmp=SOCKET, which asks QEMU for the map", st->machine[0] ? st->machine : "(none)");
 		return -EPROTO;
 	}
 	snprintf(s->machine, sizeof(s->machine), "%s", st->machine);
+	s->g.machine = s->map->em;
+	if (s->map->ram)
+		return lay_out_flat(s, st);
 	if (ram == MANY_RAM) {
 		snprintf(st->error, sizeof(st->error), "its stream has several RAM blocks for the guest's memory (a "
 			 "guest with NUMA nodes?), whose layout guestcore does not know: dump the guest live with "
@@ -777,12 +830,13 @@ static int lay_out(struct guestcore_source *s, struct qstream *st)
  * the ROM, not RAM. */
 static int apply_pam(struct guestcore_source *s)
 {
-	const struct qstream_device *d = qstream_device(&s->st, s->map->bridge, 0);
+	const struct qstream_device *d;
 	const unsigned char *cfg;
 	size_t len = 0;
 
-	if (s->below_4g < 0x100000)
-		return 0;
+	if (!s->map->bridge || s->below_4g < 0x100000)
+		return 0; /* no host bridge with PAM registers, or no RAM under them */
+	d = qstream_device(&s->st, s->map->bridge, 0);
 	if (!d || !(cfg = qstream_bytes(&s->st, d, "parent_obj.config[0]", &len)) || len < s->map->pam + 7) {
 		log_at(s, GUESTCORE_LOG_WARNING, "the stream has no PAM registers of the host bridge: "
 		       "0xc0000-0xfffff is taken as RAM");
@@ -937,7 +991,7 @@ static int sf_describe(struct guestcore_source *s, struct guestcore_guest_info *
 		describe_text(s);
 		s->described = true;
 	}
-	info->e_machine = EM_X86_64;
+	info->e_machine = s->map ? s->map->em : EM_X86_64;
 	info->cpu_count = s->g.n_cpus;
 	info->description = s->description;
 	if (GUESTCORE_STRUCT_HAS(info, struct guestcore_guest_info, flags))

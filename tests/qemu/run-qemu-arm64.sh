@@ -16,7 +16,9 @@
 #   memory, NT_PRSTATUS, NT_PRFPREG and VMCOREINFO (ELF: byte for byte; the
 #   stream's registers decoded by their names in QEMU's description);
 #   gdb-multiarch (when installed) reads each vCPU's PC and SP from
-#   guestcore's as from QEMU's; the guest stays paused;
+#   guestcore's as from QEMU's; the guest's saved state (its migration
+#   stream in a file) converts to the same memory and notes; the guest
+#   stays paused;
 # - QEMU's dump converted (elfcore) to ELF: the same notes byte for byte;
 #   it and guestcore's other cores pass validate's qemu profile;
 #   to kdump: utsname read from the kernel (machine aarch64), phys_base from
@@ -136,6 +138,26 @@ fi
 	ok "stream.core: VBAR_EL1 from the paused guest's stream" || not_ok "stream.core: VBAR_EL1"
 # (the stream leaves a guest its user paused "postmigrate": paused still)
 case $(status) in paused | postmigrate) ok "the guest stays paused ($(status))" ;; *) not_ok "the guest is $(status)" ;; esac
+
+# The guest's saved state: run it on and pause it again (a migration left
+# QEMU "postmigrate", where it migrates no more), QEMU's dump of that, then
+# its migration stream in a file, as 'virsh dump' without --memory-only
+# writes it: the savefile source lays out Arm's virt machine and reads the
+# aarch64 cpu sections.
+"$Q" "$sock2" '{"execute":"cont"}' >/dev/null
+"$Q" "$sock2" '{"execute":"stop"}' >/dev/null
+"$Q" "$sock2" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$T/qemu2.core\"}}" >/dev/null
+"$Q" "$sock2" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > $T/saved.stream\"}}" >/dev/null
+i=0
+while ! "$Q" "$sock2" '{"execute":"query-migrate"}' | grep -q '"status":"completed"' && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+run $G convert "$T/saved.stream" -o "$T/saved.core"
+expect_rc 0 "the aarch64 guest's saved state converted (savefile, machine virt)"
+expect_in "$($G inspect "$T/saved.core")" "machine aarch64 (183)" "saved.core is an EM_AARCH64 core"
+same_cpu_notes "$T/saved.core" "$T/qemu2.core" "saved.core"
+same_memory "$T/saved.core" "$T/qemu2.core" && ok "saved.core: every range of QEMU's dump is identical" ||
+	not_ok "saved.core: memory differs"
+[ "$(field "$T/saved.core" GUESTCORE vbar_el1 | sort -u)" = "0x$vectors" ] &&
+	ok "saved.core: VBAR_EL1 from the saved state" || not_ok "saved.core: VBAR_EL1"
 
 # ---- QEMU's dump converted ----------------------------------------------------------
 run $G convert "$T/qemu.core" -o "$T/conv.core"
