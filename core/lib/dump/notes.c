@@ -469,16 +469,16 @@ static int build_set(struct gc_dump *d, const char *set)
 }
 
 /* guestcore's own notes for the guest's machine, per vCPU, whatever the
- * note sets (the system registers of an aarch64 guest): every GUESTCORE
- * layout of that machine. */
+ * note sets (the system registers of an aarch64 guest): every per-cpu
+ * layout of that machine in the "guestcore" family (schemas/guestcore.xml). */
 static int add_machine_notes(struct gc_dump *d)
 {
 	for (size_t i = 0; d->info.e_machine && i < guestcore_layouts_count(d->layouts); i++) {
 		const struct guestcore_note_layout *nl = guestcore_layouts_at(d->layouts, i);
 		int r;
 
-		if (nl->e_machine != d->info.e_machine || nl->repeat != GUESTCORE_REPEAT_PER_CPU ||
-		    strcmp(nl->note_name, "GUESTCORE") != 0)
+		if (nl->e_machine != d->info.e_machine || nl->repeat != GUESTCORE_REPEAT_PER_CPU || !nl->family ||
+		    strcmp(nl->family, "guestcore") != 0)
 			continue;
 		for (uint32_t c = 0; c < d->info.cpu_count; c++) {
 			r = add_instance(d, nl, c, NULL, NULL, "guestcore");
