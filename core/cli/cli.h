@@ -66,6 +66,10 @@ int cli_open_host_first(struct cli *cli, const char *first, bool lazy, struct gu
 			struct guestcore_plugin **ret_first);
 /* True when this binary runs from its build tree (uninstalled). */
 bool cli_running_uninstalled(void);
+/* PATH is a saved state (a libvirt save image, a QEMU migration stream,
+ * either compressed as a whole) by its magic, not a core: the savefile
+ * source's to read. */
+bool cli_saved_state(const char *path);
 /* "x86_64", "i386", "aarch64", or NULL for any other e_machine. */
 const char *cli_machine_name(uint16_t e_machine);
 

@@ -488,6 +488,104 @@ static int cmd_inspect_run(struct guestcore_core *core, const char *path, bool j
 	return GC_EXIT_OK;
 }
 
+/* A saved state: what the savefile source says of it (its header, the
+ * machine, the vCPUs and where the stream's RAM blocks lie), without
+ * reading its pages. */
+static const char *range_kind_name(uint32_t kind)
+{
+	return kind == GUESTCORE_RANGE_MMIO ? "mmio" : kind == GUESTCORE_RANGE_ROM ? "rom" : "ram";
+}
+
+struct saved_ranges {
+	bool json, started;
+	const char *path;
+	uint64_t n;
+};
+
+/* The head of the listing, once the source opened (nothing on stdout when
+ * it does not). */
+static void saved_head(struct saved_ranges *sr)
+{
+	if (sr->started)
+		return;
+	sr->started = true;
+	if (sr->json) {
+		printf("{");
+		json_emit("file", json_object_new_string(sr->path), 2, true);
+		json_emit("saved_state", json_object_new_boolean(true), 2, false);
+		printf(",\n  \"ranges\": [");
+	} else {
+		printf("%s: a saved state, not a core\n", sr->path);
+		printf("Ranges (guest-physical, as its machine type places the stream's RAM blocks):\n"
+		       "      # START              LENGTH             KIND\n");
+	}
+}
+
+static int saved_range(void *ud, uint64_t start, uint64_t length, uint32_t kind)
+{
+	struct saved_ranges *sr = ud;
+
+	saved_head(sr);
+	if (sr->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "start", json_object_new_uint64(start));
+		json_object_object_add(o, "length", json_object_new_uint64(length));
+		json_object_object_add(o, "kind", json_object_new_string(range_kind_name(kind)));
+		json_emit(NULL, o, 4, sr->n == 0);
+	} else {
+		printf("  %5" PRIu64 " 0x%016" PRIx64 " 0x%016" PRIx64 " %s\n", sr->n, start, length, range_kind_name(kind));
+	}
+	sr->n++;
+	return 0;
+}
+
+static int inspect_saved_state(struct cli *cli, const char *path, bool json)
+{
+	struct guestcore_host *host = NULL;
+	struct guestcore_layouts *layouts = NULL;
+	struct guestcore_source_info info = { .sz = sizeof(info) };
+	struct saved_ranges sr = { .json = json, .path = path };
+	char *spec = NULL, msg[1024];
+	int r = cli_open_host(cli, true, &host);
+
+	if (r != GC_EXIT_OK)
+		return r;
+	r = cli_open_layouts(cli, host, &layouts);
+	if (r != GC_EXIT_OK || asprintf(&spec, "savefile:%s", path) < 0) {
+		guestcore_host_free(host);
+		return r != GC_EXIT_OK ? r : GC_EXIT_FAILURE;
+	}
+	r = guestcore_source_describe(host, layouts, spec, &info, saved_range, &sr, msg, sizeof(msg));
+	if (r >= 0)
+		saved_head(&sr);
+	if (r < 0) {
+		if (sr.started && json)
+			printf("\n  ]\n}\n");
+		cli_error("%s: %s: give a readable saved state or core file", path, msg);
+		r = 2;
+	} else if (json) {
+		printf("\n  ]");
+		json_emit("description", json_object_new_string(info.description), 2, false);
+		json_emit("machine", json_object_new_string(cli_machine_name(info.e_machine) ? cli_machine_name(info.e_machine)
+											     : "other"), 2, false);
+		json_emit("e_machine", json_object_new_int(info.e_machine), 2, false);
+		json_emit("cpus", json_object_new_int64(info.cpu_count), 2, false);
+		json_emit("memory_bytes", json_object_new_uint64(info.memory_bytes), 2, false);
+		printf("\n}\n");
+		r = GC_EXIT_OK;
+	} else {
+		printf("  %s\n  machine %s (%u), %u vCPUs, %" PRIu64 " bytes of RAM and ROM in %" PRIu64 " ranges\n"
+		       "  'guestcore convert %s -o OUT' writes it as a core (--format kdump: a kdump file)\n",
+		       info.description, cli_machine_name(info.e_machine) ? cli_machine_name(info.e_machine) : "other",
+		       info.e_machine, info.cpu_count, info.memory_bytes, info.ranges, path);
+		r = GC_EXIT_OK;
+	}
+	free(spec);
+	guestcore_layouts_free(layouts);
+	guestcore_host_free(host);
+	return r;
+}
+
 int cmd_inspect(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -509,7 +607,9 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 			       "Print the ELF header, every segment (type, addresses, sizes, kind) and every note,\n"
 			       "decoded field by field by its layout; a note without a layout as its text\n"
 			       "lines when it is text (VMCOREINFO), else as a hex preview.  Of a kdump file,\n"
-			       "the first %u runs of page frames (--all-runs: every one).\n"
+			       "the first %u runs of page frames (--all-runs: every one).  Of a saved state (a\n"
+			       "libvirt save image, a QEMU migration stream in a file), what it holds: its header,\n"
+			       "machine, vCPUs and the guest-physical ranges of its RAM blocks (no page is read).\n"
 			       "Exit status: 0 success, 1 failure, 2 CORE cannot be read.\n", INSPECT_KD_RUNS);
 			return GC_EXIT_OK;
 		} else {
@@ -521,6 +621,8 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 		cli_error("inspect: give one core file");
 		return GC_EXIT_USAGE;
 	}
+	if (cli_saved_state(argv[optind]))
+		return inspect_saved_state(cli, argv[optind], json);
 	r = open_core(cli, argv[optind], &layouts, &core);
 	if (r != GC_EXIT_OK)
 		return r;

@@ -475,7 +475,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
  * compressed as a whole by gzip, bzip2, xz, lzop or zstd) rather than a
  * core: the savefile source reads it.  Only the magic is looked at here;
  * the file is the source's to parse (and to refuse). */
-static bool saved_state(const char *path)
+bool cli_saved_state(const char *path)
 {
 	static const struct {
 		size_t len;
@@ -537,7 +537,7 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "Try 'guestcore convert --help' for more information.\n");
 		return GC_EXIT_USAGE;
 	}
-	if (asprintf(&source, "%s:%s", saved_state(in) ? "savefile" : "elfcore", in) < 0)
+	if (asprintf(&source, "%s:%s", cli_saved_state(in) ? "savefile" : "elfcore", in) < 0)
 		return GC_EXIT_FAILURE;
 	args = calloc((size_t)argc + 3, sizeof(*args));
 	if (!args) {

@@ -150,6 +150,9 @@ case $(status) in paused | postmigrate) ok "the guest stays paused ($(status))" 
 "$Q" "$sock2" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > $T/saved.stream\"}}" >/dev/null
 i=0
 while ! "$Q" "$sock2" '{"execute":"query-migrate"}' | grep -q '"status":"completed"' && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+run $G inspect "$T/saved.stream"
+expect_in "$out" "machine aarch64 (183), 2 vCPUs" "inspect of the saved state: an aarch64 guest of 2 vCPUs"
+expect_in "$out" "0x0000000040000000 0x0000000020000000 ram" "inspect: its RAM at 1 GiB (machine virt)"
 run $G convert "$T/saved.stream" -o "$T/saved.core"
 expect_rc 0 "the aarch64 guest's saved state converted (savefile, machine virt)"
 expect_in "$($G inspect "$T/saved.core")" "machine aarch64 (183)" "saved.core is an EM_AARCH64 core"

@@ -114,6 +114,31 @@ for f in raw gzip bzip2 xz lzop zstd; do
 	converted "$T/$f.core" "$f image"
 	[ "$f" = gzip ] || [ "$f" = raw ] || rm -f "$T/$f.save" "$T/$f.core"
 done
+# inspect says what a saved state holds, without reading its pages: the
+# header (domain, was running, compression), the machine type, the vCPUs
+# and the guest-physical ranges of its RAM blocks; the core's ranges are
+# those.
+run $G inspect "$T/gzip.save"
+expect_rc 0 "inspect of a libvirt save image"
+expect_in "$out" "a saved state, not a core" "inspect: it is a saved state"
+expect_in "$out" "libvirt save image $T/gzip.save (domain gc-saved, was running, gzip, machine pc-i440fx-" \
+	"inspect: the image's domain, state, compression and machine type"
+expect_in "$out" "machine x86_64 (62), 2 vCPUs" "inspect: the guest's architecture and vCPUs"
+# (both as numbers, readelf's unpadded; contiguous pieces joined: the core
+# splits a range where the kernel image's mapping begins and ends)
+joined() {
+	while read -r a b; do printf '%d %d\n' "$a" "$b"; done |
+		awk '{ if (NR > 1 && $1 == e) { e += $2; next } if (NR > 1) print s, e - s; s = $1; e = $1 + $2 }
+			END { if (NR) print s, e - s }'
+}
+printf '%s\n' "$out" | awk '$1 ~ /^[0-9]+$/ && $4 ~ /^(ram|rom|mmio)$/ { print $2, $3 }' | joined >"$T/saved.ranges"
+readelf -l -W "$T/gzip.core" | awk '$1 == "LOAD" { print $4, $6 }' | joined >"$T/core.ranges"
+[ -s "$T/saved.ranges" ] && cmp -s "$T/saved.ranges" "$T/core.ranges" &&
+	ok "inspect's ranges are the core's PT_LOADs ($(wc -l <"$T/saved.ranges") stretches)" ||
+	{ not_ok "inspect's ranges"; paste "$T/saved.ranges" "$T/core.ranges"; }
+run $G inspect --json "$T/gzip.save"
+printf '%s\n' "$out" | python3 -c 'import json, sys; d = json.load(sys.stdin); assert d["saved_state"] and d["cpus"] == 2 and d["machine"] == "x86_64" and d["ranges"]' &&
+	ok "inspect --json of the image: JSON with the machine, vCPUs and ranges" || not_ok "inspect --json: $out"
 run $G dump -s "savefile:$T/gzip.save" --notes qemu --format kdump -o "$T/gzip.kdump"
 expect_rc 0 "a gzip image into a kdump file"
 converted "$T/gzip.kdump" "the gzip image's kdump file"
@@ -175,6 +200,11 @@ expect_in "$err" "damaged" "the damaged image is said to be damaged"
 $PY "$MK" "$T/pc.stream" "$T/part.save" raw "$T/domain.xml" --partial
 hostile "a partial image (LibvirtQemudPart)" "$T/part.save"
 expect_in "$err" "never finished" "the partial image is said to be unfinished"
+run $G inspect "$T/part.save"
+expect_rc 2 "inspect of the partial image"
+[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && expect_in "$err" "never finished" "inspect: one line, naming why" ||
+	not_ok "inspect of the partial image: $err"
+[ -z "$out" ] && ok "inspect: nothing on stdout for it" || not_ok "inspect printed: $out"
 rm -f "$T/part.save"
 head -c 100 "$T/raw.save" >"$T/short.save"
 hostile "an image cut inside its XML" "$T/short.save"

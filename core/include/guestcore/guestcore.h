@@ -460,6 +460,32 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 				 const struct guestcore_dump_opts *opts,
 				 struct guestcore_dump_result *ret_result, char *msg, size_t msgsz);
 
+/* What a memory source holds, without a dump (guestcore inspect of a
+ * saved state): the guest it describes and its ranges.  Size-first: set sz. */
+struct guestcore_source_info {
+	size_t sz;                 /* set by the caller */
+	uint16_t e_machine;
+	bool big_endian;
+	bool pushes;               /* its memory comes as a stream, not from a file read in place */
+	uint32_t cpu_count;
+	uint64_t ranges;
+	uint64_t memory_bytes;     /* RAM and ROM */
+	char description[1024];    /* the source's one line */
+};
+
+/* Open the memory source SPEC ("savefile:web.save") through HOST, describe
+ * the guest, call RANGE_CB (may be NULL) for each of its ranges in order
+ * (KIND an enum guestcore_range_kind; a non-zero return stops the walk and
+ * is returned), and close it.  A source of a running guest is not paused:
+ * what it says is of the moment.  Nothing else of the source is read (no
+ * memory, no registers).  0 and RET filled up to its sz (which then says how
+ * many bytes were filled), or a negative errno and one sentence in MSG. */
+GUESTCORE_API int guestcore_source_describe(struct guestcore_host *host, const struct guestcore_layouts *layouts,
+					    const char *spec, struct guestcore_source_info *ret,
+					    int (*range_cb)(void *userdata, uint64_t start, uint64_t length,
+							    uint32_t kind),
+					    void *userdata, char *msg, size_t msgsz);
+
 /* ---- reading cores --------------------------------------------------------
  * Any ELF core: guestcore's, VirtualBox's, QEMU's (ELF32 or ELF64), Linux
  * process cores.  libelf parses; every count is capped and every offset

@@ -89,6 +89,7 @@ struct gc_dump {
 	const struct gc_container *container;
 	struct guestcore_host *host;
 	const struct guestcore_layouts *layouts;
+	bool no_pause;         /* describe only: a running guest is left running */
 	char *msg;
 	size_t msgsz;
 

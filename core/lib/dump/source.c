@@ -77,7 +77,7 @@ int gc_source_open(struct gc_dump *d)
 		return r < 0 ? r : -EINVAL;
 	}
 	/* Pause before reading anything; resumed on every path by close. */
-	if (ops->pause) {
+	if (ops->pause && !d->no_pause) {
 		gc_plugin_clear_error(p);
 		r = ops->pause(d->source);
 		if (r < 0) {

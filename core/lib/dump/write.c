@@ -255,3 +255,67 @@ out:
 		return GUESTCORE_DUMP_NOT_RESUMED;
 	return d.unread_count ? GUESTCORE_DUMP_PARTIAL : 0;
 }
+
+GUESTCORE_API int guestcore_source_describe(struct guestcore_host *host, const struct guestcore_layouts *layouts,
+					    const char *spec, struct guestcore_source_info *ret,
+					    int (*range_cb)(void *userdata, uint64_t start, uint64_t length,
+							    uint32_t kind),
+					    void *userdata, char *msg, size_t msgsz)
+{
+	char fallback[8];
+	struct gc_dump d = { .fd = -1, .ext_fd = -1, .out = GC_OUTFILE_INIT, .no_pause = true };
+	const struct guestcore_layouts *saved_layouts;
+	int r;
+
+	if (!msg || msgsz == 0) {
+		msg = fallback;
+		msgsz = sizeof(fallback);
+	}
+	msg[0] = '\0';
+	d.msg = msg;
+	d.msgsz = msgsz;
+	if (!host || !layouts || !spec || !ret || ret->sz == 0) {
+		gc_dump_fail(&d, "guestcore_source_describe: missing host, layouts, source or result");
+		return -EINVAL;
+	}
+	d.o.source = spec;
+	d.host = host;
+	d.layouts = layouts;
+	saved_layouts = gc_host_layouts(host);
+	guestcore_host_set_layouts(host, layouts);
+	r = gc_source_open(&d);
+	if (r >= 0 && range_cb) {
+		/* The walk again, each range to the caller. */
+		struct gc_range_walk w;
+		struct guestcore_range rg;
+		uint64_t off;
+
+		gc_range_walk_init(&w, 0);
+		while ((r = gc_range_walk_next(&d, &w, &rg, &off)) > 0) {
+			r = range_cb(userdata, rg.start, rg.length, rg.kind);
+			if (r != 0)
+				break;
+		}
+	}
+	if (r >= 0) {
+		struct guestcore_source_info full = {
+			.sz = sizeof(full),
+			.e_machine = d.info.e_machine,
+			.big_endian = d.big_endian,
+			.pushes = d.pushes,
+			.cpu_count = d.info.cpu_count,
+			.ranges = d.n_ranges,
+			.memory_bytes = d.total,
+		};
+		snprintf(full.description, sizeof(full.description), "%s", d.description ? d.description : spec);
+		GC_RESULT_OUT(ret, full);
+		r = r > 0 ? r : 0;
+	}
+	if (r < 0 && !msg[0])
+		gc_dump_fail(&d, "source %s: %s", spec, strerror(-r));
+	gc_source_close(&d);
+	guestcore_host_set_layouts(host, saved_layouts);
+	free(d.inputs);
+	free(d.description);
+	return r;
+}
