@@ -129,6 +129,19 @@ static int choose_container(struct gc_dump *d)
 
 /* ---- entry point ------------------------------------------------------------------ */
 
+/* The caller's MSG (MSGSZ bytes), or FALLBACK where it gave none, emptied:
+ * where the entry points' sentences go. */
+static void msg_init(struct gc_dump *d, char *msg, size_t msgsz, char *fallback, size_t fallback_size)
+{
+	if (!msg || msgsz == 0) {
+		msg = fallback;
+		msgsz = fallback_size;
+	}
+	msg[0] = '\0';
+	d->msg = msg;
+	d->msgsz = msgsz;
+}
+
 GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guestcore_layouts *layouts,
 				 const struct guestcore_dump_opts *opts,
 				 struct guestcore_dump_result *ret, char *msg, size_t msgsz)
@@ -139,13 +152,9 @@ GUESTCORE_API int guestcore_dump(struct guestcore_host *host, const struct guest
 	const char *sde;
 	int r;
 
-	if (!msg || msgsz == 0) {
-		msg = fallback;
-		msgsz = sizeof(fallback);
-	}
-	msg[0] = '\0';
-	d.msg = msg;
-	d.msgsz = msgsz;
+	msg_init(&d, msg, msgsz, fallback, sizeof(fallback));
+	msg = d.msg;
+	msgsz = d.msgsz;
 	if (!host || !layouts || !opts || opts->sz == 0) {
 		gc_dump_fail(&d, "guestcore_dump: missing host, layouts or options");
 		return -EINVAL;
@@ -267,13 +276,8 @@ GUESTCORE_API int guestcore_source_describe(struct guestcore_host *host, const s
 	const struct guestcore_layouts *saved_layouts;
 	int r;
 
-	if (!msg || msgsz == 0) {
-		msg = fallback;
-		msgsz = sizeof(fallback);
-	}
-	msg[0] = '\0';
-	d.msg = msg;
-	d.msgsz = msgsz;
+	msg_init(&d, msg, msgsz, fallback, sizeof(fallback));
+	msg = d.msg;
 	if (!host || !layouts || !spec || !ret || ret->sz == 0) {
 		gc_dump_fail(&d, "guestcore_source_describe: missing host, layouts, source or result");
 		return -EINVAL;
