@@ -11,9 +11,10 @@ sh scripts/deps.sh --test
 
 [ -x configure ] && [ configure -nt configure.ac ] && [ configure -nt Makefile.am ] || ./autogen.sh
 jobs=$(nproc 2>/dev/null || echo 2)
-# The Linux guest of the live QEMU test, fetched once for every build here.
+# The Linux guests of the live QEMU tests, fetched once for every build here.
 GUESTCORE_LINUX_GUEST="$top/_build/linux-guest"
-export GUESTCORE_LINUX_GUEST
+GUESTCORE_LINUX_GUEST_ARM64="$top/_build/linux-guest-arm64"
+export GUESTCORE_LINUX_GUEST GUESTCORE_LINUX_GUEST_ARM64
 
 build() { # dir configure-flags...
 	dir=$1
