@@ -57,7 +57,7 @@ struct qs_arch {
 	uint16_t machine;
 	const char *bytes_name; /* the byte register its reader gives */
 	const char *size_name;  /* the register that holds its bytes in use, or NULL */
-	const char *probe;      /* a field only its cpu sections have */
+	const char *probe;      /* a field only its cpu sections have (Arm's have env.regs too) */
 	qs_cpu_reader *cpu;
 	/* The notes of QEMU's own dump that hold its registers, one of each
 	 * per vCPU, decoded by their layouts (the paused guest's way). */

@@ -311,8 +311,8 @@ int qs_cpu_from_stream_aarch64(const struct qstream *st, uint32_t cpu, struct su
 /* ---- the architectures -------------------------------------------------------------------- */
 
 static const struct qs_arch arches[] = {
-	{ "x86_64", EM_X86_64, "reg.xsave", "reg.xsave_size", "env.regs[0]", qs_cpu_from_stream, { { "QEMU", 0 } } },
-	{ "i386", EM_386, "reg.xsave", "reg.xsave_size", "env.regs[0]", qs_cpu_from_stream, { { "QEMU", 0 } } },
+	{ "x86_64", EM_X86_64, "reg.xsave", "reg.xsave_size", "env.eip", qs_cpu_from_stream, { { "QEMU", 0 } } },
+	{ "i386", EM_386, "reg.xsave", "reg.xsave_size", "env.eip", qs_cpu_from_stream, { { "QEMU", 0 } } },
 	{ "aarch64", EM_AARCH64, "reg.vregs", NULL, "env.xregs[0]", qs_cpu_from_stream_aarch64,
 	  { { "CORE", NT_PRSTATUS }, { "CORE", NT_PRFPREG } } },
 };

@@ -201,9 +201,68 @@ def minimal():
     return header() + config() + start + devices([d], [("cpu", 0, body)])
 
 
+# Arm's cpu section (target/arm/machine.c) as QEMU 7.2 describes it, cut
+# to what the aarch64 reader takes: the general registers, PC, PSTATE (the
+# custom "cpsr" type), the banked registers, the coprocessor arrays (KVM
+# register ids) and the cpu/vfp subsection.
+ARM64_SYSREG = 0x6030000000130000
+
+
+def enc(op0, op1, crn, crm, op2):
+    return ARM64_SYSREG | op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
+
+
+ARM_CPREGS = [(enc(3, 0, 12, 0, 0), 0xffff800008010800),   # VBAR_EL1
+              (enc(3, 0, 2, 0, 1), 0x0001000041858001),    # TTBR1_EL1
+              (enc(3, 0, 2, 0, 2), 0x00000015b5503510),    # TCR_EL1
+              (0x4020000000110000, 0x1234)]                # an AArch32 register: not taken
+
+
+def arm_cpu_desc(inst):
+    return {"name": "cpu", "instance_id": inst, "vmsd_name": "cpu", "version": 22, "fields": [
+        f("env.regs", "uint32", 4, array_len=16),
+        f("env.xregs", "uint64", 8, array_len=32),
+        f("env.pc", "uint64", 8),
+        f("cpsr", "cpsr", 4),
+        f("env.banked_spsr", "uint64", 8, array_len=8),
+        f("env.elr_el", "uint64", 8, array_len=4),
+        f("env.sp_el", "uint64", 8, array_len=4),
+        f("cpreg_vmstate_array_len", "int32 le", 4),
+        f("cpreg_vmstate_indexes", "uint64", 8, array_len=len(ARM_CPREGS)),
+        f("cpreg_vmstate_values", "uint64", 8, array_len=len(ARM_CPREGS)),
+    ], "subsections": [{"vmsd_name": "cpu/vfp", "version": 3, "fields":
+                        [f("env.vfp.zregs[%d].d" % i, "uint64", 8, array_len=2) for i in range(32)]
+                        + [f("fpscr", "fpscr", 4)]}]}
+
+
+def arm_cpu_body(pc):
+    b = bytes(16 * 4) + b"".join(be64(0xa000 + i) for i in range(32)) + be64(pc)
+    b += be32(0x600003c5)                                   # PSTATE: EL1h, DAIF, Z and C
+    b += b"".join(be64(0x3c5 if i == 1 else 0) for i in range(8))
+    b += be64(0) + be64(0xffff800008123456) + be64(0) + be64(0)
+    b += be64(0x0000ffffd0000000) + be64(0xffff80000a003f00) + be64(0) + be64(0)
+    b += be32(len(ARM_CPREGS))
+    b += b"".join(be64(i) for i, _ in ARM_CPREGS) + b"".join(be64(v) for _, v in ARM_CPREGS)
+    b += b"\x05" + s8("cpu/vfp") + be32(3)
+    b += b"".join(be64(0x1111000000000000 + i) + be64(0x2222000000000000 + i) for i in range(32))
+    b += be32(0x08000010 | 0x03000000)                      # FPSR's QC and IDC, FPCR's RMode
+    return b
+
+
+def aarch64():
+    """Arm's virt machine: its RAM block at 1 GiB, two vCPUs with the
+    aarch64 cpu section."""
+    start = section(0x01, 2, "ram", 0, 4) + blocks([("mach-virt.ram", 0x2000)]) + eos() + footer(2)
+    part = page(0x0, "mach-virt.ram", b"\xd5" * PAGE) + page(0x1000, None) + eos()
+    dev = devices([arm_cpu_desc(0), arm_cpu_desc(1)],
+                  [("cpu", 0, arm_cpu_body(0xffff800008010000)), ("cpu", 1, arm_cpu_body(0xffff800008020000))])
+    return header() + config("virt-7.2") + start + ram_part(2, part, 0x03) + dev
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for name, data in (("full.bin", full()), ("shared.bin", shared()), ("minimal.bin", minimal())):
+    for name, data in (("full.bin", full()), ("shared.bin", shared()), ("minimal.bin", minimal()),
+                       ("aarch64.bin", aarch64())):
         with open(os.path.join(OUT, name), "wb") as fh:
             fh.write(data)
 

@@ -67,11 +67,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (qstream_read(&s, &input) == 0) {
 		if (!s.n_blocks || s.mem_size > QSTREAM_MAX_RAM)
 			abort(); /* the reader promised better */
+		/* Each vCPU through the reader of the architecture the stream's
+		 * cpu sections are of (x86's when none). */
+		const struct qs_arch *a = qs_arch_of_stream(&s);
 		for (uint32_t cpu = 0; cpu < 64; cpu++) {
 			struct su_regs r = { 0 };
 			unsigned char *x = NULL;
 			size_t xl;
-			if (qs_cpu_from_stream(&s, cpu, &r, &x, &xl) < 0)
+			if ((a ? a->cpu : qs_cpu_from_stream)(&s, cpu, &r, &x, &xl) < 0)
 				break;
 			free(x);
 			su_regs_free(&r);

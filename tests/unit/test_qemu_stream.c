@@ -9,6 +9,7 @@
  * corrupted in each part) failing with one sentence and no crash. */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -389,12 +390,72 @@ static void test_guest_note(void)
 	CU_ASSERT_EQUAL(qs_parse_note(n, 32, &name, &type, &desc, &size), -EPROTO);
 }
 
+/* An aarch64 guest's stream (Arm's virt machine): the architecture found
+ * from its cpu sections, each register by its name or, for the system
+ * registers, its encoding, V0..V31 low half first. */
+static void test_seed_aarch64(void)
+{
+	size_t len, vl = 0;
+	unsigned char *p = seed("aarch64.bin", &len), *v = NULL;
+	const struct qs_arch *a;
+	struct qstream s;
+	struct su_regs r = { 0 };
+	uint64_t x;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(parse(&s, p, len, 0), 0);
+	CU_ASSERT_STRING_EQUAL(s.machine, "virt-7.2");
+	a = qs_arch_of_stream(&s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(a->machine, EM_AARCH64);
+	CU_ASSERT_PTR_EQUAL(qs_arch_of_target("aarch64"), a);
+	CU_ASSERT_PTR_EQUAL(qs_arch_of_machine(EM_AARCH64), a);
+	CU_ASSERT_PTR_NULL(qs_arch_of_target("riscv64"));
+	CU_ASSERT_EQUAL(a->cpu(&s, 2, &r, &v, &vl), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(a->cpu(&s, 1, &r, &v, &vl), 0);
+	CU_ASSERT_EQUAL(reg(&r, "reg.x0"), 0xa000);
+	CU_ASSERT_EQUAL(reg(&r, "reg.x30"), 0xa01e);
+	CU_ASSERT_EQUAL(reg(&r, "reg.sp"), 0xa01f); /* xregs[31]: the current SP */
+	CU_ASSERT_EQUAL(reg(&r, "reg.pc"), 0xffff800008020000ull);
+	CU_ASSERT_EQUAL(reg(&r, "reg.pstate"), 0x600003c5);
+	CU_ASSERT_EQUAL(reg(&r, "reg.currentel"), 0x4);
+	CU_ASSERT_EQUAL(reg(&r, "reg.sp_el0"), 0x0000ffffd0000000ull);
+	CU_ASSERT_EQUAL(reg(&r, "reg.sp_el1"), 0xffff80000a003f00ull);
+	CU_ASSERT_EQUAL(reg(&r, "reg.elr_el1"), 0xffff800008123456ull);
+	CU_ASSERT_EQUAL(reg(&r, "reg.spsr_el1"), 0x3c5);
+	CU_ASSERT_EQUAL(reg(&r, "reg.vbar_el1"), 0xffff800008010800ull);
+	CU_ASSERT_EQUAL(reg(&r, "reg.ttbr1_el1"), 0x0001000041858001ull);
+	CU_ASSERT_EQUAL(reg(&r, "reg.tcr_el1"), 0x00000015b5503510ull);
+	CU_ASSERT_EQUAL(reg(&r, "reg.fpsr"), 0x08000010);
+	CU_ASSERT_EQUAL(reg(&r, "reg.fpcr"), 0x03000000);
+	CU_ASSERT_EQUAL(su_regs_get(&r, "reg.ttbr0_el1", &x), -ENOENT); /* not in the arrays: unknown */
+	CU_ASSERT_EQUAL(su_regs_get(&r, "reg.rip", &x), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(vl, 512);
+	CU_ASSERT_EQUAL(v[0], 0x00);
+	CU_ASSERT_EQUAL(v[7], 0x11);  /* V0's low half, little-endian */
+	CU_ASSERT_EQUAL(v[15], 0x22); /* then its high half */
+	CU_ASSERT_EQUAL(v[31 * 16], 31);
+	free(v);
+	su_regs_free(&r);
+	done(&s);
+	free(p);
+	/* An x86 stream is found as such. */
+	p = seed("minimal.bin", &len);
+	CU_ASSERT_EQUAL_FATAL(parse(&s, p, len, 0), 0);
+	a = qs_arch_of_stream(&s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(a->machine, EM_X86_64);
+	done(&s);
+	free(p);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "a seed stream: blocks, pages, registers, XSAVE, VMCOREINFO", test_seed_full },
 		{ "the same stream read in pieces", test_seed_in_pieces },
 		{ "x-ignore-shared", test_seed_shared },
+		{ "an aarch64 guest's stream: registers by name and by encoding", test_seed_aarch64 },
 		{ "QEMU 7.2's stream of a paused 2-vCPU guest", test_qemu_72 },
 		{ "truncated at every byte", test_truncated },
 		{ "corrupted in each part", test_corrupt },
