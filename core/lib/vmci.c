@@ -107,7 +107,7 @@ static const struct {
 	  "qemu" },
 	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0, NULL, NULL, NULL },
 	{ EM_S390, "s390x", { 4096 }, 0, 0, 0, NULL, NULL, NULL },
-	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0, "NUMBER(phys_ram_base)", NULL, NULL },
+	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0, NULL, NULL, NULL },
 };
 
 static int machine_index(uint16_t machine)
