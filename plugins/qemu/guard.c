@@ -30,7 +30,6 @@
 #include "guard.h"
 #include "qmp.h"
 
-#define GUARD_ID "guestcore-resume-guard"
 /* All of the rescue ends by this deadline (SIGALRM ends the guard):
  * libvirt may wait up to 30 s for a domain's job. */
 #define GUARD_RESCUE_S 40
@@ -48,14 +47,6 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-static long ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* Cancel our migration and put QEMU's migration settings back: LINES are
  * QMP commands, one per line, each with its own id.  QEMU refuses new
  * settings until the cancel is over: each is tried for up to 2 s. */
@@ -67,15 +58,16 @@ static void restore_migration(struct qmp *q, char *lines)
 	q->t->guard_send(q, cancel, GUARD_ID "-cancel", 2000);
 	for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *id = strstr(l, "\"id\""), idbuf[64];
-		struct timespec start, pause = { 0, 50000000 };
+		struct timespec pause = { 0, 50000000 };
+		int64_t deadline;
 
 		if (!id)
 			continue;
 		id += 4;
 		id += strspn(id, ": \"");
 		snprintf(idbuf, sizeof(idbuf), "%.*s", (int)strcspn(id, "\""), id);
-		clock_gettime(CLOCK_MONOTONIC, &start);
-		while (q->t->guard_send(q, l, idbuf, 2000) == 1 && ms_since(&start) < 2000)
+		deadline = qmp_now_ms() + 2000;
+		while (q->t->guard_send(q, l, idbuf, 2000) == 1 && qmp_now_ms() < deadline)
 			nanosleep(&pause, NULL);
 	}
 }

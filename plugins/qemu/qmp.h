@@ -22,6 +22,10 @@ struct qmp;
  * libvirt source, in a module of its own).  Everything above this seam, the
  * commands, the stream, the registers, the guard's timing, is one code for
  * both; each module links the one transport it has (qmp_transport()). */
+/* The "id" of the commands the resume guard sends (its own answers are
+ * told apart from the dumper's by it). */
+#define GUARD_ID "guestcore-resume-guard"
+
 struct qmp_transport {
 	/* The spec's options this transport owns ("qmp=PATH"; "DOMAIN",
 	 * "uri=URI"): 1 taken, 0 not its, a negative errno with Q->error set. */

@@ -16,8 +16,6 @@
 
 #include "qmp.h"
 
-#define GUARD_ID "guestcore-resume-guard"
-
 /* The next JSON line by DEADLINE, or NULL with *ret_err and Q->error set. */
 static json_object *read_line(struct qmp *q, int64_t deadline, const char *what, int *ret_err)
 {
@@ -242,30 +240,22 @@ static int sock_guard_fd(const struct qmp *q)
 	return q->sock;
 }
 
-static long ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* The guard's send (qmp.h): LINE and its newline in one write, then the
  * lines QEMU sends until the one with ID. */
 static int sock_guard_send(struct qmp *q, const char *text, const char *id, long ms)
 {
-	struct timespec start;
 	char buf[8192], line[4096];
 	size_t have = 0;
 	int sock = q->sock;
+	int64_t deadline;
 
 	if (snprintf(line, sizeof(line), "%s\n", text) >= (int)sizeof(line) ||
 	    write(sock, line, strlen(line)) != (ssize_t)strlen(line))
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline = qmp_now_ms() + ms;
 	for (;;) {
 		struct pollfd p = { .fd = sock, .events = POLLIN };
-		long left = ms - ms_since(&start);
+		int64_t left = deadline - qmp_now_ms();
 		char *hit, *nl;
 		ssize_t n;
 
