@@ -82,11 +82,19 @@ bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int 
 /* ---- what VMCOREINFO says of the kernel, per machine ------------------------------ */
 
 /* Per machine: utsname's name for it, the page sizes its kernels are built
- * with, and where the kernel image is mapped: a kernel virtual address VA
- * of the image is at guest-physical VA - map + phys_base (map 0: not known),
- * and the mapping spans KERNEL_IMAGE_SIZE bytes (image_size when VMCOREINFO
- * does not say) from map; the image itself starts at the 2 MiB page of
- * _stext.  The line of VMCOREINFO that gives the physical address the
+ * with, and where the kernel image is mapped, in one of two ways:
+ * - at a fixed map (x86_64's __START_KERNEL_map): a kernel virtual address
+ *   VA of the image is at guest-physical VA - map + phys_base, and the
+ *   mapping is linear over KERNEL_IMAGE_SIZE bytes (image_size when
+ *   VMCOREINFO does not say) from map;
+ * - where the map moves (arm64's KASLR), at VA - the voffset key's value
+ *   (kimage_voffset, __pa_symbol), and only over the image itself, whose
+ *   end VMCOREINFO does not give: every SYMBOL() there but a pointer's
+ *   value (mem_section's, in the linear map) is the address of a kernel
+ *   variable, inside the image, so the mapping is taken to the page past
+ *   the last of them less than image_size beyond _stext.
+ * Either way the image's mapping is taken from the image_align page of
+ * _stext.  Then the line of VMCOREINFO that gives the physical address the
  * kernel's linear map starts from (a kdump file's phys_base), and the note
  * set a dump writes when none is named. */
 static const struct {
@@ -94,7 +102,7 @@ static const struct {
 	const char *name;
 	uint32_t page_sizes[3];
 	uint64_t map;        /* __START_KERNEL_map */
-	uint64_t image_size; /* KERNEL_IMAGE_SIZE without KASLR */
+	uint64_t image_size; /* KERNEL_IMAGE_SIZE without KASLR; where the map moves, the largest image */
 	uint64_t image_align;
 	const char *phys_base; /* VMCOREINFO's key */
 	const char *voffset;   /* or the key of the image's VA - PA, where the map moves */
@@ -103,8 +111,8 @@ static const struct {
 	{ EM_X86_64, "x86_64", { 4096 }, 0xffffffff80000000ull, 512ull << 20, 2ull << 20, "NUMBER(phys_base)", NULL,
 	  "vbox" },
 	{ EM_386, "i386", { 4096 }, 0, 0, 0, "NUMBER(phys_base)", NULL, "vbox" },
-	{ EM_AARCH64, "aarch64", { 4096, 16384, 65536 }, 0, 0, 0, "NUMBER(PHYS_OFFSET)", "NUMBER(kimage_voffset)",
-	  "qemu" },
+	{ EM_AARCH64, "aarch64", { 4096, 16384, 65536 }, 0, 512ull << 20, 4096, "NUMBER(PHYS_OFFSET)",
+	  "NUMBER(kimage_voffset)", "qemu" },
 	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0, NULL, NULL, NULL },
 	{ EM_S390, "s390x", { 4096 }, 0, 0, 0, NULL, NULL, NULL },
 	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0, NULL, NULL, NULL },
@@ -156,7 +164,7 @@ bool gc_machine_maps_kernel(uint16_t machine)
 {
 	int m = machine_index(machine);
 
-	return m >= 0 && machines[m].map;
+	return m >= 0 && (machines[m].map || machines[m].voffset);
 }
 
 bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr, uint64_t *ret)
@@ -177,17 +185,60 @@ bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t le
 	return true;
 }
 
+/* Where the map moves: the page past the last SYMBOL() in [STEXT, LIMIT). */
+static uint64_t last_symbol_page(const unsigned char *vmci, size_t len, uint64_t stext, uint64_t limit,
+				 uint64_t page)
+{
+	const char *t = (const char *)vmci, *end = t + len;
+	uint64_t last = 0;
+
+	while (t < end) {
+		const char *nl = memchr(t, '\n', (size_t)(end - t));
+		size_t l = nl ? (size_t)(nl - t) : (size_t)(end - t);
+		const char *eq = memchr(t, '=', l);
+
+		if (eq && l > 7 && memcmp(t, "SYMBOL(", 7) == 0 && eq[-1] == ')') {
+			char v[24], *e;
+			size_t vl = (size_t)(t + l - eq - 1);
+			uint64_t a;
+
+			if (vl && vl < sizeof(v)) {
+				memcpy(v, eq + 1, vl);
+				v[vl] = '\0';
+				errno = 0;
+				a = strtoull(v, &e, 16);
+				if (errno == 0 && *e == '\0' && a >= stext && a < limit && a > last)
+					last = a;
+			}
+		}
+		t += l + 1;
+	}
+	return last ? (last / page + 1) * page : 0;
+}
+
 bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t len, struct gc_kernel_window *ret)
 {
 	int m = machine_index(machine);
-	uint64_t stext, phys_base, size, vstart, vend;
+	uint64_t stext, phys_base, size, vstart, vend, voffset;
 
-	if (m < 0 || !machines[m].map || !gc_vmci_number(vmci, len, "SYMBOL(_stext)", 16, &stext) ||
-	    !gc_machine_phys_base(machine, vmci, len, &phys_base))
+	if (m < 0 || !(machines[m].map || machines[m].voffset) ||
+	    !gc_vmci_number(vmci, len, "SYMBOL(_stext)", 16, &stext))
+		return false;
+	vstart = stext / machines[m].image_align * machines[m].image_align;
+	if (machines[m].voffset) {
+		if (!gc_vmci_number(vmci, len, machines[m].voffset, 0, &voffset) || vstart < voffset ||
+		    stext > UINT64_MAX - machines[m].image_size)
+			return false;
+		vend = last_symbol_page(vmci, len, stext, stext + machines[m].image_size, machines[m].image_align);
+		if (vend <= vstart)
+			return false;
+		*ret = (struct gc_kernel_window){ .vaddr = vstart, .paddr = vstart - voffset, .size = vend - vstart };
+		return ret->paddr <= UINT64_MAX - ret->size;
+	}
+	if (!gc_machine_phys_base(machine, vmci, len, &phys_base))
 		return false;
 	if (!gc_vmci_number(vmci, len, "NUMBER(KERNEL_IMAGE_SIZE)", 0, &size))
 		size = machines[m].image_size;
-	vstart = stext / machines[m].image_align * machines[m].image_align;
 	if (vstart < machines[m].map || size > UINT64_MAX - machines[m].map || vstart >= machines[m].map + size)
 		return false;
 	vend = machines[m].map + size;

@@ -55,10 +55,12 @@ GC_HIDDEN bool gc_machine_maps_kernel(uint16_t machine);
 GC_HIDDEN bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr,
 				    uint64_t *ret);
 /* The kernel image's mapping, as the kernel set it: SIZE bytes from the
- * virtual address VADDR are the guest-physical ones from PADDR (from the 2
- * MiB page of _stext to the end of KERNEL_IMAGE_SIZE).  False where
- * VMCOREINFO does not say (no _stext or phys_base) or the machine's map is
- * not known. */
+ * virtual address VADDR are the guest-physical ones from PADDR (x86_64:
+ * from the 2 MiB page of _stext to the end of KERNEL_IMAGE_SIZE; aarch64:
+ * from _stext's page to the page past the image's last SYMBOL(), the
+ * machine table in vmci.c says why).  False where VMCOREINFO does not say
+ * (no _stext, phys_base or kimage_voffset) or the machine's map is not
+ * known. */
 struct gc_kernel_window {
 	uint64_t vaddr, paddr, size;
 };

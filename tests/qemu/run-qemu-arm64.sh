@@ -10,13 +10,15 @@
 #   it, TTBR1_EL1 and TCR_EL1 set, the vCPU at EL1); it validates;
 #   it keeps running; the system registers are true: a walk of the page
 #   tables from TTBR1_EL1 and TCR_EL1 (tests/data/arm64-walk.py) reaches
-#   init_uts_ns, which holds the kernel's release;
+#   init_uts_ns, which holds the kernel's release; the kernel image is a
+#   PT_LOAD at its virtual address;
 # - paused: QEMU's own dump, and guestcore's through the monitor (auto) and
 #   through the stream (mode=pause), in ELF and kdump files, have the same
 #   memory, NT_PRSTATUS, NT_PRFPREG and VMCOREINFO (ELF: byte for byte; the
 #   stream's registers decoded by their names in QEMU's description);
 #   gdb-multiarch (when installed) reads each vCPU's PC and SP from
-#   guestcore's as from QEMU's; the guest's saved state (its migration
+#   guestcore's as from QEMU's; drgn (when installed) reads init_uts_ns
+#   from guestcore's ELF and kdump cores; the guest's saved state (its migration
 #   stream in a file) converts to the same memory and notes; the guest
 #   stays paused;
 # - QEMU's dump converted (elfcore) to ELF: the same notes byte for byte;
@@ -93,6 +95,15 @@ pa=$(printf '%s\n' "$out" | sed -n 's/^PA //p')
 	[ "$($G read "$T/snap.core" --phys "$(printf '0x%x' $((pa + 130)))" --length 65 | tr '\0' '\n' | head -1)" = "$release" ] &&
 	ok "there, at $pa, init_uts_ns says Linux $release" || { not_ok "init_uts_ns through the page tables"; echo "$out" "$err"; }
 
+# The kernel image's PT_LOAD: at the virtual address of _stext, its
+# p_paddr _stext - kimage_voffset (arm64's __pa_symbol).
+vmci_value() { $G inspect "$1" | sed -n "s/^ *$2=//p" | head -1; }
+img=$(python3 -c 'import sys; s, v = int(sys.argv[1], 16), int(sys.argv[2], 0); print("0x%016x 0x%016x" % (s - v, s))' \
+	"$(vmci_value "$T/snap.core" 'SYMBOL(_stext)')" "$(vmci_value "$T/snap.core" 'NUMBER(kimage_voffset)')")
+$G inspect "$T/snap.core" | grep -q "^ *[0-9]* LOAD  $img " &&
+	ok "snap.core: a PT_LOAD at _stext's virtual address, p_paddr _stext - kimage_voffset ($img)" ||
+	{ not_ok "snap.core: no PT_LOAD at $img"; $G inspect "$T/snap.core" | grep " LOAD "; }
+
 # ---- paused: QEMU's dump, the monitor's and the stream's ---------------------------
 "$Q" "$sock2" '{"execute":"stop"}' >/dev/null
 "$Q" "$sock2" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$T/qemu.core\"}}" >/dev/null
@@ -136,6 +147,30 @@ if command -v gdb-multiarch >/dev/null; then
 		{ not_ok "gdb-multiarch: PC and SP differ"; paste "$T/q.gdb" "$T/g.gdb"; }
 else
 	echo "# gdb-multiarch not installed: its read not tried"
+fi
+# drgn reads the kernel by its virtual addresses: init_uts_ns's release
+# from guestcore's ELF cores (the image's PT_LOAD, then the page tables)
+# and kdump files; on QEMU's own dump it fails (no virtual address).
+dpy=
+for py in /usr/bin/python3 python3; do
+	"$py" -c 'import drgn' 2>/dev/null && { dpy=$py; break; }
+done
+if [ -n "$dpy" ]; then
+	cat >"$T/drgn-uts.py" <<'PY'
+import sys, drgn
+p = drgn.Program()
+p.set_core_dump(sys.argv[1])
+print(p.read(int(sys.argv[2], 16) + 2 * 65, 65).split(b"\0")[0].decode())
+PY
+	for c in snap.core stream.core auto.kdump; do
+		run "$dpy" "$T/drgn-uts.py" "$T/$c" "$uts"
+		[ "$rc" -eq 0 ] && [ "$out" = "$release" ] && ok "drgn reads init_uts_ns's release from $c ($out)" ||
+			{ not_ok "drgn on $c: exit $rc, '$out'"; printf '%s\n' "$err" | tail -2; }
+	done
+	run "$dpy" "$T/drgn-uts.py" "$T/qemu.core" "$uts"
+	echo "# drgn on QEMU's own dump: exit $rc, $(printf '%s' "$err" | tail -1)"
+else
+	echo "# python3-drgn not installed: its reads not tried"
 fi
 [ "$(field "$T/stream.core" GUESTCORE vbar_el1 | sort -u)" = "0x$vectors" ] &&
 	ok "stream.core: VBAR_EL1 from the paused guest's stream" || not_ok "stream.core: VBAR_EL1"

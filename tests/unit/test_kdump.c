@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -26,6 +27,7 @@
 #include "fixtures.h"
 #include "../plugins/tp_pattern.h"
 #include "kdump/format.h"
+#include "vmci.h"
 
 static struct guestcore_host *host;
 static struct guestcore_layouts *layouts;
@@ -778,6 +780,49 @@ static int suite_clean(void)
 	return gc_fixture_close(dir, host, layouts);
 }
 
+/* What VMCOREINFO says of the kernel, per machine (vmci.c's table): the
+ * kernel image's mapping and phys_base, on x86_64 and on aarch64, whose
+ * image ends at the page past its last SYMBOL() (not mem_section's value,
+ * in the linear map, nor a symbol beyond the largest image). */
+static void test_vmcoreinfo_per_machine(void)
+{
+	static const char a64[] = "OSRELEASE=6.1.0-57-arm64\nPAGESIZE=4096\n"
+				  "SYMBOL(init_uts_ns)=ffffc1f13231c030\n"
+				  "SYMBOL(mem_section)=ffff00001fecf380\n"
+				  "SYMBOL(_stext)=ffffc1f130410000\n"
+				  "SYMBOL(clear_seq)=ffffc1f132382600\n"
+				  "SYMBOL(far_away)=ffffc1f190410000\n"
+				  "NUMBER(kimage_voffset)=0xffffc1f0f0200000\n"
+				  "NUMBER(PHYS_OFFSET)=0x40000000\n";
+	static const char x86[] = "OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(_stext)=ffffffff9a000000\n"
+				  "NUMBER(phys_base)=-1736441856\nNUMBER(KERNEL_IMAGE_SIZE)=1073741824\n";
+	const unsigned char *t = (const unsigned char *)a64;
+	struct gc_kernel_window w;
+	uint64_t pa;
+	char no_voffset[sizeof(a64)];
+
+	CU_ASSERT_TRUE(gc_kernel_image_window(EM_AARCH64, t, sizeof(a64) - 1, &w));
+	CU_ASSERT_EQUAL(w.vaddr, 0xffffc1f130410000ull);
+	CU_ASSERT_EQUAL(w.paddr, 0x40210000ull);
+	CU_ASSERT_EQUAL(w.size, 0xffffc1f132383000ull - 0xffffc1f130410000ull);
+	CU_ASSERT_TRUE(gc_kernel_image_phys(EM_AARCH64, t, sizeof(a64) - 1, 0xffffc1f13231c030ull, &pa));
+	CU_ASSERT_EQUAL(pa, 0xffffc1f13231c030ull - 0xffffc1f0f0200000ull);
+	CU_ASSERT_TRUE(gc_machine_phys_base(EM_AARCH64, t, sizeof(a64) - 1, &pa));
+	CU_ASSERT_EQUAL(pa, 0x40000000ull);
+	CU_ASSERT_TRUE(gc_machine_maps_kernel(EM_AARCH64));
+	/* Without kimage_voffset nothing is said. */
+	memcpy(no_voffset, a64, sizeof(a64));
+	memcpy(strstr(no_voffset, "kimage_voffset"), "kimage_voffsex", 14);
+	CU_ASSERT_FALSE(gc_kernel_image_window(EM_AARCH64, (const unsigned char *)no_voffset, sizeof(a64) - 1, &w));
+	/* x86_64: from _stext's 2 MiB page to the end of KERNEL_IMAGE_SIZE. */
+	t = (const unsigned char *)x86;
+	CU_ASSERT_TRUE(gc_kernel_image_window(EM_X86_64, t, sizeof(x86) - 1, &w));
+	CU_ASSERT_EQUAL(w.vaddr, 0xffffffff9a000000ull);
+	CU_ASSERT_EQUAL(w.size, 0xffffffffc0000000ull - 0xffffffff9a000000ull);
+	CU_ASSERT_EQUAL(w.paddr, 0xffffffff9a000000ull - 0xffffffff80000000ull + (uint64_t)-1736441856ll);
+	CU_ASSERT_FALSE(gc_machine_maps_kernel(EM_386));
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -791,6 +836,7 @@ int main(void)
 		{ "hostile files: truncated, lying bitmaps and descriptors, bad pages", test_hostile_files },
 		{ "flattened files: read in any record order; overlap and no end caught", test_flattened },
 		{ "runs of frames through the run index in any order; descriptors cut at open", test_run_index },
+		{ "VMCOREINFO per machine: the kernel image's mapping, phys_base", test_vmcoreinfo_per_machine },
 		CU_TEST_INFO_NULL,
 	};
 
