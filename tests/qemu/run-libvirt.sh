@@ -6,7 +6,8 @@
 # end; no systemd.  A persistent TCG domain boots the suite's Debian kernel
 # guest (ACPI and vmcoreinfo on) once for every case.  Running, it is dumped
 # through libvirt in every mode and stays running as libvirt sees it, also
-# when guestcore is killed mid-dump; paused, 'virsh dump --memory-only'
+# when guestcore is killed mid-dump, and when its QEMU (run as libvirt-qemu)
+# is refused userfaultfd (auto pauses instead, snapshot is refused); paused, 'virsh dump --memory-only'
 # gives the reference (QEMU's ELF dump through libvirt), guestcore's dumps
 # through libvirt equal it and the domain stays paused; then, with libvirtd
 # started again for each set of save_image_format, snapshot_image_format
@@ -206,6 +207,42 @@ same_core "$T/live.core" "$T/ref.core" "libvirt:gcs,mode=pause, paused"
 rm -f "$T/live.core"
 V destroy gcs >/dev/null
 converted_set raw raw raw
+# QEMU refused userfaultfd, as when libvirt runs it as a user of its own
+# (here: the domain restored, running, from the first save image with a
+# DAC label of libvirt-qemu, and vm.unprivileged_userfaultfd 0): auto
+# pauses the running guest instead and says why, snapshot fails with the
+# reason and the remedy; either way the domain runs on, as libvirt sees it.
+if [ "$(cat /proc/sys/vm/unprivileged_userfaultfd 2>/dev/null)" != 0 ]; then
+	echo "# vm.unprivileged_userfaultfd is not 0 here: QEMU would get userfaultfd as any user, its refusal is not tried"
+elif ! qu=$(id -u libvirt-qemu 2>/dev/null) || ! qg=$(id -g libvirt-qemu 2>/dev/null); then
+	echo "# no libvirt-qemu user: QEMU's refused userfaultfd is not tried"
+else
+	V save-image-dumpxml "$T/first.save" | sed -e '/<seclabel[^>]*\/>/d' -e '/<seclabel/,/<\/seclabel>/d' |
+		sed "s|</domain>|<seclabel type='static' model='dac' relabel='yes'><label>+$qu:+$qg</label></seclabel></domain>|" \
+		>"$T/gcs-user.xml"
+	V restore "$T/first.save" --xml "$T/gcs-user.xml" --running >/dev/null &&
+		ok "the domain restored, running, with QEMU as libvirt-qemu" || not_ok "virsh restore --xml (libvirt-qemu)"
+	qpid=$(cat "$D/run/qemu/gcs.pid" 2>/dev/null || true)
+	[ -n "$qpid" ] && [ "$(stat -c %u "/proc/$qpid")" = "$qu" ] && ok "its QEMU runs as libvirt-qemu (uid $qu)" ||
+		not_ok "QEMU's user: $(stat -c %U "/proc/$qpid" 2>&1)"
+	run $G -v dump -s "libvirt:gcs,$LV,mode=snapshot" -o "$T/uffd.core"
+	expect_rc 1 "mode=snapshot, QEMU refused userfaultfd: refused"
+	expect_in "$err" "cannot take a background snapshot (" "the refusal says why"
+	echo "# $err"
+	expect_in "$err" "use mode=pause" "and gives the remedy"
+	[ ! -e "$T/uffd.core" ] && ok "the refused snapshot leaves no file" || not_ok "uffd.core was left"
+	[ "$(state)" = running ] && ok "the refused snapshot leaves the domain running" || not_ok "the domain is $(state)"
+	run $G -v dump -s "libvirt:gcs,$LV" --notes qemu -o "$T/uffd.core"
+	expect_rc 0 "auto, QEMU refused userfaultfd: the dump is written"
+	expect_in "$err" "pausing the guest for the dump instead" "auto says it pauses instead, and why"
+	run $G validate "$T/uffd.core"
+	expect_rc 0 "auto, QEMU refused userfaultfd: the core validates"
+	[ "$(V domstate gcs --reason | head -1)" = "running (unpaused)" ] &&
+		ok "auto, QEMU refused userfaultfd: the domain runs again, resumed through libvirt" ||
+		not_ok "after the fallback the domain is $(V domstate gcs --reason | head -1)"
+	rm -f "$T/uffd.core"
+	V destroy gcs >/dev/null
+fi
 for set in "gzip bzip2 xz" "lzop gzip bzip2"; do
 	# shellcheck disable=SC2086
 	set -- $set
