@@ -95,8 +95,12 @@ bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int 
  *   the last of them less than image_size beyond _stext.
  * Either way the image's mapping is taken from the image_align page of
  * _stext.  Then the line of VMCOREINFO that gives the physical address the
- * kernel's linear map starts from (a kdump file's phys_base), and the note
- * set a dump writes when none is named. */
+ * kernel's linear map starts from (a kdump file's phys_base); where the
+ * linear map (the direct map of RAM) begins, where VMCOREINFO says it: the
+ * key of the kernel's VA bits, whose PAGE_OFFSET -(1 << VA_BITS) maps
+ * phys_base over the lower half of the kernel's addresses (arm64; x86_64's
+ * page_offset_base is a variable under KASLR, not a line of VMCOREINFO);
+ * and the note set a dump writes when none is named. */
 static const struct {
 	uint16_t machine;
 	const char *name;
@@ -106,16 +110,17 @@ static const struct {
 	uint64_t image_align;
 	const char *phys_base; /* VMCOREINFO's key */
 	const char *voffset;   /* or the key of the image's VA - PA, where the map moves */
+	const char *va_bits;   /* the key of the VA bits PAGE_OFFSET comes from */
 	const char *notes;     /* the default note set */
 } machines[] = {
 	{ EM_X86_64, "x86_64", { 4096 }, 0xffffffff80000000ull, 512ull << 20, 2ull << 20, "NUMBER(phys_base)", NULL,
-	  "vbox" },
-	{ EM_386, "i386", { 4096 }, 0, 0, 0, "NUMBER(phys_base)", NULL, "vbox" },
+	  NULL, "vbox" },
+	{ EM_386, "i386", { 4096 }, 0, 0, 0, "NUMBER(phys_base)", NULL, NULL, "vbox" },
 	{ EM_AARCH64, "aarch64", { 4096, 16384, 65536 }, 0, 512ull << 20, 4096, "NUMBER(PHYS_OFFSET)",
-	  "NUMBER(kimage_voffset)", "qemu" },
-	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0, NULL, NULL, NULL },
-	{ EM_S390, "s390x", { 4096 }, 0, 0, 0, NULL, NULL, NULL },
-	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0, NULL, NULL, NULL },
+	  "NUMBER(kimage_voffset)", "NUMBER(VA_BITS)", "qemu" },
+	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0, NULL, NULL, NULL, NULL },
+	{ EM_S390, "s390x", { 4096 }, 0, 0, 0, NULL, NULL, NULL, NULL },
+	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 
 static int machine_index(uint16_t machine)
@@ -246,4 +251,27 @@ bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t 
 	ret->paddr = vstart - machines[m].map + phys_base; /* modulo 2^64, as the kernel's __pa_symbol */
 	ret->size = vend - vstart;
 	return ret->paddr <= UINT64_MAX - ret->size;
+}
+
+bool gc_kernel_direct_map(uint16_t machine, const unsigned char *vmci, size_t len, struct gc_kernel_window *ret)
+{
+	int m = machine_index(machine);
+	uint64_t bits, phys_base;
+
+	if (m < 0 || !machines[m].va_bits || !gc_vmci_number(vmci, len, machines[m].va_bits, 0, &bits) || bits < 36 ||
+	    bits > 52 || !gc_machine_phys_base(machine, vmci, len, &phys_base))
+		return false;
+	*ret = (struct gc_kernel_window){ .vaddr = -(1ull << bits), .paddr = phys_base, .size = 1ull << (bits - 1) };
+	return phys_base <= UINT64_MAX - ret->size;
+}
+
+bool gc_kernel_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr, uint64_t *ret)
+{
+	struct gc_kernel_window lm;
+
+	if (gc_kernel_direct_map(machine, vmci, len, &lm) && vaddr >= lm.vaddr && vaddr - lm.vaddr < lm.size) {
+		*ret = vaddr - lm.vaddr + lm.paddr;
+		return true;
+	}
+	return gc_kernel_image_phys(machine, vmci, len, vaddr, ret);
 }

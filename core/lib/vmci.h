@@ -66,5 +66,15 @@ struct gc_kernel_window {
 };
 GC_HIDDEN bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t len,
 				      struct gc_kernel_window *ret);
+/* The kernel's direct map of RAM, where VMCOREINFO says where it is
+ * (aarch64: PAGE_OFFSET from NUMBER(VA_BITS), from NUMBER(PHYS_OFFSET)):
+ * SIZE bytes of virtual addresses from VADDR are the guest-physical ones
+ * from PADDR.  False where it does not (x86_64: page_offset_base). */
+GC_HIDDEN bool gc_kernel_direct_map(uint16_t machine, const unsigned char *vmci, size_t len,
+				    struct gc_kernel_window *ret);
+/* The guest-physical address of the kernel virtual address VADDR, in the
+ * direct map or the kernel image: false where VMCOREINFO does not say. */
+GC_HIDDEN bool gc_kernel_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr,
+			      uint64_t *ret);
 
 #endif

@@ -11,14 +11,15 @@
 #   it keeps running; the system registers are true: a walk of the page
 #   tables from TTBR1_EL1 and TCR_EL1 (tests/data/arm64-walk.py) reaches
 #   init_uts_ns, which holds the kernel's release; the kernel image is a
-#   PT_LOAD at its virtual address;
+#   PT_LOAD at its virtual address, the rest of RAM at its direct map's;
 # - paused: QEMU's own dump, and guestcore's through the monitor (auto) and
 #   through the stream (mode=pause), in ELF and kdump files, have the same
 #   memory, NT_PRSTATUS, NT_PRFPREG and VMCOREINFO (ELF: byte for byte; the
 #   stream's registers decoded by their names in QEMU's description);
 #   gdb-multiarch (when installed) reads each vCPU's PC and SP from
 #   guestcore's as from QEMU's; drgn (when installed) reads init_uts_ns
-#   from guestcore's ELF and kdump cores; the guest's saved state (its migration
+#   from guestcore's ELF and kdump cores, and gdb-multiarch its direct map;
+#   the guest's saved state (its migration
 #   stream in a file) converts to the same memory and notes; the guest
 #   stays paused;
 # - QEMU's dump converted (elfcore) to ELF: the same notes byte for byte;
@@ -104,6 +105,46 @@ $G inspect "$T/snap.core" | grep -q "^ *[0-9]* LOAD  $img " &&
 	ok "snap.core: a PT_LOAD at _stext's virtual address, p_paddr _stext - kimage_voffset ($img)" ||
 	{ not_ok "snap.core: no PT_LOAD at $img"; $G inspect "$T/snap.core" | grep " LOAD "; }
 
+# The rest of RAM is at its address in the kernel's direct map:
+# PAGE_OFFSET -(1 << VA_BITS) for PHYS_OFFSET; ROM keeps p_vaddr = p_paddr.
+$G inspect "$T/snap.core" >"$T/snap.inspect"
+run python3 - "$T/snap.inspect" "$img" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+num = lambda k: int(re.search(r"^ *%s=(\S+)" % re.escape(k), text, re.M).group(1), 0)
+page_offset, phys = (-(1 << num("NUMBER(VA_BITS)"))) % (1 << 64), num("NUMBER(PHYS_OFFSET)")
+image = int(sys.argv[2].split()[1], 16)
+bad = n = 0
+for m in re.finditer(r"^ *\d+ LOAD +(0x\S+) +(0x\S+) +\S+ +\S+ +\S+ +\S+ +(\w+)$", text, re.M):
+    pa, va, kind = int(m.group(1), 16), int(m.group(2), 16), m.group(3)
+    if va == image:
+        continue
+    want = pa - phys + page_offset if kind == "ram" else pa
+    n += 1
+    bad += va != want
+print("%d PT_LOADs, %d wrong" % (n, bad))
+sys.exit(1 if bad or n < 3 else 0)
+PY
+expect_rc 0 "snap.core: the RAM outside the image at PAGE_OFFSET + (p_paddr - PHYS_OFFSET), ROM at p_paddr ($out)"
+# validate holds the direct map to VMCOREINFO: a RAM PT_LOAD's p_vaddr one
+# page off is reported.
+cp "$T/snap.core" "$T/tampered.core"
+python3 - "$T/tampered.core" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "r+b")
+h = f.read(64)
+phoff, phentsize, phnum = struct.unpack_from("<Q", h, 32)[0], *struct.unpack_from("<HH", h, 54)
+for i in range(phnum):
+    f.seek(phoff + i * phentsize)
+    p_type, _, _, va = struct.unpack("<IIQQ", f.read(24))
+    if p_type == 1 and va >> 48 == 0xffff and (va >> 40) & 0xff == 0:
+        f.seek(phoff + i * phentsize + 16)
+        f.write(struct.pack("<Q", va + 4096))
+        break
+PY
+run $G validate "$T/tampered.core"
+expect_rc 1 "a direct-map p_vaddr one page off fails validate"
+expect_in "$out$err" "load.vaddr" "as load.vaddr"
 # ---- paused: QEMU's dump, the monitor's and the stream's ---------------------------
 "$Q" "$sock2" '{"execute":"stop"}' >/dev/null
 "$Q" "$sock2" "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$T/qemu.core\"}}" >/dev/null
@@ -171,6 +212,21 @@ PY
 	echo "# drgn on QEMU's own dump: exit $rc, $(printf '%s' "$err" | tail -1)"
 else
 	echo "# python3-drgn not installed: its reads not tried"
+fi
+# gdb, which walks no page tables, reads the direct map: the 8 bytes at
+# mem_section's address (a pointer's value in the linear map) are those at
+# its physical address; on QEMU's dump it cannot.
+if command -v gdb-multiarch >/dev/null; then
+	ms=$(vmci_value "$T/stream.core" 'SYMBOL(mem_section)')
+	msp=$(python3 -c 'import sys; print(hex(int(sys.argv[1], 16) + (1 << int(sys.argv[2])) - (1 << 64) + int(sys.argv[3], 0)))' \
+		"$ms" "$(vmci_value "$T/stream.core" 'NUMBER(VA_BITS)')" "$(vmci_value "$T/stream.core" 'NUMBER(PHYS_OFFSET)')")
+	gdbx() { gdb-multiarch -nx -batch -ex 'set architecture aarch64' -ex "core-file $1" -ex "x/1gx 0x$ms" 2>&1 | tail -1; }
+	want=$($G read "$T/stream.core" --phys "$msp" --length 8 | od -An -tx8 | tr -d ' ')
+	got=$(gdbx "$T/stream.core" | awk '{ print $2 }')
+	[ -n "$want" ] && [ "$got" = "0x$want" ] &&
+		ok "gdb-multiarch reads the direct map of stream.core: 0x$ms holds what $msp does ($got)" ||
+		not_ok "gdb at 0x$ms: '$got', at $msp: '$want'"
+	echo "# gdb-multiarch at 0x$ms of QEMU's dump: $(gdbx "$T/qemu.core")"
 fi
 [ "$(field "$T/stream.core" GUESTCORE vbar_el1 | sort -u)" = "0x$vectors" ] &&
 	ok "stream.core: VBAR_EL1 from the paused guest's stream" || not_ok "stream.core: VBAR_EL1"

@@ -810,6 +810,24 @@ static void test_vmcoreinfo_per_machine(void)
 	CU_ASSERT_TRUE(gc_machine_phys_base(EM_AARCH64, t, sizeof(a64) - 1, &pa));
 	CU_ASSERT_EQUAL(pa, 0x40000000ull);
 	CU_ASSERT_TRUE(gc_machine_maps_kernel(EM_AARCH64));
+	/* Its direct map: PAGE_OFFSET -(1 << VA_BITS) is PHYS_OFFSET. */
+	CU_ASSERT_FALSE(gc_kernel_direct_map(EM_AARCH64, t, sizeof(a64) - 1, &w)); /* no VA_BITS */
+	{
+		static const char lm[] = "NUMBER(VA_BITS)=48\nNUMBER(PHYS_OFFSET)=0x40000000\n"
+					 "NUMBER(kimage_voffset)=0xffffc1f0f0200000\n";
+
+		t = (const unsigned char *)lm;
+		CU_ASSERT_TRUE(gc_kernel_direct_map(EM_AARCH64, t, sizeof(lm) - 1, &w));
+		CU_ASSERT_EQUAL(w.vaddr, 0xffff000000000000ull);
+		CU_ASSERT_EQUAL(w.paddr, 0x40000000ull);
+		CU_ASSERT_EQUAL(w.size, 1ull << 47);
+		CU_ASSERT_TRUE(gc_kernel_phys(EM_AARCH64, t, sizeof(lm) - 1, 0xffff00001fecf380ull, &pa));
+		CU_ASSERT_EQUAL(pa, 0x5fecf380ull);
+		CU_ASSERT_TRUE(gc_kernel_phys(EM_AARCH64, t, sizeof(lm) - 1, 0xffffc1f13231c030ull, &pa));
+		CU_ASSERT_EQUAL(pa, 0xffffc1f13231c030ull - 0xffffc1f0f0200000ull);
+		CU_ASSERT_FALSE(gc_kernel_direct_map(EM_X86_64, t, sizeof(lm) - 1, &w));
+	}
+	t = (const unsigned char *)a64;
 	/* Without kimage_voffset nothing is said. */
 	memcpy(no_voffset, a64, sizeof(a64));
 	memcpy(strstr(no_voffset, "kimage_voffset"), "kimage_voffsex", 14);

@@ -181,6 +181,8 @@ struct gc_dump {
 	 * a PT_LOAD of its own at that virtual address), once memory is in. */
 	struct gc_kernel_window kwin;
 	bool kwin_set;
+	struct gc_kernel_window lmap; /* the direct map of RAM, where VMCOREINFO says (lmap_set) */
+	bool lmap_set;
 
 	/* --digest: XXH3-128 per range with file data */
 	void *hash;                   /* XXH3_state_t */
@@ -285,7 +287,8 @@ GC_HIDDEN void gc_vmci_notes_known(struct gc_dump *d);
 GC_HIDDEN int gc_vmci_take(struct gc_dump *d);
 GC_HIDDEN void gc_vmci_free(struct gc_dump *d);
 /* The kernel image's mapping from the core's VMCOREINFO note into d->kwin
- * (kwin_set), for a container that left room for its PT_LOADs. */
+ * (kwin_set), and its direct map of RAM into d->lmap (lmap_set), for a
+ * container that left room for the image's PT_LOADs. */
 GC_HIDDEN void gc_vmci_window(struct gc_dump *d);
 /* The kernel's VMCOREINFO_BYTES: a text in its memory is at most a page;
  * the room its note may take, reserved while the search runs. */

@@ -146,7 +146,8 @@ static void check_loads(struct vctx *v)
 }
 
 /* A PT_LOAD at a kernel virtual address holds the guest-physical bytes the
- * core's VMCOREINFO places there (its phys_base, the machine's kernel map). */
+ * core's VMCOREINFO places there (its phys_base, the machine's kernel map
+ * and direct map). */
 static void check_vaddrs(struct vctx *v)
 {
 	const struct guestcore_core *c = v->c;
@@ -162,7 +163,7 @@ static void check_vaddrs(struct vctx *v)
 		uint64_t pa;
 
 		if (ph->p_type != PT_LOAD || ph->p_vaddr == ph->p_paddr ||
-		    !gc_kernel_image_phys(c->info.e_machine, vmci->desc, vmci->descsz, ph->p_vaddr, &pa) ||
+		    !gc_kernel_phys(c->info.e_machine, vmci->desc, vmci->descsz, ph->p_vaddr, &pa) ||
 		    pa == ph->p_paddr)
 			continue;
 		finding(v, ERR, "load.vaddr", c->info.phoff + k * (c->info.elf_class == 64 ? 56 : 32),
