@@ -98,9 +98,12 @@ bool gc_vmci_number(const unsigned char *text, size_t len, const char *key, int 
  * kernel's linear map starts from (a kdump file's phys_base); where the
  * linear map (the direct map of RAM) begins, where VMCOREINFO says it: the
  * key of the kernel's VA bits, whose PAGE_OFFSET -(1 << VA_BITS) maps
- * phys_base over the lower half of the kernel's addresses (arm64; x86_64's
- * page_offset_base is a variable under KASLR, not a line of VMCOREINFO);
- * and the note set a dump writes when none is named. */
+ * phys_base over the lower half of the kernel's addresses (arm64), or the
+ * kernel variable that holds PAGE_OFFSET, for physical 0, found through
+ * the kernel's kallsyms (x86_64's page_offset_base, which KASLR moves; the
+ * direct map spans 2^46 bytes, 2^52 with 5-level paging); how kallsyms
+ * gives per-cpu symbols (absolute: x86_64); and the note set a dump writes
+ * when none is named. */
 static const struct {
 	uint16_t machine;
 	const char *name;
@@ -111,16 +114,18 @@ static const struct {
 	const char *phys_base; /* VMCOREINFO's key */
 	const char *voffset;   /* or the key of the image's VA - PA, where the map moves */
 	const char *va_bits;   /* the key of the VA bits PAGE_OFFSET comes from */
+	const char *page_offset_var; /* or the variable that holds it */
+	bool absolute_percpu;  /* CONFIG_KALLSYMS_ABSOLUTE_PERCPU */
 	const char *notes;     /* the default note set */
 } machines[] = {
 	{ EM_X86_64, "x86_64", { 4096 }, 0xffffffff80000000ull, 512ull << 20, 2ull << 20, "NUMBER(phys_base)", NULL,
-	  NULL, "vbox" },
-	{ EM_386, "i386", { 4096 }, 0, 0, 0, "NUMBER(phys_base)", NULL, NULL, "vbox" },
+	  NULL, "page_offset_base", true, "vbox" },
+	{ EM_386, "i386", { 4096 }, 0, 0, 0, "NUMBER(phys_base)", NULL, NULL, NULL, false, "vbox" },
 	{ EM_AARCH64, "aarch64", { 4096, 16384, 65536 }, 0, 512ull << 20, 4096, "NUMBER(PHYS_OFFSET)",
-	  "NUMBER(kimage_voffset)", "NUMBER(VA_BITS)", "qemu" },
-	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0, NULL, NULL, NULL, NULL },
-	{ EM_S390, "s390x", { 4096 }, 0, 0, 0, NULL, NULL, NULL, NULL },
-	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0, NULL, NULL, NULL, NULL },
+	  "NUMBER(kimage_voffset)", "NUMBER(VA_BITS)", NULL, false, "qemu" },
+	{ EM_PPC64, "ppc64", { 4096, 65536 }, 0, 0, 0, NULL, NULL, NULL, NULL, false, NULL },
+	{ EM_S390, "s390x", { 4096 }, 0, 0, 0, NULL, NULL, NULL, NULL, false, NULL },
+	{ EM_RISCV, "riscv64", { 4096 }, 0, 0, 0, NULL, NULL, NULL, NULL, false, NULL },
 };
 
 static int machine_index(uint16_t machine)
@@ -221,14 +226,11 @@ static uint64_t last_symbol_page(const unsigned char *vmci, size_t len, uint64_t
 	return last ? (last / page + 1) * page : 0;
 }
 
-bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t len, struct gc_kernel_window *ret)
+/* The image's mapping by the table's rule (no kallsyms). */
+static bool image_by_table(int m, const unsigned char *vmci, size_t len, uint64_t stext, struct gc_kernel_window *ret)
 {
-	int m = machine_index(machine);
-	uint64_t stext, phys_base, size, vstart, vend, voffset;
+	uint64_t phys_base, size, vstart, vend, voffset;
 
-	if (m < 0 || !(machines[m].map || machines[m].voffset) ||
-	    !gc_vmci_number(vmci, len, "SYMBOL(_stext)", 16, &stext))
-		return false;
 	vstart = stext / machines[m].image_align * machines[m].image_align;
 	if (machines[m].voffset) {
 		if (!gc_vmci_number(vmci, len, machines[m].voffset, 0, &voffset) || vstart < voffset ||
@@ -240,7 +242,7 @@ bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t 
 		*ret = (struct gc_kernel_window){ .vaddr = vstart, .paddr = vstart - voffset, .size = vend - vstart };
 		return ret->paddr <= UINT64_MAX - ret->size;
 	}
-	if (!gc_machine_phys_base(machine, vmci, len, &phys_base))
+	if (!gc_machine_phys_base(machines[m].machine, vmci, len, &phys_base))
 		return false;
 	if (!gc_vmci_number(vmci, len, "NUMBER(KERNEL_IMAGE_SIZE)", 0, &size))
 		size = machines[m].image_size;
@@ -253,24 +255,76 @@ bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t 
 	return ret->paddr <= UINT64_MAX - ret->size;
 }
 
-bool gc_kernel_direct_map(uint16_t machine, const unsigned char *vmci, size_t len, struct gc_kernel_window *ret)
+/* The direct map where VA_BITS says where it is (no kallsyms). */
+static bool direct_by_bits(int m, const unsigned char *vmci, size_t len, struct gc_kernel_window *ret)
 {
-	int m = machine_index(machine);
 	uint64_t bits, phys_base;
 
-	if (m < 0 || !machines[m].va_bits || !gc_vmci_number(vmci, len, machines[m].va_bits, 0, &bits) || bits < 36 ||
-	    bits > 52 || !gc_machine_phys_base(machine, vmci, len, &phys_base))
+	if (!machines[m].va_bits || !gc_vmci_number(vmci, len, machines[m].va_bits, 0, &bits) || bits < 36 ||
+	    bits > 52 || !gc_machine_phys_base(machines[m].machine, vmci, len, &phys_base))
 		return false;
 	*ret = (struct gc_kernel_window){ .vaddr = -(1ull << bits), .paddr = phys_base, .size = 1ull << (bits - 1) };
 	return phys_base <= UINT64_MAX - ret->size;
 }
 
-bool gc_kernel_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr, uint64_t *ret)
+/* The direct map from the value of the variable that holds PAGE_OFFSET,
+ * at VAR: 1 GiB-aligned (KASLR moves it by PUDs), above the user half and
+ * below the kernel's text map. */
+static bool direct_by_var(int m, const unsigned char *vmci, size_t len, const struct gc_kread *rd, uint64_t var,
+			  struct gc_kernel_window *ret)
 {
-	struct gc_kernel_window lm;
+	unsigned char v[8];
+	uint64_t pa, l5 = 0, po = 0;
 
-	if (gc_kernel_direct_map(machine, vmci, len, &lm) && vaddr >= lm.vaddr && vaddr - lm.vaddr < lm.size) {
-		*ret = vaddr - lm.vaddr + lm.paddr;
+	if (!gc_kernel_image_phys(machines[m].machine, vmci, len, var, &pa) || rd->read(rd->ctx, pa, v, 8) != 0)
+		return false;
+	for (int i = 7; i >= 0; i--)
+		po = po << 8 | v[i];
+	if (po % (1ull << 30) != 0 || po < 0xff00000000000000ull || po >= machines[m].map)
+		return false;
+	gc_vmci_number(vmci, len, "NUMBER(pgtable_l5_enabled)", 0, &l5);
+	*ret = (struct gc_kernel_window){ .vaddr = po, .paddr = 0, .size = 1ull << (l5 == 1 ? 52 : 46) };
+	if (ret->size > machines[m].map - po)
+		ret->size = machines[m].map - po;
+	return true;
+}
+
+void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
+		   struct gc_kernel_map *ret)
+{
+	int m = machine_index(machine);
+	const char *names[3] = { "_text", "_end", NULL };
+	uint64_t at[3] = { 0 }, stext, pa;
+	size_t n = 2;
+
+	*ret = (struct gc_kernel_map){ 0 };
+	if (m < 0 || !(machines[m].map || machines[m].voffset) ||
+	    !gc_vmci_number(vmci, len, "SYMBOL(_stext)", 16, &stext))
+		return;
+	if (machines[m].page_offset_var)
+		names[n++] = machines[m].page_offset_var;
+	if (rd)
+		gc_kallsyms_lookup(machine, vmci, len, rd, machines[m].absolute_percpu, names, n, at);
+	/* The image as /proc/vmcore has it, [_text, _end), where kallsyms
+	 * says; else by the table's rule. */
+	if (at[0] && at[1] > at[0] && at[0] <= stext && stext < at[1] &&
+	    gc_kernel_image_phys(machine, vmci, len, at[0], &pa) && pa <= UINT64_MAX - (at[1] - at[0])) {
+		ret->image = (struct gc_kernel_window){ .vaddr = at[0], .paddr = pa, .size = at[1] - at[0] };
+		ret->image_set = true;
+	} else {
+		ret->image_set = image_by_table(m, vmci, len, stext, &ret->image);
+	}
+	ret->direct_set = machines[m].page_offset_var ? at[2] && direct_by_var(m, vmci, len, rd, at[2], &ret->direct)
+						      : direct_by_bits(m, vmci, len, &ret->direct);
+}
+
+bool gc_kernel_phys(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kernel_map *km,
+		    uint64_t vaddr, uint64_t *ret)
+{
+	const struct gc_kernel_window *lm = &km->direct;
+
+	if (km->direct_set && vaddr >= lm->vaddr && vaddr - lm->vaddr < lm->size) {
+		*ret = vaddr - lm->vaddr + lm->paddr;
 		return true;
 	}
 	return gc_kernel_image_phys(machine, vmci, len, vaddr, ret);

@@ -54,27 +54,42 @@ GC_HIDDEN bool gc_machine_maps_kernel(uint16_t machine);
  * phys_base from VMCOREINFO): false where the machine's map is not known. */
 GC_HIDDEN bool gc_kernel_image_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr,
 				    uint64_t *ret);
-/* The kernel image's mapping, as the kernel set it: SIZE bytes from the
- * virtual address VADDR are the guest-physical ones from PADDR (x86_64:
- * from the 2 MiB page of _stext to the end of KERNEL_IMAGE_SIZE; aarch64:
- * from _stext's page to the page past the image's last SYMBOL(), the
- * machine table in vmci.c says why).  False where VMCOREINFO does not say
- * (no _stext, phys_base or kimage_voffset) or the machine's map is not
- * known. */
+/* SIZE bytes of kernel virtual addresses from VADDR are the guest-physical
+ * ones from PADDR. */
 struct gc_kernel_window {
 	uint64_t vaddr, paddr, size;
 };
-GC_HIDDEN bool gc_kernel_image_window(uint16_t machine, const unsigned char *vmci, size_t len,
-				      struct gc_kernel_window *ret);
-/* The kernel's direct map of RAM, where VMCOREINFO says where it is
- * (aarch64: PAGE_OFFSET from NUMBER(VA_BITS), from NUMBER(PHYS_OFFSET)):
- * SIZE bytes of virtual addresses from VADDR are the guest-physical ones
- * from PADDR.  False where it does not (x86_64: page_offset_base). */
-GC_HIDDEN bool gc_kernel_direct_map(uint16_t machine, const unsigned char *vmci, size_t len,
-				    struct gc_kernel_window *ret);
-/* The guest-physical address of the kernel virtual address VADDR, in the
+/* Guest-physical reads for what VMCOREINFO points to in guest memory:
+ * READ gives LEN bytes at PA, 0 or a negative errno. */
+struct gc_kread {
+	int (*read)(void *ctx, uint64_t pa, void *buf, size_t len);
+	void *ctx;
+};
+/* Where the kernel maps itself and RAM, as far as VMCOREINFO and what it
+ * points to in memory (read by RD; NULL: VMCOREINFO alone) say:
+ * - the image (image_set): [_text, _end) where the kernel's kallsyms gives
+ *   them, else by the machine's rule (x86_64: from the 2 MiB page of
+ *   _stext to the end of KERNEL_IMAGE_SIZE; aarch64: from _stext's page to
+ *   the page past the image's last SYMBOL()); vmci.c's table says why;
+ * - the direct map of RAM (direct_set): aarch64's PAGE_OFFSET from
+ *   NUMBER(VA_BITS), for NUMBER(PHYS_OFFSET); x86_64's page_offset_base,
+ *   found through kallsyms and read, for physical 0. */
+struct gc_kernel_map {
+	bool image_set, direct_set;
+	struct gc_kernel_window image, direct;
+};
+GC_HIDDEN void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
+			     struct gc_kernel_map *ret);
+/* The guest-physical address of the kernel virtual address VADDR, in KM's
  * direct map or the kernel image: false where VMCOREINFO does not say. */
-GC_HIDDEN bool gc_kernel_phys(uint16_t machine, const unsigned char *vmci, size_t len, uint64_t vaddr,
-			      uint64_t *ret);
+GC_HIDDEN bool gc_kernel_phys(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kernel_map *km,
+			      uint64_t vaddr, uint64_t *ret);
+/* The virtual addresses of the kernel symbols NAMES[0..N) from the
+ * kernel's kallsyms (core/lib/kallsyms.c), in one pass, read by RD where
+ * VMCOREINFO says the tables are (Linux 6.0 and later); ABSOLUTE_PERCPU as
+ * the machine's kernels keep per-cpu symbols.  RET[i] is 0 for a name not
+ * found; returns how many were. */
+GC_HIDDEN size_t gc_kallsyms_lookup(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
+				    bool absolute_percpu, const char *const *names, size_t n, uint64_t *ret);
 
 #endif

@@ -17,7 +17,10 @@
 #   guestcore's through VMCOREINFO and phys_base in the sub header, and
 #   guestcore reads what makedumpfile -d 31 writes; the kdump header's
 #   utsname is the kernel's (its uname -v) in every mode, and libkdumpfile
-#   and drgn (when installed) read linux_banner by its virtual address.
+#   and drgn (when installed) read linux_banner by its virtual address; the
+#   ELF core's RAM outside the kernel image is at the direct map
+#   (page_offset_base, found through the kernel's kallsyms), where gdb reads
+#   what libkdumpfile reads through the page tables.
 # Skipped (77) when qemu-system-x86_64 is not installed or the kernel cannot
 # be fetched (no apt, no network).
 set -eu
@@ -211,6 +214,32 @@ PY
 			{ not_ok "drgn on gc.kdump: exit $rc"; printf '%s\n' "$out" "$err" | tail -3; }
 	else
 		echo "# python3-drgn is not installed: its check is skipped"
+	fi
+	# The direct map: stream.core's RAM outside the kernel image is at
+	# page_offset_base + physical (one offset for every such PT_LOAD,
+	# page_offset_base found through the kernel's kallsyms and read from
+	# memory), so gdb, which walks no page tables, reads the 8 bytes at
+	# mem_section's address (a pointer's value, in the direct map) that
+	# libkdumpfile reads from gc.kdump through the kernel's page tables.
+	offs=$(readelf -lW "$T/stream.core" | awk '$1 == "LOAD" && $3 !~ /^0xffffffff/ && $2 != "0x0000000000000000" { print $3, $4 }' |
+		python3 -c 'import sys; print(" ".join(sorted({hex(int(v, 16) - int(p, 16)) for v, p in (l.split() for l in sys.stdin)})))')
+	echo "# stream.core: p_vaddr - p_paddr of the PT_LOADs outside the image: $offs"
+	[ "$(printf '%s\n' $offs | grep -c '^0xffff')" -eq 1 ] && [ "$(printf '%s\n' $offs | grep -vc '^0xffff\|^0x0$')" -eq 0 ] &&
+		ok "stream.core: the RAM outside the kernel image at one direct-map offset, the rest at its physical address" ||
+		not_ok "stream.core: the offsets are $offs"
+	ms=$(vmcoreinfo "$T/stream.core" | sed -n 's/^ *SYMBOL(mem_section)=//p')
+	run "$kpy" - "$T/gc.kdump" "$ms" <<'PY'
+import sys, kdumpfile
+k = kdumpfile.kdumpfile(sys.argv[1])
+k.attr["addrxlat.ostype"] = "linux"
+print(k.read(kdumpfile.KDUMP_KVADDR, int(sys.argv[2], 16), 8)[::-1].hex())
+PY
+	if command -v gdb >/dev/null; then
+		gd=$(gdb -nx -batch -ex "core-file $T/stream.core" -ex "x/1gx 0x$ms" 2>&1 | tail -1 | awk '{ print $2 }')
+		[ "$rc" -eq 0 ] && [ -n "$out" ] && [ "$gd" = "0x$out" ] &&
+			ok "gdb reads the direct map of stream.core: 0x$ms holds $gd, as libkdumpfile finds through the page tables" ||
+			{ not_ok "the direct map: gdb '$gd', libkdumpfile '$out' (exit $rc)"; printf '%s\n' "$err" | tail -2; }
+		echo "# gdb at 0x$ms of QEMU's own dump: $(gdb -nx -batch -ex "core-file $T/qemu.core" -ex "x/1gx 0x$ms" 2>&1 | tail -1)"
 	fi
 	run "$kpy" -c 'import sys, kdumpfile; k = kdumpfile.kdumpfile(sys.argv[1]); k.attr["addrxlat.ostype"] = "linux"; print(k.attr["arch.name"])' "$T/qemu.kdump"
 	echo "# libkdumpfile on QEMU's own kdump-zlib file of the guest: exit $rc, $(printf '%s' "$out$err" | tail -1)"

@@ -783,7 +783,8 @@ static int suite_clean(void)
 /* What VMCOREINFO says of the kernel, per machine (vmci.c's table): the
  * kernel image's mapping and phys_base, on x86_64 and on aarch64, whose
  * image ends at the page past its last SYMBOL() (not mem_section's value,
- * in the linear map, nor a symbol beyond the largest image). */
+ * in the linear map, nor a symbol beyond the largest image), and
+ * aarch64's direct map from VA_BITS. */
 static void test_vmcoreinfo_per_machine(void)
 {
 	static const char a64[] = "OSRELEASE=6.1.0-57-arm64\nPAGESIZE=4096\n"
@@ -792,53 +793,140 @@ static void test_vmcoreinfo_per_machine(void)
 				  "SYMBOL(_stext)=ffffc1f130410000\n"
 				  "SYMBOL(clear_seq)=ffffc1f132382600\n"
 				  "SYMBOL(far_away)=ffffc1f190410000\n"
+				  "NUMBER(VA_BITS)=48\n"
 				  "NUMBER(kimage_voffset)=0xffffc1f0f0200000\n"
 				  "NUMBER(PHYS_OFFSET)=0x40000000\n";
 	static const char x86[] = "OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(_stext)=ffffffff9a000000\n"
 				  "NUMBER(phys_base)=-1736441856\nNUMBER(KERNEL_IMAGE_SIZE)=1073741824\n";
-	const unsigned char *t = (const unsigned char *)a64;
-	struct gc_kernel_window w;
+	struct gc_kernel_map km;
 	uint64_t pa;
 	char no_voffset[sizeof(a64)];
 
-	CU_ASSERT_TRUE(gc_kernel_image_window(EM_AARCH64, t, sizeof(a64) - 1, &w));
-	CU_ASSERT_EQUAL(w.vaddr, 0xffffc1f130410000ull);
-	CU_ASSERT_EQUAL(w.paddr, 0x40210000ull);
-	CU_ASSERT_EQUAL(w.size, 0xffffc1f132383000ull - 0xffffc1f130410000ull);
-	CU_ASSERT_TRUE(gc_kernel_image_phys(EM_AARCH64, t, sizeof(a64) - 1, 0xffffc1f13231c030ull, &pa));
+	gc_kernel_map(EM_AARCH64, (const unsigned char *)a64, sizeof(a64) - 1, NULL, &km);
+	CU_ASSERT_TRUE(km.image_set);
+	CU_ASSERT_EQUAL(km.image.vaddr, 0xffffc1f130410000ull);
+	CU_ASSERT_EQUAL(km.image.paddr, 0x40210000ull);
+	CU_ASSERT_EQUAL(km.image.size, 0xffffc1f132383000ull - 0xffffc1f130410000ull);
+	CU_ASSERT_TRUE(km.direct_set);
+	CU_ASSERT_EQUAL(km.direct.vaddr, 0xffff000000000000ull);
+	CU_ASSERT_EQUAL(km.direct.paddr, 0x40000000ull);
+	CU_ASSERT_EQUAL(km.direct.size, 1ull << 47);
+	CU_ASSERT_TRUE(gc_kernel_phys(EM_AARCH64, (const unsigned char *)a64, sizeof(a64) - 1, &km, 0xffff00001fecf380ull,
+				      &pa));
+	CU_ASSERT_EQUAL(pa, 0x5fecf380ull);
+	CU_ASSERT_TRUE(gc_kernel_phys(EM_AARCH64, (const unsigned char *)a64, sizeof(a64) - 1, &km, 0xffffc1f13231c030ull,
+				      &pa));
 	CU_ASSERT_EQUAL(pa, 0xffffc1f13231c030ull - 0xffffc1f0f0200000ull);
-	CU_ASSERT_TRUE(gc_machine_phys_base(EM_AARCH64, t, sizeof(a64) - 1, &pa));
+	CU_ASSERT_TRUE(gc_machine_phys_base(EM_AARCH64, (const unsigned char *)a64, sizeof(a64) - 1, &pa));
 	CU_ASSERT_EQUAL(pa, 0x40000000ull);
 	CU_ASSERT_TRUE(gc_machine_maps_kernel(EM_AARCH64));
-	/* Its direct map: PAGE_OFFSET -(1 << VA_BITS) is PHYS_OFFSET. */
-	CU_ASSERT_FALSE(gc_kernel_direct_map(EM_AARCH64, t, sizeof(a64) - 1, &w)); /* no VA_BITS */
-	{
-		static const char lm[] = "NUMBER(VA_BITS)=48\nNUMBER(PHYS_OFFSET)=0x40000000\n"
-					 "NUMBER(kimage_voffset)=0xffffc1f0f0200000\n";
-
-		t = (const unsigned char *)lm;
-		CU_ASSERT_TRUE(gc_kernel_direct_map(EM_AARCH64, t, sizeof(lm) - 1, &w));
-		CU_ASSERT_EQUAL(w.vaddr, 0xffff000000000000ull);
-		CU_ASSERT_EQUAL(w.paddr, 0x40000000ull);
-		CU_ASSERT_EQUAL(w.size, 1ull << 47);
-		CU_ASSERT_TRUE(gc_kernel_phys(EM_AARCH64, t, sizeof(lm) - 1, 0xffff00001fecf380ull, &pa));
-		CU_ASSERT_EQUAL(pa, 0x5fecf380ull);
-		CU_ASSERT_TRUE(gc_kernel_phys(EM_AARCH64, t, sizeof(lm) - 1, 0xffffc1f13231c030ull, &pa));
-		CU_ASSERT_EQUAL(pa, 0xffffc1f13231c030ull - 0xffffc1f0f0200000ull);
-		CU_ASSERT_FALSE(gc_kernel_direct_map(EM_X86_64, t, sizeof(lm) - 1, &w));
-	}
-	t = (const unsigned char *)a64;
-	/* Without kimage_voffset nothing is said. */
+	/* Without kimage_voffset no image is said. */
 	memcpy(no_voffset, a64, sizeof(a64));
 	memcpy(strstr(no_voffset, "kimage_voffset"), "kimage_voffsex", 14);
-	CU_ASSERT_FALSE(gc_kernel_image_window(EM_AARCH64, (const unsigned char *)no_voffset, sizeof(a64) - 1, &w));
-	/* x86_64: from _stext's 2 MiB page to the end of KERNEL_IMAGE_SIZE. */
-	t = (const unsigned char *)x86;
-	CU_ASSERT_TRUE(gc_kernel_image_window(EM_X86_64, t, sizeof(x86) - 1, &w));
-	CU_ASSERT_EQUAL(w.vaddr, 0xffffffff9a000000ull);
-	CU_ASSERT_EQUAL(w.size, 0xffffffffc0000000ull - 0xffffffff9a000000ull);
-	CU_ASSERT_EQUAL(w.paddr, 0xffffffff9a000000ull - 0xffffffff80000000ull + (uint64_t)-1736441856ll);
+	gc_kernel_map(EM_AARCH64, (const unsigned char *)no_voffset, sizeof(a64) - 1, NULL, &km);
+	CU_ASSERT_FALSE(km.image_set);
+	/* x86_64 without kallsyms: from _stext's 2 MiB page to the end of
+	 * KERNEL_IMAGE_SIZE, and no direct map (page_offset_base is not a
+	 * line of VMCOREINFO). */
+	gc_kernel_map(EM_X86_64, (const unsigned char *)x86, sizeof(x86) - 1, NULL, &km);
+	CU_ASSERT_TRUE(km.image_set);
+	CU_ASSERT_EQUAL(km.image.vaddr, 0xffffffff9a000000ull);
+	CU_ASSERT_EQUAL(km.image.size, 0xffffffffc0000000ull - 0xffffffff9a000000ull);
+	CU_ASSERT_EQUAL(km.image.paddr, 0xffffffff9a000000ull - 0xffffffff80000000ull + (uint64_t)-1736441856ll);
+	CU_ASSERT_FALSE(km.direct_set);
 	CU_ASSERT_FALSE(gc_machine_maps_kernel(EM_386));
+}
+
+/* A kernel's kallsyms in guest memory (256 KiB at guest-physical 16 MiB,
+ * the image at 0xffffffff81000000): _text, a symbol with a two-byte
+ * length, a decoy whose name starts as the one sought, _end. */
+#define KS_PA 0x1000000ull
+#define KS_VA 0xffffffff81000000ull
+static unsigned char ks_mem[256 << 10];
+
+static int ks_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	(void)ctx;
+	if (pa < KS_PA || pa - KS_PA > sizeof(ks_mem) || len > sizeof(ks_mem) - (pa - KS_PA))
+		return -EIO;
+	memcpy(buf, ks_mem + (pa - KS_PA), len);
+	return 0;
+}
+
+static void ks_put(size_t at, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		ks_mem[at + i] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_kallsyms(void)
+{
+	static const char *const tokens[] = { "D", "T", "page_", "offset_base", "_text", "_end", "foo", "d",
+					      "page_offset_base_not" };
+	static const unsigned char names[] = { 2, 1, 4, 2, 1, 6, 0x83, 0x00, 7, 2, 3, 2, 0, 8, 2, 0, 5 };
+	static const uint64_t at[] = { 0, 0x10, 0x3000, 0x3008, 0x20000 }; /* from KS_VA */
+	static const char vmci[] = "OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(_stext)=ffffffff81000000\n"
+				   "NUMBER(phys_base)=0\nNUMBER(KERNEL_IMAGE_SIZE)=1073741824\n"
+				   "SYMBOL(kallsyms_token_table)=ffffffff81000100\n"
+				   "SYMBOL(kallsyms_token_index)=ffffffff81000800\n"
+				   "SYMBOL(kallsyms_names)=ffffffff81001000\n"
+				   "SYMBOL(kallsyms_offsets)=ffffffff81002000\n"
+				   "SYMBOL(kallsyms_relative_base)=ffffffff81002100\n"
+				   "SYMBOL(kallsyms_num_syms)=ffffffff81002108\n";
+	const struct gc_kread rd = { ks_read, NULL };
+	const char *const want[] = { "page_offset_base", "_end", "foo", "nosuch" };
+	uint64_t got[4];
+	struct gc_kernel_map km;
+	size_t t = 0x100;
+
+	memset(ks_mem, 0, sizeof(ks_mem));
+	for (unsigned i = 0; i < 256; i++)
+		ks_put(0x800 + 2 * i, i < 9 ? 0 : 0x0f0, 2); /* tokens past the 9th: "" */
+	for (unsigned i = 0; i < 9; i++) {
+		ks_put(0x800 + 2 * i, t - 0x100, 2);
+		memcpy(ks_mem + t, tokens[i], strlen(tokens[i]) + 1);
+		t += strlen(tokens[i]) + 1;
+	}
+	memcpy(ks_mem + 0x1000, names, sizeof(names));
+	for (unsigned i = 0; i < 5; i++) /* x86_64: absolute per-cpu, so base - 1 - offset */
+		ks_put(0x2000 + 4 * i, (uint32_t)(int32_t)(-1 - (int64_t)at[i]), 4);
+	ks_put(0x2100, KS_VA, 8);
+	ks_put(0x2108, 5, 4);
+	ks_put(0x3000, 0xffff9a0000000000ull, 8); /* page_offset_base */
+	ks_put(0x3008, 0x1234, 8);
+
+	CU_ASSERT_EQUAL(gc_kallsyms_lookup(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, true, want, 4,
+					   got), 3);
+	CU_ASSERT_EQUAL(got[0], KS_VA + 0x3000);
+	CU_ASSERT_EQUAL(got[1], KS_VA + 0x20000);
+	CU_ASSERT_EQUAL(got[2], KS_VA + 0x10);
+	CU_ASSERT_EQUAL(got[3], 0);
+	/* The image is [_text, _end), the direct map page_offset_base's value. */
+	gc_kernel_map(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, &km);
+	CU_ASSERT_TRUE(km.image_set);
+	CU_ASSERT_EQUAL(km.image.vaddr, KS_VA);
+	CU_ASSERT_EQUAL(km.image.paddr, KS_PA);
+	CU_ASSERT_EQUAL(km.image.size, 0x20000);
+	CU_ASSERT_TRUE(km.direct_set);
+	CU_ASSERT_EQUAL(km.direct.vaddr, 0xffff9a0000000000ull);
+	CU_ASSERT_EQUAL(km.direct.paddr, 0);
+	CU_ASSERT_EQUAL(km.direct.size, 1ull << 46);
+	/* A PAGE_OFFSET that is not 1 GiB-aligned is no direct map. */
+	ks_put(0x3000, 0xffff9a0000001000ull, 8);
+	gc_kernel_map(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, &km);
+	CU_ASSERT_FALSE(km.direct_set);
+	CU_ASSERT_TRUE(km.image_set);
+	/* A hostile count is not walked: the table's rule instead. */
+	ks_put(0x2108, 0xffffffffu, 4);
+	CU_ASSERT_EQUAL(gc_kallsyms_lookup(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, true, want, 4,
+					   got), 0);
+	gc_kernel_map(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, &km);
+	CU_ASSERT_EQUAL(km.image.size, 0xffffffffc0000000ull - KS_VA);
+	/* Names that run past the memory end the walk without a read outside it. */
+	ks_put(0x2108, 1000000, 4);
+	memset(ks_mem + 0x1000 + sizeof(names), 0x7f, sizeof(ks_mem) - 0x1000 - sizeof(names));
+	CU_ASSERT_EQUAL(gc_kallsyms_lookup(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, true, want + 3, 1,
+					   got), 0);
 }
 
 int main(void)
@@ -855,6 +943,7 @@ int main(void)
 		{ "flattened files: read in any record order; overlap and no end caught", test_flattened },
 		{ "runs of frames through the run index in any order; descriptors cut at open", test_run_index },
 		{ "VMCOREINFO per machine: the kernel image's mapping, phys_base", test_vmcoreinfo_per_machine },
+		{ "kallsyms in guest memory: symbols by name, the image and the direct map", test_kallsyms },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -179,10 +179,7 @@ struct gc_dump {
 	const struct guestcore_note_layout *gc_vmci; /* guestcore.vmcoreinfo */
 	/* The kernel image's mapping from the core's VMCOREINFO (ELF: its RAM
 	 * a PT_LOAD of its own at that virtual address), once memory is in. */
-	struct gc_kernel_window kwin;
-	bool kwin_set;
-	struct gc_kernel_window lmap; /* the direct map of RAM, where VMCOREINFO says (lmap_set) */
-	bool lmap_set;
+	struct gc_kernel_map kmap;    /* the kernel image's and the direct map's virtual addresses */
 
 	/* --digest: XXH3-128 per range with file data */
 	void *hash;                   /* XXH3_state_t */
@@ -286,9 +283,9 @@ GC_HIDDEN void gc_vmci_notes_known(struct gc_dump *d);
  * one chosen and added as the VMCOREINFO note (warnings for the rest). */
 GC_HIDDEN int gc_vmci_take(struct gc_dump *d);
 GC_HIDDEN void gc_vmci_free(struct gc_dump *d);
-/* The kernel image's mapping from the core's VMCOREINFO note into d->kwin
- * (kwin_set), and its direct map of RAM into d->lmap (lmap_set), for a
- * container that left room for the image's PT_LOADs. */
+/* Where the kernel maps its image and RAM (d->kmap), from the core's
+ * VMCOREINFO note and the guest memory it points to, for a container that
+ * left room for the image's PT_LOADs. */
 GC_HIDDEN void gc_vmci_window(struct gc_dump *d);
 /* The kernel's VMCOREINFO_BYTES: a text in its memory is at most a page;
  * the room its note may take, reserved while the search runs. */

@@ -358,11 +358,11 @@ int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guest
 		else if (strcmp(b + 11, "candidates") == 0)
 			ret->u = d->vmci_found;
 		else if (strcmp(b + 11, "image_vaddr") == 0)
-			ret->u = d->kwin_set ? d->kwin.vaddr : 0;
+			ret->u = d->kmap.image_set ? d->kmap.image.vaddr : 0;
 		else if (strcmp(b + 11, "image_paddr") == 0)
-			ret->u = d->kwin_set ? d->kwin.paddr : 0;
+			ret->u = d->kmap.image_set ? d->kmap.image.paddr : 0;
 		else if (strcmp(b + 11, "image_size") == 0)
-			ret->u = d->kwin_set ? d->kwin.size : 0;
+			ret->u = d->kmap.image_set ? d->kmap.image.size : 0;
 		else if (strcmp(b + 11, "file") == 0) {
 			snprintf(strbuf, strbufsz, "%s", d->vmci_origin == GC_VMCI_FROM_FILE ? d->o.vmcoreinfo_file
 				 : d->vmci_origin == GC_VMCI_FROM_SOURCE ? d->o.source : "");

@@ -396,23 +396,27 @@ int gc_vmci_take(struct gc_dump *d)
 	return r;
 }
 
+static int kread(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	return read_quiet(ctx, pa, buf, len);
+}
+
 void gc_vmci_window(struct gc_dump *d)
 {
 	const struct gc_note *n = gc_notes_vmcoreinfo(d);
+	const struct gc_kread rd = { kread, d };
 
 	/* Only a container that left room for the image's PT_LOADs. */
 	if (!n || d->n_phdr_room <= d->n_phdrs)
 		return;
-	if (gc_kernel_image_window(d->info.e_machine, n->desc, n->desc_size, &d->kwin)) {
-		d->kwin_set = true;
+	gc_kernel_map(d->info.e_machine, n->desc, n->desc_size, &rd, &d->kmap);
+	if (d->kmap.image_set)
 		gc_host_log(d->host, GUESTCORE_LOG_INFO, "the kernel image's mapping: 0x%" PRIx64 " bytes at virtual "
-			    "0x%" PRIx64 ", guest-physical 0x%" PRIx64, d->kwin.size, d->kwin.vaddr, d->kwin.paddr);
-	}
-	if (gc_kernel_direct_map(d->info.e_machine, n->desc, n->desc_size, &d->lmap)) {
-		d->lmap_set = true;
+			    "0x%" PRIx64 ", guest-physical 0x%" PRIx64, d->kmap.image.size, d->kmap.image.vaddr,
+			    d->kmap.image.paddr);
+	if (d->kmap.direct_set)
 		gc_host_log(d->host, GUESTCORE_LOG_INFO, "the kernel's direct map: virtual 0x%" PRIx64 " is guest-physical "
-			    "0x%" PRIx64, d->lmap.vaddr, d->lmap.paddr);
-	}
+			    "0x%" PRIx64, d->kmap.direct.vaddr, d->kmap.direct.paddr);
 }
 
 void gc_vmci_free(struct gc_dump *d)

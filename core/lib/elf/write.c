@@ -92,20 +92,20 @@ struct phdr {
 };
 
 /* The virtual address of RAM at guest-physical PA in the kernel's direct
- * map (d->lmap) for LEN bytes, or PA itself where it has none. */
+ * map (d->kmap.direct) for LEN bytes, or PA itself where it has none. */
 static uint64_t direct_vaddr(const struct gc_dump *d, uint64_t pa, uint64_t len)
 {
-	if (!d->lmap_set || pa < d->lmap.paddr || pa - d->lmap.paddr > d->lmap.size ||
-	    len > d->lmap.size - (pa - d->lmap.paddr))
+	if (!d->kmap.direct_set || pa < d->kmap.direct.paddr || pa - d->kmap.direct.paddr > d->kmap.direct.size ||
+	    len > d->kmap.direct.size - (pa - d->kmap.direct.paddr))
 		return pa;
-	return pa - d->lmap.paddr + d->lmap.vaddr;
+	return pa - d->kmap.direct.paddr + d->kmap.direct.vaddr;
 }
 
 /* The PT_LOADs of range RG, whose bytes lie at OFFSET: the range, or, where
- * the kernel image's mapping (d->kwin) begins or ends inside a RAM range,
+ * the kernel image's mapping (d->kmap.image) begins or ends inside a RAM range,
  * its pieces, the one inside at the image's virtual address (as Linux's
  * /proc/vmcore has it).  RAM outside the image is at its address in the
- * kernel's direct map where VMCOREINFO says where that is (d->lmap); every
+ * kernel's direct map where VMCOREINFO says where that is (d->kmap.direct); every
  * other p_vaddr is the p_paddr, as before.  No byte lies in two of them.
  * Returns how many (1 to 3). */
 static unsigned range_phdrs(const struct gc_dump *d, const struct guestcore_range *rg, uint64_t offset,
@@ -114,11 +114,11 @@ static unsigned range_phdrs(const struct gc_dump *d, const struct guestcore_rang
 	uint64_t end = rg->start + rg->length, cut[4] = { rg->start, rg->start, end, end };
 	uint32_t flags = rg->kind == GUESTCORE_RANGE_ROM ? PF_R | PF_X : rg->kind == GUESTCORE_RANGE_MMIO ? PF_R | PF_W
 											 : PF_R | PF_W | PF_X;
-	uint64_t ws = d->kwin.paddr, we = d->kwin.paddr + d->kwin.size;
+	uint64_t ws = d->kmap.image.paddr, we = d->kmap.image.paddr + d->kmap.image.size;
 	bool ram = rg->kind == GUESTCORE_RANGE_RAM;
 	unsigned n = 0;
 
-	if (!d->kwin_set || !ram || we <= rg->start || ws >= end) {
+	if (!d->kmap.image_set || !ram || we <= rg->start || ws >= end) {
 		out[0] = (struct phdr){ PT_LOAD, flags, offset, ram ? direct_vaddr(d, rg->start, rg->length) : rg->start,
 					rg->start, rg->kind == GUESTCORE_RANGE_MMIO ? 0 : rg->length, rg->length };
 		return 1;
@@ -131,7 +131,7 @@ static unsigned range_phdrs(const struct gc_dump *d, const struct guestcore_rang
 		if (!len)
 			continue;
 		out[n++] = (struct phdr){ PT_LOAD, flags, offset + (cut[i] - rg->start),
-					  i == 1 ? d->kwin.vaddr + (cut[1] - ws) : direct_vaddr(d, cut[i], len), cut[i],
+					  i == 1 ? d->kmap.image.vaddr + (cut[1] - ws) : direct_vaddr(d, cut[i], len), cut[i],
 					  len, len };
 	}
 	return n;

@@ -148,22 +148,32 @@ static void check_loads(struct vctx *v)
 /* A PT_LOAD at a kernel virtual address holds the guest-physical bytes the
  * core's VMCOREINFO places there (its phys_base, the machine's kernel map
  * and direct map). */
+static int core_kread(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	char msg[8];
+
+	return guestcore_core_read_phys(ctx, pa, buf, len, false, msg, sizeof(msg));
+}
+
 static void check_vaddrs(struct vctx *v)
 {
 	const struct guestcore_core *c = v->c;
 	const struct gc_rnote *vmci = NULL;
+	const struct gc_kread rd = { core_kread, (void *)c };
+	struct gc_kernel_map km;
 
 	for (size_t i = 0; i < c->n_notes && !vmci; i++)
 		if (strcmp(c->notes[i].name, "VMCOREINFO") == 0 && c->notes[i].type == 0)
 			vmci = &c->notes[i];
 	if (!vmci || c->info.virtual_addresses)
 		return;
+	gc_kernel_map(c->info.e_machine, vmci->desc, vmci->descsz, &rd, &km);
 	for (size_t k = 0; k < c->n_ph; k++) {
 		const GElf_Phdr *ph = &c->ph[k];
 		uint64_t pa;
 
 		if (ph->p_type != PT_LOAD || ph->p_vaddr == ph->p_paddr ||
-		    !gc_kernel_phys(c->info.e_machine, vmci->desc, vmci->descsz, ph->p_vaddr, &pa) ||
+		    !gc_kernel_phys(c->info.e_machine, vmci->desc, vmci->descsz, &km, ph->p_vaddr, &pa) ||
 		    pa == ph->p_paddr)
 			continue;
 		finding(v, ERR, "load.vaddr", c->info.phoff + k * (c->info.elf_class == 64 ? 56 : 32),

@@ -1,0 +1,121 @@
+/* The kernel's own symbol table, read from guest memory where VMCOREINFO
+ * says where it is (Linux 6.0 and later publish SYMBOL(kallsyms_names) and
+ * the rest for debuggers): one symbol's address by its name.
+ *
+ * The format (kernel/kallsyms.c, scripts/kallsyms.c): kallsyms_names holds
+ * kallsyms_num_syms entries in address order, each a length (one byte, or
+ * two where its top bit is set, since Linux 6.1) and that many token
+ * numbers; token T is the NUL-terminated string at kallsyms_token_table +
+ * kallsyms_token_index[T]; the first character of the expanded name is the
+ * symbol's type.  Entry I's address is kallsyms_offsets[I] from
+ * kallsyms_relative_base, or, where the machine's kernels keep per-cpu
+ * symbols absolute (x86_64), the offset itself when it is not negative and
+ * relative_base - 1 - offset when it is. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmci.h"
+
+#define NAMES_CHUNK (64u << 10)
+#define MAX_SYMS (4u << 20)           /* a kernel has about 150 000 */
+#define MAX_NAMES (16ull << 20)       /* bytes of kallsyms_names read at most (a kernel has 2 MiB) */
+#define TOKEN_TABLE_MAX (64u << 10)
+
+struct ksyms {
+	uint16_t machine;
+	const unsigned char *vmci;
+	size_t len;
+	const struct gc_kread *rd;
+};
+
+/* LEN bytes at the kernel image's virtual address VA. */
+static bool read_va(const struct ksyms *k, uint64_t va, void *buf, size_t len)
+{
+	uint64_t pa;
+
+	return gc_kernel_image_phys(k->machine, k->vmci, k->len, va, &pa) && k->rd->read(k->rd->ctx, pa, buf, len) == 0;
+}
+
+static bool symbol(const struct ksyms *k, const char *key, uint64_t *ret)
+{
+	return gc_vmci_number(k->vmci, k->len, key, 16, ret);
+}
+
+static uint64_t le(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+size_t gc_kallsyms_lookup(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
+			  bool absolute_percpu, const char *const *names, size_t n, uint64_t *ret)
+{
+	const struct ksyms k = { machine, vmci, len, rd };
+	uint64_t names_va, num_va, table, index_va, offsets, base_va, base, num, pos = 0, chunk_at = 0;
+	unsigned char idx[512], b8[8], *chunk = NULL, *tokens = NULL;
+	size_t chunk_len = 0, table_len = 0, found = 0;
+
+	for (size_t j = 0; j < n; j++)
+		ret[j] = 0;
+	if (!symbol(&k, "SYMBOL(kallsyms_names)", &names_va) || !symbol(&k, "SYMBOL(kallsyms_num_syms)", &num_va) ||
+	    !symbol(&k, "SYMBOL(kallsyms_token_table)", &table) ||
+	    !symbol(&k, "SYMBOL(kallsyms_token_index)", &index_va) ||
+	    !symbol(&k, "SYMBOL(kallsyms_offsets)", &offsets) ||
+	    !symbol(&k, "SYMBOL(kallsyms_relative_base)", &base_va) || !read_va(&k, num_va, b8, 4) ||
+	    (num = le(b8, 4)) == 0 || num > MAX_SYMS || !read_va(&k, base_va, b8, 8) ||
+	    !read_va(&k, index_va, idx, sizeof(idx)))
+		return 0;
+	base = le(b8, 8);
+	for (unsigned t = 0; t < 256; t++)
+		if (le(idx + 2 * t, 2) + 1 > table_len)
+			table_len = (size_t)le(idx + 2 * t, 2) + 1;
+	table_len += 64; /* the last token's bytes */
+	if (table_len > TOKEN_TABLE_MAX || !(tokens = malloc(table_len)) || !read_va(&k, table, tokens, table_len) ||
+	    !(chunk = malloc(NAMES_CHUNK)))
+		goto out;
+	for (uint64_t i = 0; i < num && found < n; i++) {
+		char sym[512];
+		size_t sl = 0, ntok;
+		unsigned char *e;
+
+		/* The entry (at most 2 + 32767 bytes) from a chunk that holds it. */
+		if (pos + 2 + 0x7fff > chunk_at + chunk_len) {
+			if (pos > MAX_NAMES)
+				break;
+			chunk_at = pos;
+			chunk_len = NAMES_CHUNK;
+			if (!read_va(&k, names_va + pos, chunk, chunk_len))
+				break;
+		}
+		e = chunk + (pos - chunk_at);
+		ntok = e[0] & 0x80 ? (size_t)((e[0] & 0x7f) | e[1] << 7) : e[0];
+		e += e[0] & 0x80 ? 2 : 1;
+		pos += (size_t)(e - (chunk + (pos - chunk_at))) + ntok;
+		for (size_t j = 0; j < ntok && sl < sizeof(sym) - 1; j++)
+			for (size_t at = (size_t)le(idx + 2 * e[j], 2); at < table_len && tokens[at] && sl < sizeof(sym) - 1;
+			     at++)
+				sym[sl++] = (char)tokens[at];
+		sym[sl] = '\0';
+		/* sym[0] is the type. */
+		for (size_t j = 0; sl > 1 && j < n; j++) {
+			unsigned char o[4];
+			int64_t off;
+
+			if (ret[j] || strcmp(sym + 1, names[j]) != 0 || !read_va(&k, offsets + 4 * i, o, 4))
+				continue;
+			off = (int32_t)(uint32_t)le(o, 4);
+			ret[j] = !absolute_percpu ? base + (uint32_t)off : off >= 0 ? (uint64_t)off : base - 1 - off;
+			found += ret[j] != 0;
+		}
+	}
+out:
+	free(chunk);
+	free(tokens);
+	return found;
+}
