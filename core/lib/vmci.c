@@ -311,11 +311,19 @@ void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t len, cons
 	    gc_kernel_image_phys(machine, vmci, len, at[0], &pa) && pa <= UINT64_MAX - (at[1] - at[0])) {
 		ret->image = (struct gc_kernel_window){ .vaddr = at[0], .paddr = pa, .size = at[1] - at[0] };
 		ret->image_set = true;
+		ret->image_rule = GC_IMAGE_KALLSYMS;
 	} else {
 		ret->image_set = image_by_table(m, vmci, len, stext, &ret->image);
+		ret->image_rule = GC_IMAGE_TABLE;
 	}
-	ret->direct_set = machines[m].page_offset_var ? at[2] && direct_by_var(m, vmci, len, rd, at[2], &ret->direct)
-						      : direct_by_bits(m, vmci, len, &ret->direct);
+	if (machines[m].page_offset_var) {
+		ret->direct_set = at[2] && direct_by_var(m, vmci, len, rd, at[2], &ret->direct);
+		ret->direct_rule = GC_DIRECT_VARIABLE;
+		ret->direct_var = at[2];
+	} else {
+		ret->direct_set = direct_by_bits(m, vmci, len, &ret->direct);
+		ret->direct_rule = GC_DIRECT_VA_BITS;
+	}
 }
 
 bool gc_kernel_phys(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kernel_map *km,

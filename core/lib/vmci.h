@@ -74,9 +74,13 @@ struct gc_kread {
  * - the direct map of RAM (direct_set): aarch64's PAGE_OFFSET from
  *   NUMBER(VA_BITS), for NUMBER(PHYS_OFFSET); x86_64's page_offset_base,
  *   found through kallsyms and read, for physical 0. */
+enum gc_image_rule { GC_IMAGE_KALLSYMS = 1, GC_IMAGE_TABLE = 2 };
+enum gc_direct_rule { GC_DIRECT_VA_BITS = 1, GC_DIRECT_VARIABLE = 2 };
 struct gc_kernel_map {
 	bool image_set, direct_set;
 	struct gc_kernel_window image, direct;
+	uint32_t image_rule, direct_rule; /* how each was found (schemas/guestcore.xml) */
+	uint64_t direct_var;              /* GC_DIRECT_VARIABLE: the variable's virtual address */
 };
 GC_HIDDEN void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
 			     struct gc_kernel_map *ret);

@@ -150,7 +150,7 @@ notes() { # core: "NAME type" of every note, in file order
 src="test:cpus=1,note=VMCOREINFO:0:OSRELEASE=6.1.0,note=QEMU:0:not-a-cpustate,note=GUESTCORE:1:fake,note=ACME:7:vendor"
 run $G dump -s "$src" --notes qemu -o "$T/n.core"
 expect_rc 0 "dump of a source that carries notes"
-[ "$(notes "$T/n.core" | tr '\n' ' ')" = "CORE 0x1 QEMU 0x0 VMCOREINFO 0x0 ACME 0x7 GUESTCORE 0x47430001 GUESTCORE 0x47430005 " ] &&
+[ "$(notes "$T/n.core" | tr '\n' ' ')" = "CORE 0x1 QEMU 0x0 VMCOREINFO 0x0 ACME 0x7 GUESTCORE 0x47430001 GUESTCORE 0x47430005 GUESTCORE 0x47430007 " ] &&
 	ok "VMCOREINFO and the unknown note follow the note sets', in order; QEMU and GUESTCORE are not the source's" ||
 	{ not_ok "notes in the core:"; notes "$T/n.core"; }
 run $G inspect "$T/n.core"
@@ -162,7 +162,7 @@ expect_rc 0 "--source-notes=drop"
 expect_not_in "$(notes "$T/nd.core")" "VMCOREINFO" "no VMCOREINFO with --source-notes=drop"
 run $G convert "$T/n.core" --notes vbox -o "$T/nc.core"
 expect_rc 0 "convert to vbox notes"
-[ "$(notes "$T/nc.core" | tr '\n' ' ')" = "VBCORE 0xb00 VBCPU 0xb01 VMCOREINFO 0x0 ACME 0x7 GUESTCORE 0x47430004 GUESTCORE 0x47430001 GUESTCORE 0x47430005 " ] &&
+[ "$(notes "$T/nc.core" | tr '\n' ' ')" = "VBCORE 0xb00 VBCPU 0xb01 VMCOREINFO 0x0 ACME 0x7 GUESTCORE 0x47430004 GUESTCORE 0x47430001 GUESTCORE 0x47430005 GUESTCORE 0x47430007 " ] &&
 	ok "convert keeps VMCOREINFO and the unknown note, and writes the register notes anew" ||
 	{ not_ok "notes after convert:"; notes "$T/nc.core"; }
 vmcoreinfo() { # core: the text of its VMCOREINFO note, as inspect prints it

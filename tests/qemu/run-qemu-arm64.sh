@@ -126,6 +126,13 @@ print("%d PT_LOADs, %d wrong" % (n, bad))
 sys.exit(1 if bad or n < 3 else 0)
 PY
 expect_rc 0 "snap.core: the RAM outside the image at PAGE_OFFSET + (p_paddr - PHYS_OFFSET), ROM at p_paddr ($out)"
+# guestcore.kernel-map says how: this kernel's kallsyms has no data
+# symbols (no _end), so the image by the machine's rule, the direct map from
+# VA_BITS.
+[ "$(field "$T/snap.core" GUESTCORE image_rule)" = 0x2 ] && [ "$(field "$T/snap.core" GUESTCORE direct_map_rule)" = 0x1 ] &&
+	[ "$(field "$T/snap.core" GUESTCORE direct_map_vaddr)" = 0xffff000000000000 ] &&
+	ok "snap.core: guestcore.kernel-map records the image by the machine's rule and the direct map from VA_BITS" ||
+	{ not_ok "snap.core: guestcore.kernel-map"; $G inspect "$T/snap.core" | grep -A8 0x47430007; }
 # validate holds the direct map to VMCOREINFO: a RAM PT_LOAD's p_vaddr one
 # page off is reported.
 cp "$T/snap.core" "$T/tampered.core"

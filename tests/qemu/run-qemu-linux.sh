@@ -227,6 +227,14 @@ PY
 	[ "$(printf '%s\n' $offs | grep -c '^0xffff')" -eq 1 ] && [ "$(printf '%s\n' $offs | grep -vc '^0xffff\|^0x0$')" -eq 0 ] &&
 		ok "stream.core: the RAM outside the kernel image at one direct-map offset, the rest at its physical address" ||
 		not_ok "stream.core: the offsets are $offs"
+	# guestcore.kernel-map says how: the image from kallsyms, the direct
+	# map from the variable (page_offset_base), at that offset.
+	[ "$(field "$T/stream.core" GUESTCORE image_rule)" = 0x1 ] &&
+		[ "$(field "$T/stream.core" GUESTCORE direct_map_rule)" = 0x2 ] &&
+		[ "$(field "$T/stream.core" GUESTCORE direct_map_vaddr)" = "$(printf '%s\n' $offs | grep '^0xffff')" ] &&
+		[ "$(field "$T/stream.core" GUESTCORE direct_map_variable)" != 0x0 ] &&
+		ok "stream.core: guestcore.kernel-map records the image from kallsyms and the direct map from page_offset_base" ||
+		{ not_ok "stream.core: guestcore.kernel-map"; $G inspect "$T/stream.core" | grep -A8 0x47430007; }
 	ms=$(vmcoreinfo "$T/stream.core" | sed -n 's/^ *SYMBOL(mem_section)=//p')
 	run "$kpy" - "$T/gc.kdump" "$ms" <<'PY'
 import sys, kdumpfile

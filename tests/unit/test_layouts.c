@@ -69,7 +69,7 @@ static uint64_t size_of(const char *id)
 
 static void test_bundled_layouts_load(void)
 {
-	CU_ASSERT_EQUAL(guestcore_layouts_count(bundled), 16);
+	CU_ASSERT_EQUAL(guestcore_layouts_count(bundled), 17);
 	CU_ASSERT_STRING_EQUAL(diag_buf, "");
 }
 

@@ -177,6 +177,7 @@ struct gc_dump {
 	uint64_t vmci_addr;           /* of the text found in memory */
 	uint32_t vmci_found;          /* distinct texts memory holds that passed the checks */
 	const struct guestcore_note_layout *gc_vmci; /* guestcore.vmcoreinfo */
+	const struct guestcore_note_layout *gc_kmap; /* guestcore.kernel-map, written with it */
 	/* The kernel image's mapping from the core's VMCOREINFO (ELF: its RAM
 	 * a PT_LOAD of its own at that virtual address), once memory is in. */
 	struct gc_kernel_map kmap;    /* the kernel image's and the direct map's virtual addresses */

@@ -582,9 +582,10 @@ int gc_notes_build(struct gc_dump *d)
 	d->gc_info = guestcore_layouts_find(d->layouts, "guestcore.info");
 	d->gc_unreadable = guestcore_layouts_find(d->layouts, "guestcore.unreadable");
 	d->gc_vmci = guestcore_layouts_find(d->layouts, "guestcore.vmcoreinfo");
-	if (!d->gc_info || !d->gc_unreadable || !d->gc_vmci) {
-		gc_dump_fail(d, "the layouts guestcore.info, guestcore.unreadable and guestcore.vmcoreinfo are missing: "
-				"reinstall guestcore");
+	d->gc_kmap = guestcore_layouts_find(d->layouts, "guestcore.kernel-map");
+	if (!d->gc_info || !d->gc_unreadable || !d->gc_vmci || !d->gc_kmap) {
+		gc_dump_fail(d, "the layouts guestcore.info, guestcore.unreadable, guestcore.vmcoreinfo and "
+				"guestcore.kernel-map are missing: reinstall guestcore");
 		return -ENOENT;
 	}
 	/* The host's own notes: placeholders sized now, encoded at the end;
@@ -592,6 +593,8 @@ int gc_notes_build(struct gc_dump *d)
 	r = add_note(d, d->gc_info, NULL, d->gc_info->size);
 	if (r == 0)
 		r = add_note(d, d->gc_vmci, NULL, d->gc_vmci->size);
+	if (r == 0)
+		r = add_note(d, d->gc_kmap, NULL, d->gc_kmap->size);
 	if (r < 0)
 		return r;
 	d->unreadable_note_size = gc_note_file_size(d->gc_unreadable, d->gc_unreadable->size);
@@ -677,7 +680,7 @@ int gc_notes_write_late(struct gc_dump *d, uint64_t *ret_notes_size)
 	for (size_t i = 0; i < d->n_notes; i++) {
 		struct gc_note *n = &d->notes[i];
 
-		if (n->layout == d->gc_vmci && !d->vmci_origin)
+		if ((n->layout == d->gc_vmci || n->layout == d->gc_kmap) && !d->vmci_origin)
 			continue; /* no VMCOREINFO: nothing to say where it came from */
 		n->offset = off;
 		if (!n->desc) {

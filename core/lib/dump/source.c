@@ -363,6 +363,18 @@ int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guest
 			ret->u = d->kmap.image_set ? d->kmap.image.paddr : 0;
 		else if (strcmp(b + 11, "image_size") == 0)
 			ret->u = d->kmap.image_set ? d->kmap.image.size : 0;
+		else if (strcmp(b + 11, "image_rule") == 0)
+			ret->u = d->kmap.image_set ? d->kmap.image_rule : 0;
+		else if (strcmp(b + 11, "direct_rule") == 0)
+			ret->u = d->kmap.direct_set ? d->kmap.direct_rule : 0;
+		else if (strcmp(b + 11, "direct_vaddr") == 0)
+			ret->u = d->kmap.direct_set ? d->kmap.direct.vaddr : 0;
+		else if (strcmp(b + 11, "direct_paddr") == 0)
+			ret->u = d->kmap.direct_set ? d->kmap.direct.paddr : 0;
+		else if (strcmp(b + 11, "direct_size") == 0)
+			ret->u = d->kmap.direct_set ? d->kmap.direct.size : 0;
+		else if (strcmp(b + 11, "direct_var") == 0)
+			ret->u = d->kmap.direct_set ? d->kmap.direct_var : 0;
 		else if (strcmp(b + 11, "file") == 0) {
 			snprintf(strbuf, strbufsz, "%s", d->vmci_origin == GC_VMCI_FROM_FILE ? d->o.vmcoreinfo_file
 				 : d->vmci_origin == GC_VMCI_FROM_SOURCE ? d->o.source : "");

@@ -240,7 +240,7 @@ out:
 			.unreadable_ranges = d.unread_count,
 			.unreadable_bytes = d.unread_bytes,
 			.file_size = d.file_size,
-			.notes = d.n_notes + d.n_unread + d.n_digest_notes - (d.gc_vmci && !d.vmci_origin),
+			.notes = d.n_notes + d.n_unread + d.n_digest_notes - (d.gc_vmci && !d.vmci_origin ? 2 : 0),
 			.not_resumed = d.not_resumed,
 			.format = d.o.format,
 			.page_data_bytes = d.page_data_bytes,

@@ -30,6 +30,8 @@ static const char *const common_names[] = {
 	"unreadable.start", "unreadable.size",
 	"vmcoreinfo.origin", "vmcoreinfo.address", "vmcoreinfo.candidates", "vmcoreinfo.file",
 	"vmcoreinfo.image_vaddr", "vmcoreinfo.image_paddr", "vmcoreinfo.image_size",
+	"vmcoreinfo.image_rule", "vmcoreinfo.direct_rule", "vmcoreinfo.direct_vaddr", "vmcoreinfo.direct_paddr",
+	"vmcoreinfo.direct_size", "vmcoreinfo.direct_var",
 	NULL,
 };
 
