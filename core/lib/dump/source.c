@@ -274,6 +274,30 @@ static int reg(struct gc_dump *d, uint32_t cpu, const char *name, uint64_t *ret)
 	return d->src->get_register(d->source, cpu, name, ret);
 }
 
+/* vmcoreinfo.NAME of the kernel's map (the PT_LOADs' virtual addresses):
+ * each value 0 where its half of the map was not found. */
+static bool kernel_map_value(const struct gc_kernel_map *km, const char *name, uint64_t *ret)
+{
+	const uint64_t image[] = { km->image.vaddr, km->image.paddr, km->image.size, km->image_rule };
+	const uint64_t direct[] = { km->direct_rule, km->direct.vaddr, km->direct.paddr, km->direct.size, km->direct_var };
+	static const char *const image_names[] = { "image_vaddr", "image_paddr", "image_size", "image_rule" };
+	static const char *const direct_names[] = { "direct_rule", "direct_vaddr", "direct_paddr", "direct_size",
+						    "direct_var" };
+
+	for (size_t i = 0; i < sizeof(image) / sizeof(image[0]); i++)
+		if (strcmp(name, image_names[i]) == 0) {
+			*ret = km->image_set ? image[i] : 0;
+			return true;
+		}
+	for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+		if (strcmp(name, direct_names[i]) == 0) {
+			*ret = km->direct_set ? direct[i] : 0;
+			return true;
+		}
+	return false;
+}
+
+
 /* One named value for vCPU CPU.  Strings are written to STRBUF. */
 int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guestcore_value *ret,
 		    char *strbuf, size_t strbufsz)
@@ -357,29 +381,11 @@ int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guest
 			ret->u = d->vmci_origin == GC_VMCI_FROM_MEMORY ? d->vmci_addr : 0;
 		else if (strcmp(b + 11, "candidates") == 0)
 			ret->u = d->vmci_found;
-		else if (strcmp(b + 11, "image_vaddr") == 0)
-			ret->u = d->kmap.image_set ? d->kmap.image.vaddr : 0;
-		else if (strcmp(b + 11, "image_paddr") == 0)
-			ret->u = d->kmap.image_set ? d->kmap.image.paddr : 0;
-		else if (strcmp(b + 11, "image_size") == 0)
-			ret->u = d->kmap.image_set ? d->kmap.image.size : 0;
-		else if (strcmp(b + 11, "image_rule") == 0)
-			ret->u = d->kmap.image_set ? d->kmap.image_rule : 0;
-		else if (strcmp(b + 11, "direct_rule") == 0)
-			ret->u = d->kmap.direct_set ? d->kmap.direct_rule : 0;
-		else if (strcmp(b + 11, "direct_vaddr") == 0)
-			ret->u = d->kmap.direct_set ? d->kmap.direct.vaddr : 0;
-		else if (strcmp(b + 11, "direct_paddr") == 0)
-			ret->u = d->kmap.direct_set ? d->kmap.direct.paddr : 0;
-		else if (strcmp(b + 11, "direct_size") == 0)
-			ret->u = d->kmap.direct_set ? d->kmap.direct.size : 0;
-		else if (strcmp(b + 11, "direct_var") == 0)
-			ret->u = d->kmap.direct_set ? d->kmap.direct_var : 0;
 		else if (strcmp(b + 11, "file") == 0) {
 			snprintf(strbuf, strbufsz, "%s", d->vmci_origin == GC_VMCI_FROM_FILE ? d->o.vmcoreinfo_file
 				 : d->vmci_origin == GC_VMCI_FROM_SOURCE ? d->o.source : "");
 			goto string;
-		} else
+		} else if (!kernel_map_value(&d->kmap, b + 11, &ret->u))
 			return -ENOENT;
 		return 0;
 	}
