@@ -19,7 +19,7 @@
 
 #include "vmci.h"
 
-#define NAMES_CHUNK (64u << 10)
+#define NAMES_CHUNK (256u << 10)
 #define MAX_SYMS (4u << 20)           /* a kernel has about 150 000 */
 #define MAX_NAMES (16ull << 20)       /* bytes of kallsyms_names read at most (a kernel has 2 MiB) */
 #define TOKEN_TABLE_MAX (64u << 10)
@@ -59,6 +59,7 @@ size_t gc_kallsyms_lookup(uint16_t machine, const unsigned char *vmci, size_t le
 	const struct ksyms k = { machine, vmci, len, rd };
 	uint64_t names_va, num_va, table, index_va, offsets, base_va, base, num, pos = 0, chunk_at = 0;
 	unsigned char idx[512], b8[8], *chunk = NULL, *tokens = NULL;
+	bool first[256];
 	size_t chunk_len = 0, table_len = 0, found = 0;
 
 	for (size_t j = 0; j < n; j++)
@@ -79,30 +80,62 @@ size_t gc_kallsyms_lookup(uint16_t machine, const unsigned char *vmci, size_t le
 	if (table_len > TOKEN_TABLE_MAX || !(tokens = malloc(table_len)) || !read_va(&k, table, tokens, table_len) ||
 	    !(chunk = malloc(NAMES_CHUNK)))
 		goto out;
+	/* The tokens an entry that is one of NAMES can begin with (the type,
+	 * then the name's first bytes, or less): most entries end there. */
+	for (unsigned t = 0; t < 256; t++) {
+		size_t at = (size_t)le(idx + 2 * t, 2), tl = at < table_len ? strnlen((char *)tokens + at, table_len - at) : 0;
+
+		first[t] = false;
+		for (size_t q = 0; q < n && !first[t]; q++)
+			first[t] = tl <= 1 || strncmp((char *)tokens + at + 1, names[q],
+						      tl - 1 < strlen(names[q]) ? tl - 1 : strlen(names[q]) + 1) == 0;
+	}
 	for (uint64_t i = 0; i < num && found < n; i++) {
 		char sym[512];
 		size_t sl = 0, ntok;
 		unsigned char *e;
 
-		/* The entry (at most 2 + 32767 bytes) from a chunk that holds it. */
-		if (pos + 2 + 0x7fff > chunk_at + chunk_len) {
-			if (pos > MAX_NAMES)
-				break;
-			chunk_at = pos;
-			chunk_len = NAMES_CHUNK;
-			if (!read_va(&k, names_va + pos, chunk, chunk_len))
-				break;
+		/* The entry (at most 2 + 32767 bytes) from a chunk that holds
+		 * it: its length first, then all of it. */
+		for (int pass = 0; pass < 2; pass++) {
+			size_t need = 2;
+
+			if (pass) {
+				e = chunk + (pos - chunk_at);
+				need = (e[0] & 0x80 ? 2 : 1) + (e[0] & 0x80 ? (size_t)((e[0] & 0x7f) | e[1] << 7) : e[0]);
+			}
+			if (pos + need > chunk_at + chunk_len) {
+				/* (near the end of the memory that holds them: as
+				 * much as the entry needs) */
+				chunk_len = NAMES_CHUNK;
+				if (pos > MAX_NAMES || (!read_va(&k, names_va + pos, chunk, chunk_len) &&
+							!read_va(&k, names_va + pos, chunk, chunk_len = need)))
+					goto out;
+				chunk_at = pos;
+			}
 		}
 		e = chunk + (pos - chunk_at);
 		ntok = e[0] & 0x80 ? (size_t)((e[0] & 0x7f) | e[1] << 7) : e[0];
 		e += e[0] & 0x80 ? 2 : 1;
 		pos += (size_t)(e - (chunk + (pos - chunk_at))) + ntok;
-		for (size_t j = 0; j < ntok && sl < sizeof(sym) - 1; j++)
+		if (!ntok || !first[e[0]])
+			continue;
+		/* Expanded while some name sought still begins so (sym[0] is
+		 * the type): most entries are given up after a token or two. */
+		for (size_t j = 0; j < ntok && sl < sizeof(sym) - 1; j++) {
+			bool prefix = false;
+
 			for (size_t at = (size_t)le(idx + 2 * e[j], 2); at < table_len && tokens[at] && sl < sizeof(sym) - 1;
 			     at++)
 				sym[sl++] = (char)tokens[at];
+			for (size_t q = 0; q < n && !prefix; q++)
+				prefix = !ret[q] && (sl <= 1 || strncmp(sym + 1, names[q], sl - 1) == 0);
+			if (!prefix) {
+				sl = 0;
+				break;
+			}
+		}
 		sym[sl] = '\0';
-		/* sym[0] is the type. */
 		for (size_t j = 0; sl > 1 && j < n; j++) {
 			unsigned char o[4];
 			int64_t off;
