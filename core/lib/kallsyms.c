@@ -1,6 +1,6 @@
-/* The kernel's own symbol table, read from guest memory where VMCOREINFO
- * says where it is (Linux 6.0 and later publish SYMBOL(kallsyms_names) and
- * the rest for debuggers): one symbol's address by its name.
+/* The kernel's own symbol table, read from guest memory where the caller
+ * says it is (VMCOREINFO does since Linux 6.0, SYMBOL(kallsyms_names) and
+ * the rest, for debuggers): symbols' addresses by their names.
  *
  * The format (kernel/kallsyms.c, scripts/kallsyms.c): kallsyms_names holds
  * kallsyms_num_syms entries in address order, each a length (one byte, or
@@ -17,31 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmci.h"
+#include "kallsyms.h"
 
 #define NAMES_CHUNK (256u << 10)
 #define MAX_SYMS (4u << 20)           /* a kernel has about 150 000 */
 #define MAX_NAMES (16ull << 20)       /* bytes of kallsyms_names read at most (a kernel has 2 MiB) */
 #define TOKEN_TABLE_MAX (64u << 10)
 
-struct ksyms {
-	uint16_t machine;
-	const unsigned char *vmci;
-	size_t len;
-	const struct gc_kread *rd;
-};
-
-/* LEN bytes at the kernel image's virtual address VA. */
-static bool read_va(const struct ksyms *k, uint64_t va, void *buf, size_t len)
+/* LEN bytes at the kernel's virtual address VA. */
+static bool read_va(const struct gc_kva_read *rd, uint64_t va, void *buf, size_t len)
 {
-	uint64_t pa;
-
-	return gc_kernel_image_phys(k->machine, k->vmci, k->len, va, &pa) && k->rd->read(k->rd->ctx, pa, buf, len) == 0;
-}
-
-static bool symbol(const struct ksyms *k, const char *key, uint64_t *ret)
-{
-	return gc_vmci_number(k->vmci, k->len, key, 16, ret);
+	return rd->read(rd->ctx, va, buf, len) == 0;
 }
 
 static uint64_t le(const unsigned char *p, unsigned n)
@@ -53,31 +39,25 @@ static uint64_t le(const unsigned char *p, unsigned n)
 	return v;
 }
 
-size_t gc_kallsyms_lookup(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
-			  bool absolute_percpu, const char *const *names, size_t n, uint64_t *ret)
+size_t gc_kallsyms_lookup(const struct gc_ksyms_tables *tb, const struct gc_kva_read *k, const char *const *names,
+			  size_t n, uint64_t *ret)
 {
-	const struct ksyms k = { machine, vmci, len, rd };
-	uint64_t names_va, num_va, table, index_va, offsets, base_va, base, num, pos = 0, chunk_at = 0;
+	uint64_t base, num, pos = 0, chunk_at = 0;
 	unsigned char idx[512], b8[8], *chunk = NULL, *tokens = NULL;
 	bool first[256];
 	size_t chunk_len = 0, table_len = 0, found = 0;
 
 	for (size_t j = 0; j < n; j++)
 		ret[j] = 0;
-	if (!symbol(&k, "SYMBOL(kallsyms_names)", &names_va) || !symbol(&k, "SYMBOL(kallsyms_num_syms)", &num_va) ||
-	    !symbol(&k, "SYMBOL(kallsyms_token_table)", &table) ||
-	    !symbol(&k, "SYMBOL(kallsyms_token_index)", &index_va) ||
-	    !symbol(&k, "SYMBOL(kallsyms_offsets)", &offsets) ||
-	    !symbol(&k, "SYMBOL(kallsyms_relative_base)", &base_va) || !read_va(&k, num_va, b8, 4) ||
-	    (num = le(b8, 4)) == 0 || num > MAX_SYMS || !read_va(&k, base_va, b8, 8) ||
-	    !read_va(&k, index_va, idx, sizeof(idx)))
+	if (!read_va(k, tb->num_syms, b8, 4) || (num = le(b8, 4)) == 0 || num > MAX_SYMS ||
+	    !read_va(k, tb->relative_base, b8, 8) || !read_va(k, tb->token_index, idx, sizeof(idx)))
 		return 0;
 	base = le(b8, 8);
 	for (unsigned t = 0; t < 256; t++)
 		if (le(idx + 2 * t, 2) + 1 > table_len)
 			table_len = (size_t)le(idx + 2 * t, 2) + 1;
 	table_len += 64; /* the last token's bytes */
-	if (table_len > TOKEN_TABLE_MAX || !(tokens = malloc(table_len)) || !read_va(&k, table, tokens, table_len) ||
+	if (table_len > TOKEN_TABLE_MAX || !(tokens = malloc(table_len)) || !read_va(k, tb->token_table, tokens, table_len) ||
 	    !(chunk = malloc(NAMES_CHUNK)))
 		goto out;
 	/* The tokens an entry that is one of NAMES can begin with (the type,
@@ -108,8 +88,8 @@ size_t gc_kallsyms_lookup(uint16_t machine, const unsigned char *vmci, size_t le
 				/* (near the end of the memory that holds them: as
 				 * much as the entry needs) */
 				chunk_len = NAMES_CHUNK;
-				if (pos > MAX_NAMES || (!read_va(&k, names_va + pos, chunk, chunk_len) &&
-							!read_va(&k, names_va + pos, chunk, chunk_len = need)))
+				if (pos > MAX_NAMES || (!read_va(k, tb->names + pos, chunk, chunk_len) &&
+							!read_va(k, tb->names + pos, chunk, chunk_len = need)))
 					goto out;
 				chunk_at = pos;
 			}
@@ -140,10 +120,10 @@ size_t gc_kallsyms_lookup(uint16_t machine, const unsigned char *vmci, size_t le
 			unsigned char o[4];
 			int64_t off;
 
-			if (ret[j] || strcmp(sym + 1, names[j]) != 0 || !read_va(&k, offsets + 4 * i, o, 4))
+			if (ret[j] || strcmp(sym + 1, names[j]) != 0 || !read_va(k, tb->offsets + 4 * i, o, 4))
 				continue;
 			off = (int32_t)(uint32_t)le(o, 4);
-			ret[j] = !absolute_percpu ? base + (uint32_t)off : off >= 0 ? (uint64_t)off : base - 1 - off;
+			ret[j] = !tb->absolute_percpu ? base + (uint32_t)off : off >= 0 ? (uint64_t)off : base - 1 - off;
 			found += ret[j] != 0;
 		}
 	}

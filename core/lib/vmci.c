@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kallsyms.h"
 #include "vmci.h"
 
 void gc_vmci_lines(const unsigned char *text, size_t len, struct gc_vmci_lines *ret)
@@ -289,6 +290,45 @@ static bool direct_by_var(int m, const unsigned char *vmci, size_t len, const st
 	return true;
 }
 
+/* The kernel image's virtual addresses read through RD (guest-physical). */
+struct image_read {
+	uint16_t machine;
+	const unsigned char *vmci;
+	size_t len;
+	const struct gc_kread *rd;
+};
+
+static int image_read(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	const struct image_read *ir = ctx;
+	uint64_t pa;
+
+	if (!gc_kernel_image_phys(ir->machine, ir->vmci, ir->len, va, &pa))
+		return -ERANGE;
+	return ir->rd->read(ir->rd->ctx, pa, buf, len);
+}
+
+/* The symbols NAMES[0..N) from the kernel's kallsyms where VMCOREINFO says
+ * where its tables are: how many were found (RET[i] 0: not). */
+static size_t kallsyms(int m, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
+		       const char *const *names, size_t n, uint64_t *ret)
+{
+	const struct image_read ir = { machines[m].machine, vmci, len, rd };
+	const struct gc_kva_read kr = { image_read, (void *)&ir };
+	struct gc_ksyms_tables t = { .absolute_percpu = machines[m].absolute_percpu };
+
+	for (size_t j = 0; j < n; j++)
+		ret[j] = 0;
+	if (!gc_vmci_number(vmci, len, "SYMBOL(kallsyms_names)", 16, &t.names) ||
+	    !gc_vmci_number(vmci, len, "SYMBOL(kallsyms_num_syms)", 16, &t.num_syms) ||
+	    !gc_vmci_number(vmci, len, "SYMBOL(kallsyms_token_table)", 16, &t.token_table) ||
+	    !gc_vmci_number(vmci, len, "SYMBOL(kallsyms_token_index)", 16, &t.token_index) ||
+	    !gc_vmci_number(vmci, len, "SYMBOL(kallsyms_offsets)", 16, &t.offsets) ||
+	    !gc_vmci_number(vmci, len, "SYMBOL(kallsyms_relative_base)", 16, &t.relative_base))
+		return 0;
+	return gc_kallsyms_lookup(&t, &kr, names, n, ret);
+}
+
 void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
 		   struct gc_kernel_map *ret)
 {
@@ -304,7 +344,7 @@ void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t len, cons
 	if (machines[m].page_offset_var)
 		names[n++] = machines[m].page_offset_var;
 	if (rd)
-		gc_kallsyms_lookup(machine, vmci, len, rd, machines[m].absolute_percpu, names, n, at);
+		kallsyms(m, vmci, len, rd, names, n, at);
 	/* The image as /proc/vmcore has it, [_text, _end), where kallsyms
 	 * says; else by the table's rule. */
 	if (at[0] && at[1] > at[0] && at[0] <= stext && stext < at[1] &&

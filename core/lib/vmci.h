@@ -88,12 +88,4 @@ GC_HIDDEN void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t
  * direct map or the kernel image: false where VMCOREINFO does not say. */
 GC_HIDDEN bool gc_kernel_phys(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kernel_map *km,
 			      uint64_t vaddr, uint64_t *ret);
-/* The virtual addresses of the kernel symbols NAMES[0..N) from the
- * kernel's kallsyms (core/lib/kallsyms.c), in one pass, read by RD where
- * VMCOREINFO says the tables are (Linux 6.0 and later); ABSOLUTE_PERCPU as
- * the machine's kernels keep per-cpu symbols.  RET[i] is 0 for a name not
- * found; returns how many were. */
-GC_HIDDEN size_t gc_kallsyms_lookup(uint16_t machine, const unsigned char *vmci, size_t len, const struct gc_kread *rd,
-				    bool absolute_percpu, const char *const *names, size_t n, uint64_t *ret);
-
 #endif

@@ -27,6 +27,7 @@
 #include "fixtures.h"
 #include "../plugins/tp_pattern.h"
 #include "kdump/format.h"
+#include "kallsyms.h"
 #include "vmci.h"
 
 static struct guestcore_host *host;
@@ -853,6 +854,12 @@ static int ks_read(void *ctx, uint64_t pa, void *buf, size_t len)
 	return 0;
 }
 
+/* The same memory by the image's virtual addresses (phys_base 0). */
+static int ks_read_va(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	return ks_read(ctx, va - KS_VA + KS_PA, buf, len);
+}
+
 static void ks_put(size_t at, uint64_t v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -874,6 +881,11 @@ static void test_kallsyms(void)
 				   "SYMBOL(kallsyms_relative_base)=ffffffff81002100\n"
 				   "SYMBOL(kallsyms_num_syms)=ffffffff81002108\n";
 	const struct gc_kread rd = { ks_read, NULL };
+	const struct gc_kva_read kva = { ks_read_va, NULL };
+	const struct gc_ksyms_tables tb = { .names = KS_VA + 0x1000, .num_syms = KS_VA + 0x2108,
+					    .token_table = KS_VA + 0x100, .token_index = KS_VA + 0x800,
+					    .offsets = KS_VA + 0x2000, .relative_base = KS_VA + 0x2100,
+					    .absolute_percpu = true };
 	const char *const want[] = { "page_offset_base", "_end", "foo", "nosuch" };
 	uint64_t got[4];
 	struct gc_kernel_map km;
@@ -895,8 +907,7 @@ static void test_kallsyms(void)
 	ks_put(0x3000, 0xffff9a0000000000ull, 8); /* page_offset_base */
 	ks_put(0x3008, 0x1234, 8);
 
-	CU_ASSERT_EQUAL(gc_kallsyms_lookup(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, true, want, 4,
-					   got), 3);
+	CU_ASSERT_EQUAL(gc_kallsyms_lookup(&tb, &kva, want, 4, got), 3);
 	CU_ASSERT_EQUAL(got[0], KS_VA + 0x3000);
 	CU_ASSERT_EQUAL(got[1], KS_VA + 0x20000);
 	CU_ASSERT_EQUAL(got[2], KS_VA + 0x10);
@@ -918,15 +929,13 @@ static void test_kallsyms(void)
 	CU_ASSERT_TRUE(km.image_set);
 	/* A hostile count is not walked: the table's rule instead. */
 	ks_put(0x2108, 0xffffffffu, 4);
-	CU_ASSERT_EQUAL(gc_kallsyms_lookup(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, true, want, 4,
-					   got), 0);
+	CU_ASSERT_EQUAL(gc_kallsyms_lookup(&tb, &kva, want, 4, got), 0);
 	gc_kernel_map(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, &km);
 	CU_ASSERT_EQUAL(km.image.size, 0xffffffffc0000000ull - KS_VA);
 	/* Names that run past the memory end the walk without a read outside it. */
 	ks_put(0x2108, 1000000, 4);
 	memset(ks_mem + 0x1000 + sizeof(names), 0x7f, sizeof(ks_mem) - 0x1000 - sizeof(names));
-	CU_ASSERT_EQUAL(gc_kallsyms_lookup(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, true, want + 3, 1,
-					   got), 0);
+	CU_ASSERT_EQUAL(gc_kallsyms_lookup(&tb, &kva, want + 3, 1, got), 0);
 }
 
 int main(void)
