@@ -57,18 +57,21 @@ size_t gc_kallsyms_lookup(const struct gc_ksyms_tables *tb, const struct gc_kva_
 		if (le(idx + 2 * t, 2) + 1 > table_len)
 			table_len = (size_t)le(idx + 2 * t, 2) + 1;
 	table_len += 64; /* the last token's bytes */
-	if (table_len > TOKEN_TABLE_MAX || !(tokens = malloc(table_len)) || !read_va(k, tb->token_table, tokens, table_len) ||
-	    !(chunk = malloc(NAMES_CHUNK)))
+	if (table_len > TOKEN_TABLE_MAX || !(tokens = malloc(table_len)) ||
+	    !read_va(k, tb->token_table, tokens, table_len) || !(chunk = malloc(NAMES_CHUNK)))
 		goto out;
 	/* The tokens an entry that is one of NAMES can begin with (the type,
 	 * then the name's first bytes, or less): most entries end there. */
 	for (unsigned t = 0; t < 256; t++) {
-		size_t at = (size_t)le(idx + 2 * t, 2), tl = at < table_len ? strnlen((char *)tokens + at, table_len - at) : 0;
+		size_t at = (size_t)le(idx + 2 * t, 2);
+		size_t tl = at < table_len ? strnlen((char *)tokens + at, table_len - at) : 0;
 
 		first[t] = false;
-		for (size_t q = 0; q < n && !first[t]; q++)
-			first[t] = tl <= 1 || strncmp((char *)tokens + at + 1, names[q],
-						      tl - 1 < strlen(names[q]) ? tl - 1 : strlen(names[q]) + 1) == 0;
+		for (size_t q = 0; q < n && !first[t]; q++) {
+			size_t nl = strlen(names[q]);
+
+			first[t] = tl <= 1 || strncmp((char *)tokens + at + 1, names[q], tl - 1 < nl ? tl - 1 : nl + 1) == 0;
+		}
 	}
 	for (uint64_t i = 0; i < num && found < n; i++) {
 		char sym[512];

@@ -346,8 +346,8 @@ void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t len, cons
 	if (rd)
 		kallsyms(m, vmci, len, rd, names, n, at);
 	/* The image as /proc/vmcore has it, [_text, _end), where kallsyms
-	 * says; else by the table's rule. */
-	if (at[0] && at[1] > at[0] && at[0] <= stext && stext < at[1] &&
+	 * says (an image of at most image_size); else by the table's rule. */
+	if (at[0] && at[1] > at[0] && at[0] <= stext && stext < at[1] && at[1] - at[0] <= machines[m].image_size &&
 	    gc_kernel_image_phys(machine, vmci, len, at[0], &pa) && pa <= UINT64_MAX - (at[1] - at[0])) {
 		ret->image = (struct gc_kernel_window){ .vaddr = at[0], .paddr = pa, .size = at[1] - at[0] };
 		ret->image_set = true;

@@ -922,6 +922,12 @@ static void test_kallsyms(void)
 	CU_ASSERT_EQUAL(km.direct.vaddr, 0xffff9a0000000000ull);
 	CU_ASSERT_EQUAL(km.direct.paddr, 0);
 	CU_ASSERT_EQUAL(km.direct.size, 1ull << 46);
+	/* An _end more than the largest image past _text: the table's rule. */
+	ks_put(0x2000 + 4 * 4, (uint32_t)(int32_t)(-1 - (int64_t)0x40000000), 4);
+	gc_kernel_map(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, &km);
+	CU_ASSERT_EQUAL(km.image_rule, GC_IMAGE_TABLE);
+	CU_ASSERT_EQUAL(km.image.size, 0xffffffffc0000000ull - KS_VA);
+	ks_put(0x2000 + 4 * 4, (uint32_t)(int32_t)(-1 - (int64_t)0x20000), 4);
 	/* A PAGE_OFFSET that is not 1 GiB-aligned is no direct map. */
 	ks_put(0x3000, 0xffff9a0000001000ull, 8);
 	gc_kernel_map(EM_X86_64, (const unsigned char *)vmci, sizeof(vmci) - 1, &rd, &km);
