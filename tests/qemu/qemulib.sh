@@ -35,6 +35,26 @@ field() {
 	$GUESTCORE inspect "$1" | awk -v n="$2" -v f="$3" '/^  \[[0-9]+\] / { on = ($2 == n); next } on && $1 == f { print $2 }'
 }
 
+# tamper_vaddr CORE COPY LOW HIGH: COPY is CORE with the p_vaddr of its
+# first PT_LOAD at a virtual address in [LOW, HIGH) moved one page on (for
+# validate's load.vaddr).
+tamper_vaddr() {
+	cp "$1" "$2"
+	python3 - "$2" "$3" "$4" <<'PY'
+import struct, sys
+f, low, high = open(sys.argv[1], "r+b"), int(sys.argv[2], 16), int(sys.argv[3], 16)
+h = f.read(64)
+phoff, phentsize, phnum = struct.unpack_from("<Q", h, 32)[0], *struct.unpack_from("<HH", h, 54)
+for i in range(phnum):
+    f.seek(phoff + i * phentsize)
+    p_type, _, _, va = struct.unpack("<IIQQ", f.read(24))
+    if p_type == 1 and low <= va < high:
+        f.seek(phoff + i * phentsize + 16)
+        f.write(struct.pack("<Q", va + 4096))
+        break
+PY
+}
+
 # launch_qemu SOCK SOCK2 QEMU-OPTION...: QEMU ($QEMU_SYSTEM, by default
 # qemu-system-x86_64) with two QMP sockets, in the background ($launched is
 # its pid).

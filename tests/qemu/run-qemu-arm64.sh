@@ -135,20 +135,7 @@ expect_rc 0 "snap.core: the RAM outside the image at PAGE_OFFSET + (p_paddr - PH
 	{ not_ok "snap.core: guestcore.kernel-map"; $G inspect "$T/snap.core" | grep -A8 0x47430007; }
 # validate holds the direct map to VMCOREINFO: a RAM PT_LOAD's p_vaddr one
 # page off is reported.
-cp "$T/snap.core" "$T/tampered.core"
-python3 - "$T/tampered.core" <<'PY'
-import struct, sys
-f = open(sys.argv[1], "r+b")
-h = f.read(64)
-phoff, phentsize, phnum = struct.unpack_from("<Q", h, 32)[0], *struct.unpack_from("<HH", h, 54)
-for i in range(phnum):
-    f.seek(phoff + i * phentsize)
-    p_type, _, _, va = struct.unpack("<IIQQ", f.read(24))
-    if p_type == 1 and va >> 48 == 0xffff and (va >> 40) & 0xff == 0:
-        f.seek(phoff + i * phentsize + 16)
-        f.write(struct.pack("<Q", va + 4096))
-        break
-PY
+tamper_vaddr "$T/snap.core" "$T/tampered.core" 0xffff000000000000 0xffff010000000000
 run $G validate "$T/tampered.core"
 expect_rc 1 "a direct-map p_vaddr one page off fails validate"
 expect_in "$out$err" "load.vaddr" "as load.vaddr"
