@@ -48,10 +48,7 @@ side() {
 	shift
 	rm -f "$out/$name.out"
 	sync
-	t0=$(now)
-	"$@"
-	t1=$(now)
-	echo "$t1 - $t0" | bc -l >>"$out/$name.times"
+	timed "$out/$name.times" "$@"
 	du -k "$out/$name.out" | cut -f1 >"$out/$name.size"
 	rm -f "$out/$name.out"
 }

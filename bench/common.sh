@@ -24,6 +24,19 @@ bench_init() {
 
 now() { date +%s.%N; }
 
+# timed FILE CMD...: run CMD, and append the seconds it took to FILE.  Its
+# exit status is CMD's.
+timed() {
+	_tf=$1
+	shift
+	_t0=$(now)
+	_trc=0
+	"$@" || _trc=$?
+	_t1=$(now)
+	echo "$_t1 - $_t0" | bc -l >>"$_tf"
+	return $_trc
+}
+
 # The median of the numbers on standard input, one a line.
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 

@@ -34,10 +34,7 @@ for i in $(seq "$runs"); do
 		[ $side = off ] && v=paddr
 		rm -f "$out/kmap.core"
 		sync
-		t0=$(now)
-		"$G" convert "$core" -o "$out/kmap.core" --vaddr=$v
-		t1=$(now)
-		echo "$t1 - $t0" | bc -l >>"$out/$side.times"
+		timed "$out/$side.times" "$G" convert "$core" -o "$out/kmap.core" --vaddr=$v
 	done
 	printf '  run %d: --vaddr=paddr %.3f s, --vaddr=kernel %.3f s\n' "$i" "$(tail -1 "$out/off.times")" \
 		"$(tail -1 "$out/on.times")"

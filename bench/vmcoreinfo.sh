@@ -47,10 +47,8 @@ for fmt in elf kdump; do
 			[ $side = off ] && w=none
 			rm -f "$out/vmci.core"
 			sync
-			t0=$(now)
-			"$G" dump -s "raw:$guest" --format $fmt --vmcoreinfo=$w -o "$out/vmci.core" >/dev/null 2>"$out/vmci.err"
-			t1=$(now)
-			echo "$t1 - $t0" | bc -l >>"$out/vmci-$side.$fmt"
+			timed "$out/vmci-$side.$fmt" "$G" dump -s "raw:$guest" --format $fmt --vmcoreinfo=$w -o "$out/vmci.core" \
+				>/dev/null 2>"$out/vmci.err"
 		done
 		printf '  %s run %d: search off %.3f s, on %.3f s\n' $fmt "$i" "$(tail -1 "$out/vmci-off.$fmt")" \
 			"$(tail -1 "$out/vmci-on.$fmt")"
