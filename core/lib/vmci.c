@@ -338,8 +338,7 @@ void gc_kernel_map(uint16_t machine, const unsigned char *vmci, size_t len, cons
 	size_t n = 2;
 
 	*ret = (struct gc_kernel_map){ 0 };
-	if (m < 0 || !(machines[m].map || machines[m].voffset) ||
-	    !gc_vmci_number(vmci, len, "SYMBOL(_stext)", 16, &stext))
+	if (!gc_machine_maps_kernel(machine) || !gc_vmci_number(vmci, len, "SYMBOL(_stext)", 16, &stext))
 		return;
 	if (machines[m].page_offset_var)
 		names[n++] = machines[m].page_offset_var;

@@ -297,7 +297,6 @@ static bool kernel_map_value(const struct gc_kernel_map *km, const char *name, u
 	return false;
 }
 
-
 /* One named value for vCPU CPU.  Strings are written to STRBUF. */
 int gc_source_value(struct gc_dump *d, uint32_t cpu, const char *b, struct guestcore_value *ret,
 		    char *strbuf, size_t strbufsz)

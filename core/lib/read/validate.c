@@ -145,9 +145,7 @@ static void check_loads(struct vctx *v)
 	}
 }
 
-/* A PT_LOAD at a kernel virtual address holds the guest-physical bytes the
- * core's VMCOREINFO places there (its phys_base, the machine's kernel map
- * and direct map). */
+/* The core's guest-physical bytes, for what its VMCOREINFO points to. */
 static int core_kread(void *ctx, uint64_t pa, void *buf, size_t len)
 {
 	char msg[8];
@@ -155,6 +153,9 @@ static int core_kread(void *ctx, uint64_t pa, void *buf, size_t len)
 	return guestcore_core_read_phys(ctx, pa, buf, len, false, msg, sizeof(msg));
 }
 
+/* A PT_LOAD at a kernel virtual address holds the guest-physical bytes the
+ * core's VMCOREINFO places there (its phys_base, the machine's kernel map
+ * and direct map). */
 static void check_vaddrs(struct vctx *v)
 {
 	const struct guestcore_core *c = v->c;
