@@ -16,10 +16,10 @@ core=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . bench/common.sh
 bench_init "${2:-}" 7
 out=$(absdir "${3:-/dev/shm/guestcore-bench-kmap}")
-trap 'rm -f "$out/kmap.core"' EXIT
+trap 'rm -f "$out/kmap.core" "$out/on.times" "$out/off.times" "$out/kmap.log"' EXIT
 "$G" -v convert "$core" -o "$out/kmap.core" --force 2>"$out/kmap.log"
 grep -q "direct map" "$out/kmap.log" ||
-	{ echo "$core: guestcore finds no direct map in it (see $out/kmap.log): give a core of a Linux 6 guest"; exit 1; }
+	{ echo "$core: guestcore finds no direct map in it: give a core of a Linux 6 guest"; tail -3 "$out/kmap.log"; exit 1; }
 sed -n 's/^guestcore: //p' "$out/kmap.log" | grep "mapping\|direct map"
 echo "$core ($(du -h "$core" | cut -f1)), outputs in $out ($(df -T "$out" | awk 'NR == 2 { print $2 }')), $runs runs each"
 cat "$core" >/dev/null
@@ -44,4 +44,3 @@ off=$(median <"$out/off.times")
 ratio=$(echo "$on / $off" | bc -l)
 printf 'convert --vaddr=paddr %.3f s, --vaddr=kernel %.3f s: %.3fx (target <= 1.02x)\n' "$off" "$on" "$ratio"
 [ "$(echo "$ratio <= 1.02" | bc -l)" = 1 ] && echo "target met" || echo "target missed"
-rm -f "$out/on.times" "$out/off.times" "$out/kmap.log"
