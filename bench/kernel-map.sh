@@ -17,7 +17,8 @@ core=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 bench_init "${2:-}" 7
 out=$(absdir "${3:-/dev/shm/guestcore-bench-kmap}")
 trap 'rm -f "$out/kmap.core" "$out/on.times" "$out/off.times" "$out/kmap.log"' EXIT
-"$G" -v convert "$core" -o "$out/kmap.core" --force 2>"$out/kmap.log"
+"$G" -v convert "$core" -o "$out/kmap.core" --force 2>"$out/kmap.log" ||
+	{ echo "$core: guestcore cannot convert it:"; tail -3 "$out/kmap.log"; exit 1; }
 grep -q "direct map" "$out/kmap.log" ||
 	{ echo "$core: guestcore finds no direct map in it: give a core of a Linux 6 guest"; tail -3 "$out/kmap.log"; exit 1; }
 sed -n 's/^guestcore: //p' "$out/kmap.log" | grep "mapping\|direct map"
