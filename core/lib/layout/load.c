@@ -563,26 +563,31 @@ static bool parse_members(struct loader *L, const struct pfile *pf, xmlNodePtr c
 
 struct leaves {
 	struct gc_leaf *v;
-	size_t n;
+	size_t n, cap;
 	bool oom;
 };
 
+/* One more leaf; the array grows by doubling, so that a layout of the most
+ * leaves allowed costs a few copies of it, not one per leaf. */
 static struct gc_leaf *leaf_add(struct leaves *ls)
 {
-	struct gc_leaf *v;
-
 	if (ls->oom || ls->n >= GC_LAYOUT_MAX_LEAVES) {
 		ls->oom = true;
 		return NULL;
 	}
-	v = reallocarray(ls->v, ls->n + 1, sizeof(*v));
-	if (!v) {
-		ls->oom = true;
-		return NULL;
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 16;
+		struct gc_leaf *v = reallocarray(ls->v, cap, sizeof(*v));
+
+		if (!v) {
+			ls->oom = true;
+			return NULL;
+		}
+		ls->v = v;
+		ls->cap = cap;
 	}
-	ls->v = v;
-	memset(&v[ls->n], 0, sizeof(v[0]));
-	return &v[ls->n++];
+	memset(&ls->v[ls->n], 0, sizeof(ls->v[0]));
+	return &ls->v[ls->n++];
 }
 
 /* BIND with {i} replaced by IDX (when IDX >= 0) and a leading '.' joined to
